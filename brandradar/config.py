@@ -1,0 +1,140 @@
+"""The project config (brands, sources, alert and metric settings) and the brands file.
+
+Errors name the file and the entry that is wrong, in one line, so a user can fix a typo fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from brandradar.errors import ConfigError
+from brandradar.settings import Settings, load_settings
+from brandradar.sources import Source
+
+
+class Brand(BaseModel):
+    """A tracked brand: the user's own or a competitor's (see DESIGN.md, brands file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    role: Literal["own", "competitor"] = "competitor"
+    aliases: list[str] = Field(default_factory=list)
+    aliases_by_lang: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+    case_sensitive: list[str] = Field(default_factory=list)
+    query: str | None = None
+
+    def all_aliases(self) -> list[str]:
+        """Every alias in every language, the name first."""
+        out = [self.name, *self.aliases]
+        for extra in self.aliases_by_lang.values():
+            out.extend(extra)
+        seen: dict[str, None] = {}
+        for a in out:
+            seen.setdefault(a, None)
+        return list(seen)
+
+
+class AlertRules(BaseModel):
+    """Spike/crisis thresholds (defaults from DESIGN.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    z: float = 3.0
+    z_at_once: float = 5.0
+    min_mentions: int = 10
+    min_ratio: float = 2.0
+    consecutive_hours: int = 2
+    baseline_weeks: int = 4
+    crisis_negative_jump: float = 0.15
+    cooldown_hours: int = 6
+
+
+class TrendRules(BaseModel):
+    """Trending-topic thresholds (defaults from DESIGN.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    windows_hours: list[int] = Field(default_factory=lambda: [24, 168])
+    baseline_days: int = 28
+    min_growth: float = 2.0
+    min_docs: int = 3
+    min_domains: int = 3
+
+
+class ProjectConfig(BaseModel):
+    """Everything a project declares; ``sources`` entries are names of source files or inline."""
+
+    model_config = ConfigDict(extra="forbid")
+    brands: list[Brand]
+    sources: list[Source] = Field(default_factory=list)
+    source_files: list[str] = Field(default_factory=list)
+    alerts: AlertRules = Field(default_factory=AlertRules)
+    trends: TrendRules = Field(default_factory=TrendRules)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+
+
+def _one_line(path: Path, exc: ValidationError, data: Any) -> ConfigError:
+    err = exc.errors()[0]
+    loc = err["loc"]
+    where = ".".join(str(p) for p in loc)
+    named = ""
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+        entries = data.get(str(loc[0]))
+        if isinstance(entries, list) and loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
+            name = entries[loc[1]].get("name")
+            named = f" ({name!r})" if name else ""
+    return ConfigError(f"{path}: {where}{named}: {err['msg']}")
+
+
+def load_brands(path: Path) -> list[Brand]:
+    """Read a brands file (``brands:`` list; the three-line minimal form works)."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
+        raise ConfigError(f"{path}: expected a top-level 'brands:' list")
+    try:
+        brands = [Brand.model_validate(b) for b in data["brands"]]
+    except ValidationError as exc:
+        raise _one_line(path, exc, data) from exc
+    names = [b.name for b in brands]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"{path}: brand listed twice: {sorted(dupes)[0]!r}")
+    return brands
+
+
+def load_project(path: Path) -> ProjectConfig:
+    """Read the project config; a ``brands_file:`` key may point to a separate brands file."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    if "brands_file" in data:
+        brands_path = (path.parent / str(data.pop("brands_file"))).resolve()
+        data["brands"] = [b.model_dump() for b in load_brands(brands_path)]
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _one_line(path, exc, data) from exc
+
+
+def project_settings(project: ProjectConfig, **overrides: Any) -> Settings:
+    """Settings from the project's ``settings:`` block, then explicit overrides, then env."""
+    merged = {**project.settings, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return load_settings(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"settings.{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc

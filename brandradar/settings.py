@@ -1,0 +1,62 @@
+"""One typed settings object for the whole product.
+
+Values come from (highest wins): ``BRANDRADAR_*`` environment variables, the ``settings:`` block
+of the project config file, then the defaults below. Nothing else in brandradar reads
+``os.environ`` for its own configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed settings; see docs/operations.md for every field."""
+
+    model_config = SettingsConfigDict(env_prefix="BRANDRADAR_", extra="forbid")
+
+    workdir: Path = Path("brandradar-data")
+    store: Literal["duckdb", "elasticsearch"] = "duckdb"
+    es_url: str | None = None
+    es_index_prefix: str = "brandradar"
+    es_api_key: str | None = None
+
+    user_agent: str = "brandradar/0.1 (+{contact_url})"
+    contact_url: str = "https://github.com/brandradar/brandradar"
+    # Hosts (exact host names or IP literals) that may be fetched although they are private or
+    # loopback: the demo web and test servers. Everything else private is refused.
+    allow_private_hosts: list[str] = Field(default_factory=list)
+    download_maxsize: int = 5 * 1024 * 1024
+    download_timeout: float = 20.0
+    concurrent_requests_per_domain: int = 8
+    download_delay: float = 0.0
+    autothrottle: bool = True
+    page_budget: int = 5000
+    browser_executable: str = "/usr/bin/chromium"
+
+    author_key: str = "change-me-brandradar-demo-key"
+    extract_workers: int = 2
+
+    demo_host: str = "127.0.0.1"
+    demo_port_base: int = 8781
+
+    def ua(self) -> str:
+        """The User-Agent string, with the contact URL filled in."""
+        return self.user_agent.format(contact_url=self.contact_url)
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Build settings from the project config's ``settings:`` block plus the environment.
+
+    Environment variables win over the file, as users expect from twelve-factor tools.
+    """
+    base = dict(overrides or {})
+    env_only = Settings()
+    explicitly_set = env_only.model_fields_set
+    for name in explicitly_set:
+        base[name] = getattr(env_only, name)
+    return Settings(**base)

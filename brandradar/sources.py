@@ -1,0 +1,105 @@
+"""What a source declares: name, kind, languages, discovery, browser use, optional parser.
+
+A source is data, not code: a generic feed or sitemap source is one entry in the project config,
+a source with its own selectors is one small file in ``crawlers/sources/``. The generic spiders in
+``crawlers/spiders/`` read these declarations and do the crawling.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["news", "blog", "forum", "review"]
+
+
+class Listing(BaseModel):
+    """Listing pages (boards, archives): links to follow and a next-page link.
+
+    ``thread_next`` is the next-page link inside a followed page (forum thread pagination).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    start_urls: list[str]
+    link: str
+    next: str | None = None
+    thread_next: str | None = None
+    max_pages: int = 200
+
+
+class Browser(BaseModel):
+    """Pages that only a browser renders: reached from static listing pages, then rendered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    start_urls: list[str]
+    link: str
+    next: str | None = None
+    wait_for: str
+    scrolls: int = 0
+    click: str | None = None
+    clicks: int = 0
+
+
+class Parser(BaseModel):
+    """CSS selectors for pages that hold several documents (forum posts, reviews).
+
+    ``item`` selects one post/review; the other selectors are relative to it. Attribute values
+    use Scrapy's ``::attr(name)`` syntax.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    version: str
+    item: str
+    post_id: str
+    body: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    quote: str | None = None
+    reply_to: str | None = None
+    rating: str | None = None
+    rating_scale: float = 5.0
+    product: str | None = None
+    verified: str | None = None
+
+
+class Source(BaseModel):
+    """One source as declared in a source file or in the project config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Kind
+    languages: list[str] = Field(default_factory=list)
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    listing: Listing | None = None
+    browser: Browser | None = None
+    parser: Parser | None = None
+    weight: float = 1.0
+    page_budget: int | None = None
+
+    @model_validator(mode="after")
+    def _has_discovery(self) -> Source:
+        if not (self.feeds or self.sitemaps or self.listing or self.browser):
+            raise ValueError(f"source {self.name!r} declares no way to discover pages")
+        return self
+
+    @property
+    def needs_browser(self) -> bool:
+        """Whether any page of this source has to be rendered by a browser."""
+        return self.browser is not None
+
+    def discovery(self) -> str:
+        """A short human description of how pages are found."""
+        parts = []
+        if self.feeds:
+            parts.append("feed")
+        if self.sitemaps:
+            parts.append("sitemap")
+        if self.listing:
+            parts.append("listing")
+        if self.browser:
+            parts.append("browser")
+        return "+".join(parts)
