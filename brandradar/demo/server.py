@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 from brandradar.demo.content import DemoWeb, build
 from brandradar.demo.sites import SITE_BUILDERS, SITES, Page
@@ -22,7 +23,7 @@ class _Handler(BaseHTTPRequestHandler):
     route: staticmethod  # set per site
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        page: Page = type(self).route(self.path)
+        page: Page = type(self).route(unquote(self.path))
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))

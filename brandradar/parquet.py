@@ -1,0 +1,34 @@
+"""Reading and writing the partitioned Parquet files that stages hand to each other."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    """Write rows atomically (temp file + rename), so a killed stage leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """All rows of the given Parquet files, as dicts."""
+    out: list[dict[str, Any]] = []
+    for p in sorted(paths):
+        out.extend(pq.read_table(p).to_pylist())
+    return out
+
+
+def partitions(root: Path, stage: str, source: str | None = None) -> list[Path]:
+    """Parquet files of one stage (``documents``, ``enriched``, ``mentions``), optionally one source."""
+    pattern = f"source={source}/day=*/*.parquet" if source else "source=*/day=*/*.parquet"
+    return sorted((root / stage).glob(pattern))

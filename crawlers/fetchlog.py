@@ -1,0 +1,90 @@
+"""The fetch log: one JSON line per fetch (url, status, time, hash, etag, last-modified).
+
+Kept per source and day beside the WARC files. Written by a downloader middleware so that every
+fetch is logged, including feeds, listings, errors and robots.txt refusals, not only pages that
+end up archived. The same counts go into Scrapy's stats collector for the run report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+log = logging.getLogger(__name__)
+
+
+def partition(root: Path, source: str, when: datetime) -> Path:
+    """The raw-archive folder of one source and day."""
+    return root / "raw" / f"source={source}" / f"day={when:%Y-%m-%d}"
+
+
+class FetchLogMiddleware:
+    """Appends one line per response or download error to ``fetchlog-<run>.jsonl``."""
+
+    def __init__(self, crawler: Crawler, root: Path, run_id: str) -> None:
+        self.crawler = crawler
+        self.root = root
+        self.run_id = run_id
+        self._files: dict[Path, IO[str]] = {}
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FetchLogMiddleware:
+        s = crawler.settings
+        return cls(crawler, Path(s.get("BRANDRADAR_WORKDIR")), s.get("BRANDRADAR_RUN_ID"))
+
+    def _source(self) -> str:
+        # Scrapy >= 2.13 no longer passes the spider to components; ask the crawler.
+        spider = self.crawler.spider
+        return spider.name if spider is not None else "unknown"
+
+    def _write(self, spider: Spider | None, row: dict[str, Any]) -> None:
+        source = self._source()
+        now = datetime.now(UTC)
+        row = {"source": source, "time": now.isoformat(), **row}
+        folder = partition(self.root, source, now)
+        path = folder / f"fetchlog-{self.run_id}.jsonl"
+        fh = self._files.get(path)
+        if fh is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = self._files[path] = path.open("a", encoding="utf-8")
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"fetch/status/{response.status}")
+        self._write(spider, {
+            "url": response.url,
+            "status": response.status,
+            "role": request.meta.get("role", ""),
+            "bytes": len(response.body),
+            "hash": hashlib.sha1(response.body).hexdigest(),
+            "etag": response.headers.get(b"ETag", b"").decode("latin-1") or None,
+            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
+        })
+        return response
+
+    def process_exception(self, request: Request, exception: Exception,
+                          spider: Spider | None = None) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        reason = type(exception).__name__
+        stats.inc_value(f"fetch/error/{reason}")
+        self._write(spider, {"url": request.url, "status": None, "role": request.meta.get("role", ""),
+                             "error": f"{reason}: {exception}"})
+        log.warning("%s fetch failed %s: %s", self._source(), request.url, exception)
+
+    def close(self, spider: Spider) -> None:
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()

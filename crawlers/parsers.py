@@ -1,0 +1,113 @@
+"""Turning one archived page into documents: a source's selector parser, or trafilatura.
+
+Articles and blog posts go through trafilatura (main text, title, author); the publication time
+comes from the page's own metadata first (``article:published_time``, ``<time datetime>``), then
+the feed entry, then trafilatura's date, because trafilatura only knows the day and alerts work
+per hour. Pages with several documents (forum threads, review pages) are cut into posts by the
+selectors their source declares.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import trafilatura
+from parsel import Selector
+
+from brandradar.errors import PermanentError
+from brandradar.model import Document
+from brandradar.sources import Parser, Source
+from brandradar.urls import doc_id, domain_of
+
+ARTICLE_PARSER = f"trafilatura-{trafilatura.__version__}"
+
+_TIME_META = (
+    'meta[property="article:published_time"]::attr(content)',
+    'meta[name="date"]::attr(content)',
+    'meta[itemprop="datePublished"]::attr(content)',
+    "article time::attr(datetime)",
+    "time::attr(datetime)",
+)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO-8601 timestamp as an aware UTC datetime, or None when absent or broken."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _text(sel: Selector, css: str | None) -> str | None:
+    if not css:
+        return None
+    node = sel.css(css)
+    if not node:
+        return None
+    if "::" in css:
+        value = node.get()
+        return value.strip() if value else None
+    return " ".join(t.strip() for t in node.css("::text").getall() if t.strip()) or None
+
+
+def extract_article(html: str, url: str, source: Source, fetched: datetime,
+                    feed_published: str | None = None) -> Document:
+    """One article or blog post; raises PermanentError when no main text is found."""
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    text = (result.text if result is not None else None) or ""
+    if not text.strip():
+        raise PermanentError(f"{url}: no main text found")
+    sel = Selector(text=html)
+    published = None
+    for css in _TIME_META:
+        published = parse_time(sel.css(css).get())
+        if published:
+            break
+    published = published or parse_time(feed_published) or parse_time(result.date)
+    lang = sel.css("html::attr(lang)").get()
+    return Document(
+        doc_id=doc_id(url), source=source.name, source_kind=source.kind, url=url,
+        domain=domain_of(url), title=(result.title or "").strip(), text=text.strip(),
+        published=published, fetched=fetched, author=result.author,
+        language=(lang or "").split("-")[0].lower() or None, parser=ARTICLE_PARSER,
+    )
+
+
+def extract_posts(html: str, url: str, source: Source, fetched: datetime) -> list[Document]:
+    """All posts or reviews on one page, cut out by the source's selectors."""
+    parser: Parser | None = source.parser
+    if parser is None:
+        raise PermanentError(f"source {source.name} has no parser for multi-post pages")
+    sel = Selector(text=html)
+    title = _text(sel, parser.title) or ""
+    product = _text(sel, parser.product)
+    docs = []
+    for item in sel.css(parser.item):
+        pid = _text(item, parser.post_id)
+        body = _text(item, parser.body)
+        if not pid or not body:
+            continue
+        rating_raw = _text(item, parser.rating)
+        try:
+            rating = float(rating_raw) / parser.rating_scale if rating_raw else None
+        except ValueError:
+            rating = None
+        lang = item.css(f"{parser.body}::attr(lang)").get() if parser.body else None
+        docs.append(Document(
+            doc_id=doc_id(url.split("?")[0] if source.kind == "forum" else url, pid),
+            source=source.name, source_kind=source.kind, url=url, domain=domain_of(url),
+            title=title, text=body, published=parse_time(_text(item, parser.published)),
+            fetched=fetched, author=_text(item, parser.author), post_id=pid,
+            reply_to=_text(item, parser.reply_to), quote_text=_text(item, parser.quote),
+            rating=rating, product=product,
+            verified=bool(item.css(parser.verified)) if parser.verified else None,
+            language=lang or (sel.css("html::attr(lang)").get() or None),
+            parser=f"{parser.name}-v{parser.version}",
+        ))
+    if not docs:
+        raise PermanentError(f"{url}: parser {parser.name} v{parser.version} found no posts")
+    return docs

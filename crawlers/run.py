@@ -1,0 +1,115 @@
+"""Running crawls: Scrapy settings from brandradar settings, and a child process per crawl.
+
+Scrapy's Twisted reactor cannot be restarted in one process, and Airflow's ``dag.test()`` runs all
+tasks in one process, so every crawl runs in a child process (``python -m
+brandradar.crawlers.run JOB.json``), in production and in tests alike. The child writes the
+per-source stats next to the job file; the parent reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from brandradar.errors import TransientError
+from brandradar.settings import Settings
+from brandradar.sources import Source
+
+
+def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Scrapy settings: politeness, safety, archive pipeline, Playwright with Debian Chromium."""
+    allow = sorted({h.lower() for h in settings.allow_private_hosts})
+    return {
+        "BOT_NAME": "brandradar",
+        "USER_AGENT": settings.ua(),
+        "ROBOTSTXT_OBEY": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "CONCURRENT_REQUESTS": 32,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
+        "DOWNLOAD_DELAY": settings.download_delay,
+        "AUTOTHROTTLE_ENABLED": settings.autothrottle,
+        "DOWNLOAD_MAXSIZE": settings.download_maxsize,
+        "DOWNLOAD_WARNSIZE": settings.download_maxsize // 2,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+        "RETRY_TIMES": 2,
+        "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+        "BRANDRADAR_WORKDIR": str(settings.workdir),
+        "BRANDRADAR_RUN_ID": run_id,
+        "BRANDRADAR_ALLOW_HOSTS": allow,
+        "DOWNLOADER_MIDDLEWARES": {
+            "brandradar.crawlers.safety.AddressGuardMiddleware": 50,
+            "brandradar.crawlers.fetchlog.FetchLogMiddleware": 951,
+        },
+        "ITEM_PIPELINES": {"brandradar.crawlers.archive.WarcArchivePipeline": 300},
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": settings.browser_executable,
+            "headless": True,
+            "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run"],
+        },
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(settings.download_timeout * 1000),
+    }
+
+
+def _child(job_path: Path) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from brandradar.crawlers.safety import playwright_abort
+    from brandradar.crawlers.spiders.source_spider import SourceSpider
+
+    job = json.loads(job_path.read_text())
+    settings = Settings.model_validate(job["settings"])
+    sources = [Source.model_validate(s) for s in job["sources"]]
+    scrapy_conf = scrapy_settings(settings, job["run_id"])
+    scrapy_conf["PLAYWRIGHT_ABORT_REQUEST"] = playwright_abort(
+        frozenset(scrapy_conf["BRANDRADAR_ALLOW_HOSTS"]))
+    process = CrawlerProcess(scrapy_conf)
+    crawlers = []
+    for source in sources:
+        crawler = process.create_crawler(SourceSpider)
+        crawlers.append((source.name, crawler))
+        process.crawl(crawler, source=source, page_budget=settings.page_budget)
+    process.start()
+    out = {}
+    for name, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        out[name] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                     for k, v in stats.items()}
+    job_path.with_suffix(".stats.json").write_text(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+def crawl(sources: list[Source], settings: Settings, run_id: str) -> dict[str, dict[str, Any]]:
+    """Crawl ``sources`` in a child process; return Scrapy's stats per source."""
+    run_dir = Path(settings.workdir) / "runs" / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    job_path = run_dir / f"crawl-{'+'.join(s.name for s in sources)[:80]}.json"
+    job_path.write_text(json.dumps({
+        "run_id": run_id,
+        "settings": json.loads(settings.model_dump_json()),
+        "sources": [json.loads(s.model_dump_json()) for s in sources],
+    }))
+    proc = subprocess.run([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)],
+                          check=False)
+    stats_path = job_path.with_suffix(".stats.json")
+    if proc.returncode != 0 or not stats_path.exists():
+        raise TransientError(f"crawl of {[s.name for s in sources]} exited with {proc.returncode}")
+    result: dict[str, dict[str, Any]] = json.loads(stats_path.read_text())
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(_child(Path(sys.argv[1])))

@@ -1,0 +1,68 @@
+"""What every generic spider shares: the source it crawls, archiving a page, the page budget."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.http import Response
+
+from brandradar.sources import Source
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+class SourceSpiderBase(Spider):
+    """A spider bound to one declared source; discovery mixins add the ``start`` requests."""
+
+    source: Source
+
+    def __init__(self, source: Source, page_budget: int, **kwargs: Any) -> None:
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.page_budget = source.page_budget or page_budget
+        self._scheduled = 0
+
+    def inc(self, key: str, n: int = 1) -> None:
+        """Count something in the stats, per source (the stats of this crawler are per source)."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, n)
+
+    def follow_page(self, response: Response | None, url: str, callback: Any, role: str,
+                    **meta: Any) -> Request | None:
+        """A request for a content page, or None once the source's page budget is spent."""
+        if self._scheduled >= self.page_budget:
+            self.inc("budget/exhausted")
+            return None
+        self._scheduled += 1
+        full = response.urljoin(url) if response is not None else url
+        return Request(full, callback=callback, meta={"role": role, **meta},
+                       errback=self.on_error)
+
+    def on_error(self, failure: Any) -> None:
+        """Errors are logged and counted by the fetch log; here only the per-role count."""
+        role = failure.request.meta.get("role", "page")
+        self.inc(f"pages/failed/{role}")
+
+    def page_item(self, response: Response, role: str) -> dict[str, Any] | None:
+        """The archive item for a fetched page (non-HTML content is skipped and counted)."""
+        ctype = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
+        if ctype not in HTML_TYPES:
+            self.inc("pages/skipped/not_html")
+            log.info("%s skipped non-HTML %s (%s)", self.name, response.url, ctype.decode())
+            return None
+        self.inc(f"pages/archived/{role}")
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                   for k, v in response.headers.items()}
+        return {"url": response.url, "status": response.status, "headers": headers,
+                "body": response.body, "role": role,
+                "published": response.meta.get("feed_published")}
+
+    def parse_page(self, response: Response) -> Any:
+        """Callback for an article or post page: archive it."""
+        item = self.page_item(response, response.meta.get("role", "article"))
+        if item is not None:
+            yield item
