@@ -1,0 +1,353 @@
+"""The ``brandradar`` command line: one entry point, one subcommand per job.
+
+Exit codes: 0 success, 1 a run finished with failures, 2 a usage or config error (one line on
+stderr naming what is wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import webbrowser
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from brandradar.errors import BrandradarError, ConfigError
+
+DEFAULT_CONFIG = Path("brandradar.yaml")
+DEFAULT_DEMO_DIR = Path("brandradar-demo")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=1, ensure_ascii=False, default=str))
+
+
+def _date(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _progress() -> Callable[[str], None]:
+    start = time.monotonic()
+
+    def show(msg: str) -> None:
+        print(f"[{time.monotonic() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _demo_project() -> Path:
+    return Path(str(resources.files("brandradar.demo").joinpath("project.yaml")))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from brandradar.demo.server import DemoServer
+    from brandradar.stages import load_context, report_stage, run_pipeline
+
+    show = _progress()
+    ctx = load_context(_demo_project(), args.workdir)
+    server = DemoServer(ctx.settings.demo_host, ctx.settings.demo_port_base)
+    with server:
+        show(f"demo web on {server.base_url('news')} … {server.base_url('reviews')} "
+             f"({len(server.web.truth)} documents)")
+        truth = ctx.workdir / "demo" / "ground_truth.jsonl"
+        truth.parent.mkdir(parents=True, exist_ok=True)
+        with truth.open("w", encoding="utf-8") as fh:
+            for t in server.web.truth:
+                fh.write(json.dumps({**t.__dict__, "published": t.published.isoformat(),
+                                     "url": server.base_url(t.site) + t.path},
+                                    ensure_ascii=False) + "\n")
+        summary = run_pipeline(ctx, show)
+    for fmt in ("html", "csv"):
+        report_stage(ctx, fmt, ctx.workdir / f"report.{fmt}")
+    show(f"report: {ctx.workdir / 'report.html'} and report.csv")
+    show(f"indexed {summary['index']['documents']} documents, {summary['index']['mentions']} "
+         f"mentions; {summary['analyse']['alerts']} alert(s)")
+    if args.once:
+        return 1 if summary.get("failed_sources") else 0
+    return _serve(ctx, args.host, args.port, None, open_browser=not args.no_browser)
+
+
+def _serve(ctx: Any, host: str, port: int, token: str | None, open_browser: bool = False) -> int:
+    from brandradar.dashboards.web.server import serve
+
+    httpd = serve(ctx.settings, ctx.brands, host, port, token)
+    url = f"http://{host}:{httpd.server_address[1]}/"
+    print(f"dashboard: {url}", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from brandradar.stages import load_context, run_pipeline
+
+    ctx = load_context(args.config, args.workdir)
+    summary = run_pipeline(ctx, _progress(), crawl=not args.no_crawl)
+    _print_json({k: summary[k] for k in ("run_id", "index", "analyse")})
+    return 1 if summary.get("failed_sources") else 0
+
+
+def _ctx(args: argparse.Namespace) -> Any:
+    from brandradar.stages import context_from_workdir
+
+    return context_from_workdir(args.workdir)
+
+
+def _store(ctx: Any) -> Any:
+    from brandradar.index.store import open_store
+
+    return open_store(ctx.settings)
+
+
+def cmd_sov(args: argparse.Namespace) -> int:
+    from brandradar.index.analytics import share_of_voice
+
+    ctx = _ctx(args)
+    store = _store(ctx)
+    try:
+        rows = share_of_voice(store, ctx.brands, args.since, args.until, per_story=args.per_story)
+    finally:
+        store.close()
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            state = " (too few mentions)" if r["too_few"] else ""
+            print(f"{r['brand']:<20} {r['mentions']:>6}  {r['share']:6.1%}  "
+                  f"[{r['ci_low']:.1%} – {r['ci_high']:.1%}]{state}")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    store = _store(ctx)
+    try:
+        rows = store.alerts()
+    finally:
+        store.close()
+    if args.json:
+        _print_json(rows)
+    else:
+        for a in rows:
+            print(f"{a['start'][:16]}  {a['kind']:<6} {a['brand']:<14} severity {a['severity']}: "
+                  f"{a['explanation']['summary']}")
+        if not rows:
+            print("no alerts")
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    path = ctx.workdir / "analysis" / "trends.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    if args.json:
+        _print_json(rows)
+    else:
+        for t in rows:
+            print(f"{t['window_hours']:>4} h  {t['state']:<9} {t['phrase']:<30} "
+                  f"{t['documents']} docs ({t['baseline_documents']} before, {t['domains']} sites)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from brandradar.stages import report_stage
+
+    ctx = _ctx(args)
+    until = args.until + timedelta(days=1) if args.until else None
+    out = report_stage(ctx, args.format, args.out, args.since, until)
+    print(out)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(_ctx(args), args.host, args.port, args.token)
+
+
+def cmd_kibana_build(args: argparse.Namespace) -> int:
+    from brandradar.dashboards.kibana.build import build_ndjson
+
+    n = build_ndjson(args.out)
+    print(f"{args.out}: {n} saved objects")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from brandradar.crawlers.parsers import extract_article
+    from brandradar.nlp.langid import detect
+    from brandradar.sources import Source
+
+    if not args.page.exists():
+        raise ConfigError(f"{args.page}: file not found")
+    html = args.page.read_bytes().decode("utf-8", errors="replace")
+    source = Source(name="cli", kind="news", feeds=[args.url])
+    doc = extract_article(html, args.url, source, datetime.now(UTC))
+    out = {"title": doc.title, "text": doc.text,
+           "published": doc.published.isoformat() if doc.published else None,
+           "author": doc.author, "language": detect(doc.text, doc.language), "url": doc.url}
+    if args.json:
+        _print_json(out)
+    else:
+        print(f"{out['title']}\n{out['published']} · {out['author']} · {out['language']}\n")
+        print(out["text"])
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from brandradar.config import load_brands
+    from brandradar.nlp.pipeline import Annotator
+
+    annotator = Annotator(load_brands(args.brands), keyphrases=False)
+    batch: list[tuple[str, str | None, str | None]] = []
+
+    def flush() -> None:
+        notes = annotator.annotate((text, lang) for _, text, lang in batch)
+        for (doc_id, _, _), a in zip(batch, notes, strict=True):
+            print(json.dumps({"id": doc_id, "lang": a.lang, "mentions": [
+                {"brand": m.brand, "start": m.start, "end": m.end, "sentiment": m.sentiment,
+                 "score": m.score} for m in a.mentions]}, ensure_ascii=False))
+        batch.clear()
+
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError("text is not a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"stdin line {n}: not a JSON object with 'text' ({exc})") from exc
+        batch.append((item.get("id"), text, item.get("lang")))
+        if len(batch) >= 1000:
+            flush()
+    flush()
+    return 0
+
+
+def cmd_sources_list(args: argparse.Namespace) -> int:
+    from brandradar.crawlers.sources import load_source, source_names
+    from brandradar.stages import load_context
+
+    if args.config.exists():
+        sources = load_context(args.config, args.workdir).sources
+    else:
+        sources = [load_source(n) for n in source_names()]
+    rows = [{"name": s.name, "kind": s.kind, "languages": s.languages,
+             "discovery": s.discovery(), "browser": s.needs_browser} for s in sources]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['name']:<24} {r['kind']:<7} {','.join(r['languages']):<6} "
+                  f"{r['discovery']:<16} {'browser' if r['browser'] else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    p = argparse.ArgumentParser(prog="brandradar", description=(
+        "Brand and competitor listening: crawl news, blogs, forums and reviews, find brand "
+        "mentions with their sentiment, and report share of voice, trends and alerts."))
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str,
+            workdir: Path | None = None) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(fn=fn)
+        if workdir is not None:
+            sp.add_argument("--workdir", type=Path, default=workdir,
+                            help=f"work directory (default: {workdir})")
+        return sp
+
+    sp = add("demo", cmd_demo, "Start the demo web, run the whole pipeline on it, open the "
+             "dashboard.", DEFAULT_DEMO_DIR)
+    sp.add_argument("--once", action="store_true", help="exit after writing the report")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8780)
+    sp.add_argument("--no-browser", action="store_true", help="only print the dashboard URL")
+
+    sp = add("run", cmd_run, "Run crawl → extract → enrich → index → analyse for a project.",
+             Path("brandradar-data"))
+    sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    sp.add_argument("--no-crawl", action="store_true", help="re-process the raw archive only")
+
+    for name, fn, help_ in (("sov", cmd_sov, "Share of voice per brand."),
+                            ("alerts", cmd_alerts, "Spike and crisis alerts with explanations."),
+                            ("trends", cmd_trends, "Trending topics.")):
+        sp = add(name, fn, help_, DEFAULT_DEMO_DIR)
+        sp.add_argument("--json", action="store_true", help="print JSON")
+        if name == "sov":
+            sp.add_argument("--since", type=_date)
+            sp.add_argument("--until", type=_date)
+            sp.add_argument("--per-story", action="store_true",
+                            help="count each story (syndicated copies) once")
+
+    sp = add("report", cmd_report, "Write the competitor report for a period.", DEFAULT_DEMO_DIR)
+    sp.add_argument("--format", choices=["html", "csv"], default="html")
+    sp.add_argument("--out", type=Path, required=True)
+    sp.add_argument("--since", type=_date, help="first day (YYYY-MM-DD)")
+    sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
+
+    sp = add("serve", cmd_serve, "Serve the web dashboard of a work directory.", DEFAULT_DEMO_DIR)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8780)
+    sp.add_argument("--token", help="required when binding to a non-loopback address")
+
+    kb = sub.add_parser("kibana", help="Kibana saved objects.", description="Kibana saved objects.")
+    kb_sub = kb.add_subparsers(dest="kibana_command", required=True, metavar="COMMAND")
+    sp = kb_sub.add_parser("build", help="Build the NDJSON file for Kibana's import API.",
+                           description="Build the NDJSON file for Kibana's import API.")
+    sp.add_argument("--out", type=Path, required=True)
+    sp.set_defaults(fn=cmd_kibana_build)
+
+    sp = add("extract", cmd_extract, "Extract the article from one saved HTML page.")
+    sp.add_argument("page", type=Path)
+    sp.add_argument("--url", required=True, help="the URL the page was fetched from")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("annotate", cmd_annotate, "Read JSON lines {id, text, lang?} on stdin, write brand "
+             "mentions with sentiment as JSON lines.")
+    sp.add_argument("--brands", type=Path, required=True, help="brands file (YAML)")
+
+    src = sub.add_parser("sources", help="Declared sources.", description="Declared sources.")
+    src_sub = src.add_subparsers(dest="sources_command", required=True, metavar="COMMAND")
+    sp = src_sub.add_parser("list", help="List sources with kind, discovery and browser flag.",
+                            description="List sources with kind, discovery and browser flag.")
+    sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_sources_list)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``brandradar`` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        code: int = args.fn(args)
+        return code
+    except BrandradarError as exc:
+        print(f"brandradar: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

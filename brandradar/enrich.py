@@ -1,0 +1,92 @@
+"""The enrich stage: documents → enriched documents + mentions (Parquet), per source and day,
+then story clusters over all documents.
+
+Every row carries the versions of the components that produced it (``versions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+
+from brandradar.config import Brand
+from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
+from brandradar.nlp.langid import detect
+from brandradar.nlp.pipeline import VERSIONS, Annotator
+from brandradar.nlp.stories import STORIES_VERSION, assign_stories
+from brandradar.parquet import partitions, read_rows, write_rows
+from brandradar.urls import stable_id
+
+
+def pseudonym(author: str | None, source: str, key: str) -> str | None:
+    """Keyed hash of an author name, per source: stable for segments, not reversible."""
+    if not author:
+        return None
+    digest = hmac.new(key.encode(), f"{source}\x1f{author}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: str,
+                  annotator: Annotator | None = None) -> dict[str, int]:
+    """Enrich every documents partition of one source; return counts."""
+    annotator = annotator or Annotator(brands)
+    counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0}
+    for path in partitions(workdir, "documents", source):
+        docs = read_rows([path])
+        langs = [detect(d["text"], d.get("language")) for d in docs]
+        notes = annotator.annotate((d["text"], lang) for d, lang in zip(docs, langs, strict=True))
+        enriched: list[dict[str, Any]] = []
+        mentions: list[dict[str, Any]] = []
+        for d, a in zip(docs, notes, strict=True):
+            enriched.append({
+                "doc_id": d["doc_id"], "source": d["source"], "source_kind": d["source_kind"],
+                "url": d["url"], "domain": d["domain"], "title": d["title"], "text": d["text"],
+                "published": d["published"], "fetched": d["fetched"], "language": a.lang,
+                "author_pseudonym": pseudonym(d["author"], d["source"], author_key),
+                "rating": d["rating"], "product": d["product"], "key_phrases": a.key_phrases,
+                "story_id": "", "versions": VERSIONS,
+            })
+            for m in a.mentions:
+                mentions.append({
+                    "mention_id": stable_id(d["doc_id"], m.brand, str(m.start)),
+                    "doc_id": d["doc_id"], "brand": m.brand, "brand_role": m.role,
+                    "start": m.start, "end": m.end, "matched": m.matched,
+                    "sentiment": m.sentiment, "score": m.score, "span_text": m.span_text,
+                    "source": d["source"], "source_kind": d["source_kind"], "domain": d["domain"],
+                    "language": a.lang, "published": d["published"], "story_id": "",
+                    "versions": VERSIONS,
+                })
+                counts["unscored_mentions"] += m.sentiment == "unscored"
+        rel = path.relative_to(workdir / "documents").parent
+        write_rows(workdir / "enriched" / rel / "enriched.parquet", enriched, ENRICHED_SCHEMA)
+        write_rows(workdir / "mentions" / rel / "mentions.parquet", mentions, MENTION_SCHEMA)
+        counts["documents"] += len(enriched)
+        counts["mentions"] += len(mentions)
+    return counts
+
+
+def cluster_stories(workdir: Path) -> dict[str, int]:
+    """Assign story ids across all sources and write them into enriched and mention rows."""
+    enriched_paths = partitions(workdir, "enriched")
+    rows = read_rows(enriched_paths)
+    story = assign_stories(
+        (r["doc_id"], r["source_kind"], r["published"].isoformat() if r["published"] else "",
+         r["text"]) for r in rows
+    )
+    for path in enriched_paths:
+        part = read_rows([path])
+        for r in part:
+            r["story_id"] = story.get(r["doc_id"], r["doc_id"])
+            if STORIES_VERSION not in r["versions"]:
+                r["versions"] += f";{STORIES_VERSION}"
+        write_rows(path, part, ENRICHED_SCHEMA)
+    for path in partitions(workdir, "mentions"):
+        part = read_rows([path])
+        for r in part:
+            r["story_id"] = story.get(r["doc_id"], r["doc_id"])
+            if STORIES_VERSION not in r["versions"]:
+                r["versions"] += f";{STORIES_VERSION}"
+        write_rows(path, part, MENTION_SCHEMA)
+    return {"documents": len(story), "stories": len(set(story.values()))}

@@ -1,0 +1,222 @@
+"""The stages of DESIGN.md as plain functions: the CLI and the Airflow DAG both call these.
+
+Each stage reads the previous stage's files in the work directory and writes its own; each can
+be re-run alone (idempotent), and a failing source is named, counted and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from brandradar.config import Brand, ProjectConfig, load_project, project_settings
+from brandradar.errors import BrandradarError, ConfigError
+from brandradar.settings import Settings
+from brandradar.sources import Source
+
+log = logging.getLogger(__name__)
+
+PROJECT_SNAPSHOT = "project.json"
+
+
+@dataclass
+class Context:
+    """A resolved project: config, settings, sources and brands, bound to a work directory."""
+
+    project: ProjectConfig
+    settings: Settings
+    sources: list[Source]
+
+    @property
+    def workdir(self) -> Path:
+        return Path(self.settings.workdir)
+
+    @property
+    def brands(self) -> list[Brand]:
+        return self.project.brands
+
+    def source(self, name: str) -> Source:
+        """The source called ``name``."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"unknown source {name!r}")
+
+
+def resolve_sources(project: ProjectConfig) -> list[Source]:
+    """Source files named in the config plus inline (generic) sources."""
+    from brandradar.crawlers.sources import load_source
+
+    sources = [load_source(n) for n in project.source_files] + list(project.sources)
+    names = [s.name for s in sources]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"source declared twice: {dupes[0]!r}")
+    return sources
+
+
+def load_context(config: Path, workdir: Path | None = None, **overrides: Any) -> Context:
+    """Read the project config and settings; write a snapshot into the work directory."""
+    project = load_project(config)
+    settings = project_settings(project, workdir=workdir, **overrides)
+    ctx = Context(project, settings, resolve_sources(project))
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    (ctx.workdir / PROJECT_SNAPSHOT).write_text(project.model_dump_json(indent=1))
+    return ctx
+
+
+def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
+    """The context of a work directory a pipeline has run in (from its project snapshot)."""
+    snap = workdir / PROJECT_SNAPSHOT
+    if not snap.exists():
+        raise ConfigError(f"{snap}: not found (run 'brandradar run' or 'brandradar demo' first)")
+    project = ProjectConfig.model_validate_json(snap.read_text())
+    settings = project_settings(project, workdir=workdir, **overrides)
+    return Context(project, settings, resolve_sources(project))
+
+
+def new_run_id() -> str:
+    """A sortable id for one pipeline run."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
+    """Crawl the given sources (all by default) into the raw archive; return stats per source."""
+    from brandradar.crawlers.run import crawl
+
+    sources = [ctx.source(n) for n in names] if names else ctx.sources
+    stats = crawl(sources, ctx.settings, run_id)
+    coverage = {}
+    for name, st in stats.items():
+        failed = {k.split("/", 2)[2]: v for k, v in st.items() if k.startswith("fetch/error/")}
+        failed.update({f"http_{k.rsplit('/', 1)[1]}": v for k, v in st.items()
+                       if k.startswith("fetch/status/") and not k.endswith("/200")})
+        coverage[name] = {
+            "fetched": sum(v for k, v in st.items() if k.startswith("fetch/status/")),
+            "archived": sum(v for k, v in st.items() if k.startswith("pages/archived/")),
+            "failed": failed, "refused": st.get("guard/refused", 0),
+            "finish_reason": st.get("finish_reason"),
+        }
+    _write_run(ctx, run_id, "crawl", coverage)
+    return coverage
+
+
+def extract_stage(ctx: Context, name: str, run_id: str | None = None) -> dict[str, Any]:
+    """Extract documents of one source from its raw archive."""
+    from brandradar.extract import extract_source
+
+    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers)
+    if run_id:
+        _write_run(ctx, run_id, f"extract-{name}", counts)
+    return counts
+
+
+def enrich_stage(ctx: Context, name: str, annotator: Any = None) -> dict[str, Any]:
+    """Enrich documents of one source (language, mentions, sentiment, key phrases)."""
+    from brandradar.enrich import enrich_source
+
+    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator)
+
+
+def stories_stage(ctx: Context) -> dict[str, Any]:
+    """Cluster near-duplicate articles into stories across all sources."""
+    from brandradar.enrich import cluster_stories
+
+    return cluster_stories(ctx.workdir)
+
+
+def index_stage(ctx: Context) -> dict[str, Any]:
+    """Upsert all enriched documents and mentions into the configured store."""
+    from brandradar.index.store import open_store
+    from brandradar.parquet import partitions, read_rows
+
+    store = open_store(ctx.settings)
+    try:
+        docs = read_rows(partitions(ctx.workdir, "enriched"))
+        mentions = read_rows(partitions(ctx.workdir, "mentions"))
+        failed = store.upsert(docs, mentions)
+        return {**store.counts(), "failed": failed}
+    finally:
+        store.close()
+
+
+def incomplete_sources(ctx: Context) -> list[str]:
+    """Sources whose last crawl failed or fetched errors: their quiet hours are not calm."""
+    runs = sorted((ctx.workdir / "runs").glob("*/crawl.json"))
+    if not runs:
+        return []
+    last = json.loads(runs[-1].read_text())
+    return sorted(n for n, c in last.items()
+                  if c.get("failed") or c.get("finish_reason") not in ("finished", None))
+
+
+def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
+    """Compute alerts (stored) and trending topics (written to analysis/trends.json)."""
+    from brandradar.index.analytics import detect_alerts, trending_topics
+    from brandradar.index.store import open_store
+
+    now = now or datetime.now(UTC)
+    store = open_store(ctx.settings)
+    try:
+        alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,
+                               incomplete_sources=incomplete_sources(ctx))
+        store.save_alerts(alerts)
+        trends = trending_topics(store, ctx.project.trends, now)
+    finally:
+        store.close()
+    out = ctx.workdir / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "trends.json").write_text(json.dumps(trends, indent=1, ensure_ascii=False))
+    return {"alerts": len(alerts), "trends": len(trends)}
+
+
+def report_stage(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
+                 until: datetime | None = None) -> Path:
+    """Write the competitor report for a period."""
+    from brandradar.dashboards.reports.report import write_report
+
+    return write_report(ctx, fmt, out, since, until)
+
+
+def _write_run(ctx: Context, run_id: str, name: str, data: dict[str, Any]) -> None:
+    folder = ctx.workdir / "runs" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(data, indent=1, default=str))
+
+
+def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict[str, Any]:
+    """crawl → extract → enrich → stories → index → analyse, without Airflow."""
+    from brandradar.nlp.pipeline import Annotator
+
+    def step(msg: str) -> None:
+        if progress is not None:
+            progress(msg)
+
+    run_id = new_run_id()
+    summary: dict[str, Any] = {"run_id": run_id}
+    if crawl:
+        step(f"crawl: {len(ctx.sources)} sources")
+        summary["crawl"] = crawl_stage(ctx, run_id)
+    annotator = Annotator(ctx.brands)
+    summary["extract"], summary["enrich"] = {}, {}
+    for s in ctx.sources:
+        try:
+            step(f"extract: {s.name}")
+            summary["extract"][s.name] = extract_stage(ctx, s.name, run_id)
+            step(f"enrich: {s.name}")
+            summary["enrich"][s.name] = enrich_stage(ctx, s.name, annotator)
+        except BrandradarError as exc:
+            log.error("source %s failed: %s", s.name, exc)
+            summary.setdefault("failed_sources", {})[s.name] = str(exc)
+    step("stories")
+    summary["stories"] = stories_stage(ctx)
+    step(f"index: {ctx.settings.store}")
+    summary["index"] = index_stage(ctx)
+    step("analyse")
+    summary["analyse"] = analyse_stage(ctx)
+    _write_run(ctx, run_id, "summary", summary)
+    return summary

@@ -1,0 +1,123 @@
+"""``brandradar serve``: the built-in web dashboard (static page + JSON API) on loopback.
+
+The standard library's threading HTTP server is enough for a single team's dashboard and keeps
+the embedded default free of a web framework. Binding to anything but loopback requires a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from brandradar.config import Brand
+from brandradar.dashboards.reports.data import overview
+from brandradar.errors import ConfigError
+from brandradar.index.duckdb.store import DuckDBStore
+from brandradar.index.store import Store
+from brandradar.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
+           "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+           "/style.css": ("style.css", "text/css; charset=utf-8")}
+_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    raise TypeError(type(o).__name__)
+
+
+class Dashboard:
+    """The dashboard's data access: one store connection guarded by a lock."""
+
+    def __init__(self, store: Store, brands: list[Brand], workdir: Path) -> None:
+        self.store = store
+        self.brands = brands
+        self.workdir = workdir
+        self.lock = threading.Lock()
+
+    def api(self, path: str, query: dict[str, list[str]]) -> Any:
+        with self.lock:
+            if path == "/api/overview":
+                return overview(self.store, self.brands, self.workdir)
+            if path == "/api/mentions":
+                q = (query.get("q") or [""])[0].strip() or None
+                brand = (query.get("brand") or [""])[0] or None
+                limit = min(int((query.get("limit") or ["50"])[0]), 500)
+                return self.store.search(q, brand, limit)
+        return None
+
+
+def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one dashboard."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, ctype: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Security-Policy", _CSP)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
+            if token and (query.get("token") or [""])[0] != token and \
+                    self.headers.get("Authorization") != f"Bearer {token}":
+                self._send(401, "text/plain", b"token required")
+                return
+            if parts.path in _STATIC:
+                name, ctype = _STATIC[parts.path]
+                body = resources.files("brandradar.dashboards.web").joinpath(
+                    f"static/{name}").read_bytes()
+                self._send(200, ctype, body)
+                return
+            if parts.path.startswith("/api/"):
+                try:
+                    data = dash.api(parts.path, query)
+                except ValueError as exc:
+                    self._send(400, "application/json", json.dumps({"error": str(exc)}).encode())
+                    return
+                if data is not None:
+                    body = json.dumps(data, default=_json_default, ensure_ascii=False).encode()
+                    self._send(200, "application/json; charset=utf-8", body)
+                    return
+            self._send(404, "text/plain", b"not found")
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            log.debug("dashboard " + format, *args)
+
+    return Handler
+
+
+def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
+          token: str | None = None) -> ThreadingHTTPServer:
+    """Create the dashboard server (call ``serve_forever`` on it)."""
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
+                          "personal data)")
+    if settings.store != "duckdb":
+        from brandradar.index.store import open_store
+
+        store: Store = open_store(settings)
+    else:
+        db = Path(settings.workdir) / "brandradar.duckdb"
+        if not db.exists():
+            raise ConfigError(f"{db}: not found (run the pipeline first)")
+        store = DuckDBStore(db, read_only=True)
+    dash = Dashboard(store, brands, Path(settings.workdir))
+    httpd = ThreadingHTTPServer((host, port), make_handler(dash, token))
+    httpd.daemon_threads = True
+    return httpd

@@ -1,0 +1,66 @@
+"""The Store interface: what every backend (DuckDB, Elasticsearch) answers, with the same numbers.
+
+Backends implement the queries; ``brandradar.index.analytics`` turns their answers into metrics
+(Wilson intervals, spikes, trends), so the statistics are written once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from brandradar.settings import Settings
+
+
+class Store(Protocol):
+    """A place documents, mentions and alerts are indexed and queried."""
+
+    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
+        """Insert or replace rows by their deterministic ids; return failed items."""
+
+    def counts(self) -> dict[str, int]:
+        """Number of documents and mentions."""
+
+    def brand_counts(self, since: datetime | None, until: datetime | None,
+                     per_story: bool) -> dict[str, int]:
+        """Mentions per brand (documents mentioning it, or stories when ``per_story``)."""
+
+    def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """Per brand and hour: ``brand``, ``hour``, ``mentions``, ``negative``."""
+
+    def daily(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """Per brand and day: ``brand``, ``day``, ``mentions``, and per-sentiment counts."""
+
+    def sentiment(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """Per brand: ``positive``, ``negative``, ``neutral``, ``unscored`` counts."""
+
+    def phrase_docs(self, since: datetime) -> list[dict[str, Any]]:
+        """Per key phrase and document since ``since``: ``phrase``, ``doc_id``, ``domain``,
+        ``published``."""
+
+    def search(self, query: str | None, brand: str | None, limit: int) -> list[dict[str, Any]]:
+        """Mentions with their document, best full-text matches first (newest without query)."""
+
+    def top_documents(self, brand: str, since: datetime, until: datetime,
+                      limit: int) -> list[dict[str, Any]]:
+        """The most negative documents of a brand in a window (for alert explanations)."""
+
+    def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        """Replace the stored alerts."""
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Stored alerts, newest first."""
+
+    def close(self) -> None:
+        """Release the backend."""
+
+
+def open_store(settings: Settings) -> Store:
+    """The backend that settings choose (``store: duckdb`` or ``store: elasticsearch``)."""
+    if settings.store == "elasticsearch":
+        from brandradar.index.elasticsearch.store import ElasticsearchStore
+
+        return ElasticsearchStore.from_settings(settings)
+    from brandradar.index.duckdb.store import DuckDBStore
+
+    return DuckDBStore(settings.workdir / "brandradar.duckdb")

@@ -1,0 +1,273 @@
+"""brandradar's spaCy components, registered as factories with stable names and versions.
+
+- ``brandradar_norms``: lemma (simplemma) and match norm (Snowball stem) per token, so that
+  inflected brand names ("Сбербанке", "Педаликсом") match their alias;
+- ``brandradar_brands``: brand mentions from aliases (case-insensitive on norms, case-sensitive
+  where declared) minus exclusions found in the same sentence;
+- ``brandradar_sentiment``: one label and score per mention, judged on the clause around it
+  (VADER for English, the project's lexicons with negation for German and Russian);
+- ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names.
+
+Written here because no library matches brand aliases on stems with exclusions, or scores
+sentiment per mention in German and Russian with a licence that allows shipping.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import simplemma
+import snowballstemmer
+import yake
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+NORMS_VERSION = "norms-1"
+BRANDS_VERSION = "brands-1"
+SENTIMENT_VERSION = "sentiment-1"
+KEYPHRASES_VERSION = "keyphrases-2"
+
+SCORED_LANGS = ("de", "ru", "en")
+_STEMMER_LANG = {"de": "german", "ru": "russian", "en": "english"}
+_NEGATORS = {
+    "de": {"nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "ohne"},
+    "ru": {"не", "нет", "ни", "никогда", "без"},
+    "en": set(),
+}
+_CONTRAST = re.compile(r"\b(aber|jedoch|doch|but|however|whereas|while|но|однако|зато)\b|;",
+                       re.IGNORECASE)
+
+if not Span.has_extension("sentiment"):
+    Span.set_extension("sentiment", default="unscored")
+    Span.set_extension("score", default=0.0)
+    Span.set_extension("judged", default=None)
+if not Doc.has_extension("key_phrases"):
+    Doc.set_extension("key_phrases", default=[])
+
+
+@lru_cache(maxsize=8)
+def stemmer(lang: str) -> Any:
+    """A Snowball stemmer for a language (English rules for languages without one)."""
+    return snowballstemmer.stemmer(_STEMMER_LANG.get(lang, "english"))
+
+
+def norm_words(words: list[str], lang: str) -> list[str]:
+    """Match norms: lower-case Snowball stems (ё folded to е)."""
+    lowered = [w.lower().replace("ё", "е") for w in words]
+    return list(stemmer(lang).stemWords(lowered))
+
+
+@Language.factory("brandradar_norms", default_config={})
+def make_norms(nlp: Language, name: str) -> Any:
+    """Set ``lemma_`` (simplemma) and ``norm_`` (stem) on every token."""
+    lang = nlp.lang
+
+    def norms(doc: Doc) -> Doc:
+        words = [t.text for t in doc]
+        for tok, stem in zip(doc, norm_words(words, lang), strict=True):
+            tok.norm_ = stem
+            tok.lemma_ = simplemma.lemmatize(tok.lower_, lang=lang) if lang in SCORED_LANGS \
+                else tok.lower_
+        return doc
+
+    return norms
+
+
+class BrandMatcher:
+    """Find brand mentions; exclusions drop a match when they occur in the same sentence."""
+
+    def __init__(self, nlp: Language, brands: list[dict[str, Any]]) -> None:
+        self.nlp = nlp
+        self.lang = nlp.lang
+        self.ci = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.cs = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.exclusions: dict[str, list[list[str]]] = {}
+        self.roles: dict[str, str] = {}
+        for b in brands:
+            name = b["name"]
+            self.roles[name] = b.get("role", "competitor")
+            sensitive = set(b.get("case_sensitive", []))
+            aliases = [name, *b.get("aliases", [])]
+            for extra in b.get("aliases_by_lang", {}).values():
+                aliases.extend(extra)
+            ci_docs, cs_docs = [], []
+            for alias in dict.fromkeys(aliases):
+                doc = self._normed(alias)
+                (cs_docs if alias in sensitive else ci_docs).append(doc)
+                if self.lang in ("de", "en") and alias not in sensitive:
+                    ci_docs.append(self._normed(alias + "s"))  # German genitive "Voltaros"
+            if ci_docs:
+                self.ci.add(name, ci_docs)
+            if cs_docs:
+                self.cs.add(name, cs_docs)
+            self.exclusions[name] = [norm_words(e.split(), self.lang) for e in b.get("exclude", [])]
+
+    def _normed(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        for tok, stem in zip(doc, norm_words([t.text for t in doc], self.lang), strict=True):
+            tok.norm_ = stem
+        return doc
+
+    def _excluded(self, span: Span) -> bool:
+        rules = self.exclusions.get(span.label_)
+        if not rules:
+            return False
+        sent_norms = [t.norm_ for t in span.sent]
+        for rule in rules:
+            n = len(rule)
+            for i in range(len(sent_norms) - n + 1):
+                if sent_norms[i : i + n] == rule:
+                    return True
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[Span] = []
+        for matcher in (self.ci, self.cs):
+            for match_id, start, end in matcher(doc):
+                found.append(Span(doc, start, end, label=self.nlp.vocab.strings[match_id]))
+        found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        kept: list[Span] = []
+        last_end = -1
+        for span in found:
+            if span.start < last_end or self._excluded(span):
+                continue
+            kept.append(span)
+            last_end = span.end
+        doc.spans["brands"] = kept
+        return doc
+
+
+@Language.factory("brandradar_brands", default_config={"brands": []})
+def make_brands(nlp: Language, name: str, brands: list[dict[str, Any]]) -> BrandMatcher:
+    """The brand matcher, configured with the brands file's entries."""
+    return BrandMatcher(nlp, brands)
+
+
+@lru_cache(maxsize=4)
+def _lexicon(lang: str) -> dict[tuple[str, ...], float]:
+    text = resources.files("brandradar.nlp").joinpath(f"lexicons/{lang}.tsv").read_text("utf-8")
+    out: dict[tuple[str, ...], float] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        words, value = line.rsplit("\t", 1)
+        out[tuple(norm_words(words.split(), lang))] = float(value)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def lexicon_score(tokens: list[str], lang: str) -> float:
+    """Sum of lexicon valences over stems with negation flips, squashed into [-1, 1]."""
+    lex = _lexicon(lang)
+    norms = norm_words(tokens, lang)
+    lowered = [t.lower() for t in tokens]
+    total = 0.0
+    i = 0
+    while i < len(norms):
+        for n in (3, 2, 1):
+            key = tuple(norms[i : i + n])
+            if len(key) == n and key in lex:
+                value = lex[key]
+                if n == 1 and any(w in _NEGATORS[lang] for w in lowered[max(0, i - 3) : i]):
+                    value *= -0.74  # VADER's negation factor
+                total += value
+                i += n
+                break
+        else:
+            i += 1
+    return total / math.sqrt(total * total + 15) if total else 0.0
+
+
+def clause_of(span: Span) -> tuple[int, int]:
+    """Character offsets of the clause that holds a mention: its sentence, cut at contrasts."""
+    sent = span.sent
+    text = sent.text
+    rel = span.start_char - sent.start_char
+    start, end = 0, len(text)
+    for m in _CONTRAST.finditer(text):
+        if m.start() >= rel + len(span.text):
+            end = min(end, m.start())
+        elif m.end() <= rel:
+            start = max(start, m.end())
+    return sent.start_char + start, sent.start_char + end
+
+
+def score_text(text: str, lang: str) -> float:
+    """Sentiment score in [-1, 1] of a short text in a scored language."""
+    if lang == "en":
+        return float(_vader().polarity_scores(text)["compound"])
+    return lexicon_score(re.findall(r"\w+", text), lang)
+
+
+def label(score: float) -> str:
+    """positive / negative / neutral with VADER's usual ±0.05 thresholds."""
+    return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+
+
+@Language.factory("brandradar_sentiment", default_config={})
+def make_sentiment(nlp: Language, name: str) -> Any:
+    """Give every brand span its own sentiment, judged on its clause."""
+    lang = nlp.lang
+
+    def sentiment(doc: Doc) -> Doc:
+        for span in doc.spans.get("brands", []):
+            if lang not in SCORED_LANGS:
+                span._.sentiment, span._.score = "unscored", 0.0
+                continue
+            start, end = clause_of(span)
+            s = score_text(doc.text[start:end], lang)
+            span._.sentiment, span._.score, span._.judged = label(s), round(s, 4), (start, end)
+        return doc
+
+    return sentiment
+
+
+# Product and entity names that YAKE ranks low because they are single tokens: CamelCase
+# ("SunCharge"), all-caps acronyms, also as the first part of a hyphenated compound.
+_ENTITY = re.compile(r"(?<![\w-])([A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{3,})(?![a-z])")
+
+
+def entity_names(text: str) -> list[str]:
+    """Names that look like products or entities, lower-cased, most frequent first."""
+    counts: dict[str, int] = {}
+    for m in _ENTITY.finditer(text):
+        key = m.group(1).lower()
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])
+
+
+@Language.factory("brandradar_keyphrases", default_config={"top": 5})
+def make_keyphrases(nlp: Language, name: str, top: int) -> Any:
+    """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped."""
+    lang = nlp.lang if nlp.lang in SCORED_LANGS else "en"
+    extractor = yake.KeywordExtractor(lan=lang, n=2, top=top * 3, dedupLim=0.8)
+
+    def keyphrases(doc: Doc) -> Doc:
+        brand_norms = {t.norm_ for s in doc.spans.get("brands", []) for t in s}
+        phrases: list[str] = [e for e in entity_names(doc.text)[:3]
+                              if not set(norm_words([e], lang)) & brand_norms]
+        for phrase, _ in extractor.extract_keywords(doc.text):
+            words = re.findall(r"\w[\w-]*", phrase)
+            if not words or any(w.isdigit() for w in words):
+                continue
+            if set(norm_words(words, lang)) & brand_norms:
+                continue
+            lemma = " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
+            if len(lemma) > 2 and lemma not in phrases:
+                phrases.append(lemma)
+            if len(phrases) >= top + 3:
+                break
+        doc._.key_phrases = phrases
+        return doc
+
+    return keyphrases

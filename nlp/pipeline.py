@@ -1,0 +1,93 @@
+"""Language pipelines (blank spaCy + sentencizer + brandradar components) and batch annotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from brandradar.config import Brand
+from brandradar.nlp import components
+from brandradar.nlp.langid import LANGID_VERSION, detect
+
+VERSIONS = ";".join([
+    f"spacy-{spacy.__version__}", components.NORMS_VERSION, components.BRANDS_VERSION,
+    components.SENTIMENT_VERSION, components.KEYPHRASES_VERSION, LANGID_VERSION,
+])
+
+
+def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True) -> Language:
+    """A pipeline for ``lang`` (blank 'xx' for languages spaCy has no rules for)."""
+    try:
+        nlp = spacy.blank(lang)
+    except Exception:  # spaCy raises its own error types for unknown language codes
+        nlp = spacy.blank("xx")
+        nlp.lang = lang
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("brandradar_norms")
+    nlp.add_pipe("brandradar_brands", config={"brands": [b.model_dump() for b in brands]})
+    nlp.add_pipe("brandradar_sentiment")
+    if keyphrases:
+        nlp.add_pipe("brandradar_keyphrases")
+    return nlp
+
+
+@dataclass
+class MentionResult:
+    """One brand mention found in a text."""
+
+    brand: str
+    role: str
+    start: int
+    end: int
+    matched: str
+    sentiment: str
+    score: float
+    span_text: str
+
+
+@dataclass
+class Annotation:
+    """What enrich learns about one text."""
+
+    lang: str
+    mentions: list[MentionResult]
+    key_phrases: list[str]
+
+
+class Annotator:
+    """Annotates many texts in one process, one cached pipeline per language."""
+
+    def __init__(self, brands: Sequence[Brand], keyphrases: bool = True) -> None:
+        self.brands = list(brands)
+        self.keyphrases = keyphrases
+        self._pipes: dict[str, Language] = {}
+        self._roles = {b.name: b.role for b in self.brands}
+
+    def pipe_for(self, lang: str) -> Language:
+        """The (cached) pipeline of one language."""
+        if lang not in self._pipes:
+            self._pipes[lang] = build(lang, self.brands, self.keyphrases)
+        return self._pipes[lang]
+
+    def annotate(self, items: Iterable[tuple[str, str | None]]) -> list[Annotation]:
+        """Annotate ``(text, language or None)`` pairs, in order, batched per language."""
+        items = list(items)
+        langs = [lang or detect(text) for text, lang in items]
+        out: list[Annotation | None] = [None] * len(items)
+        for lang in dict.fromkeys(langs):
+            idx = [i for i, lg in enumerate(langs) if lg == lang]
+            docs = self.pipe_for(lang).pipe((items[i][0] for i in idx), batch_size=256)
+            for i, doc in zip(idx, docs, strict=True):
+                out[i] = Annotation(lang, [self._mention(doc, s) for s in doc.spans["brands"]],
+                                    list(doc._.key_phrases) if self.keyphrases else [])
+        return [a for a in out if a is not None]
+
+    def _mention(self, doc: Any, span: Any) -> MentionResult:
+        judged = span._.judged or (span.sent.start_char, span.sent.end_char)
+        return MentionResult(span.label_, self._roles.get(span.label_, "competitor"),
+                             span.start_char, span.end_char, span.text, span._.sentiment,
+                             float(span._.score), doc.text[judged[0] : judged[1]])
