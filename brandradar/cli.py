@@ -247,8 +247,9 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
         sources = load_context(args.config, args.workdir).sources
     else:
         sources = [load_source(n) for n in source_names()]
-    rows = [{"name": s.name, "kind": s.kind, "languages": s.languages,
-             "discovery": s.discovery(), "browser": s.needs_browser} for s in sources]
+    rows: list[dict[str, Any]] = [
+        {"name": s.name, "kind": s.kind, "languages": s.languages, "discovery": s.discovery(),
+         "browser": s.needs_browser} for s in sources]
     if args.json:
         _print_json(rows)
     else:

@@ -39,6 +39,10 @@ class Brand(BaseModel):
         return list(seen)
 
 
+class _BrandsFile(BaseModel):
+    brands: list[Brand]
+
+
 class AlertRules(BaseModel):
     """Spike/crisis thresholds (defaults from DESIGN.md)."""
 
@@ -106,7 +110,7 @@ def load_brands(path: Path) -> list[Brand]:
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
         raise ConfigError(f"{path}: expected a top-level 'brands:' list")
     try:
-        brands = [Brand.model_validate(b) for b in data["brands"]]
+        brands = _BrandsFile.model_validate({"brands": data["brands"]}).brands
     except ValidationError as exc:
         raise _one_line(path, exc, data) from exc
     names = [b.name for b in brands]

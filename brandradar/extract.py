@@ -70,7 +70,7 @@ def extract_source(source: Source, workdir: Path, workers: int = 1) -> dict[str,
             counts["pages"] += len(jobs)
             results = pool.map(_parse, jobs, chunksize=16) if pool else map(_parse, jobs)
             docs: dict[str, Document] = {}
-            for (_, _, url, *_rest), (found, error) in zip(jobs, results, strict=True):
+            for found, error in results:
                 if error:
                     counts["empty_extractions"] += 1
                     log.warning("%s extract: %s", source.name, error)

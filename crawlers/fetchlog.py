@@ -69,8 +69,8 @@ class FetchLogMiddleware:
             "role": request.meta.get("role", ""),
             "bytes": len(response.body),
             "hash": hashlib.sha1(response.body).hexdigest(),
-            "etag": response.headers.get(b"ETag", b"").decode("latin-1") or None,
-            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
+            "etag": (response.headers.get(b"ETag") or b"").decode("latin-1") or None,
+            "last_modified": (response.headers.get(b"Last-Modified") or b"").decode("latin-1") or None,
         })
         return response
 

@@ -10,6 +10,7 @@ selectors their source declares.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import trafilatura
 from parsel import Selector
@@ -48,6 +49,8 @@ def _text(sel: Selector, css: str | None) -> str | None:
     node = sel.css(css)
     if not node:
         return None
+    if css.endswith("::text"):
+        return " ".join(t.strip() for t in node.getall() if t.strip()) or None
     if "::" in css:
         value = node.get()
         return value.strip() if value else None
@@ -57,8 +60,9 @@ def _text(sel: Selector, css: str | None) -> str | None:
 def extract_article(html: str, url: str, source: Source, fetched: datetime,
                     feed_published: str | None = None) -> Document:
     """One article or blog post; raises PermanentError when no main text is found."""
-    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
-    text = (result.text if result is not None else None) or ""
+    raw = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    result: dict[str, Any] = raw.as_dict() if raw is not None and not isinstance(raw, dict) else raw or {}
+    text = result.get("text") or ""
     if not text.strip():
         raise PermanentError(f"{url}: no main text found")
     sel = Selector(text=html)
@@ -67,12 +71,12 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
         published = parse_time(sel.css(css).get())
         if published:
             break
-    published = published or parse_time(feed_published) or parse_time(result.date)
+    published = published or parse_time(feed_published) or parse_time(result.get("date"))
     lang = sel.css("html::attr(lang)").get()
     return Document(
         doc_id=doc_id(url), source=source.name, source_kind=source.kind, url=url,
-        domain=domain_of(url), title=(result.title or "").strip(), text=text.strip(),
-        published=published, fetched=fetched, author=result.author,
+        domain=domain_of(url), title=(result.get("title") or "").strip(), text=text.strip(),
+        published=published, fetched=fetched, author=result.get("author"),
         language=(lang or "").split("-")[0].lower() or None, parser=ARTICLE_PARSER,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +47,7 @@ def share_of_voice(store: Store, brands: list[Brand], since: datetime | None = N
     return out
 
 
-def _robust(x: float, baseline: list[float]) -> tuple[float, float]:
+def _robust(x: float, baseline: Sequence[float]) -> tuple[float, float]:
     med = statistics.median(baseline) if baseline else 0.0
     mad = statistics.median([abs(v - med) for v in baseline]) if baseline else 0.0
     # With sparse hourly counts the MAD is often 0; one mention of noise keeps z finite.
@@ -146,7 +147,7 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime) -> list[dict
     """Key phrases whose document rate grows ≥ min_growth× against the baseline (per window)."""
     longest = max(rules.windows_hours)
     rows = store.phrase_docs(now - timedelta(hours=longest) - timedelta(days=rules.baseline_days))
-    out = []
+    out: list[dict[str, Any]] = []
     for window in rules.windows_hours:
         recent_start = now - timedelta(hours=window)
         base_start = recent_start - timedelta(days=rules.baseline_days)
@@ -183,5 +184,5 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime) -> list[dict
                         "growth": None if math.isinf(growth) else round(growth, 2),
                         "doc_ids": sorted(recent.get(phrase, ()))[:20]})
     order = {"emerging": 0, "rising": 1, "declining": 2}
-    out.sort(key=lambda t: (t["window_hours"], order[t["state"]], -t["documents"]))
+    out.sort(key=lambda t: (int(t["window_hours"]), order[str(t["state"])], -int(t["documents"])))
     return out

@@ -66,7 +66,7 @@ def norm_words(words: list[str], lang: str) -> list[str]:
 @Language.factory("brandradar_norms", default_config={})
 def make_norms(nlp: Language, name: str) -> Any:
     """Set ``lemma_`` (simplemma) and ``norm_`` (stem) on every token."""
-    lang = nlp.lang
+    lang = str(nlp.lang)
 
     def norms(doc: Doc) -> Doc:
         words = [t.text for t in doc]
@@ -84,7 +84,7 @@ class BrandMatcher:
 
     def __init__(self, nlp: Language, brands: list[dict[str, Any]]) -> None:
         self.nlp = nlp
-        self.lang = nlp.lang
+        self.lang = str(nlp.lang)
         self.ci = PhraseMatcher(nlp.vocab, attr="NORM")
         self.cs = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.exclusions: dict[str, list[list[str]]] = {}
@@ -96,7 +96,8 @@ class BrandMatcher:
             aliases = [name, *b.get("aliases", [])]
             for extra in b.get("aliases_by_lang", {}).values():
                 aliases.extend(extra)
-            ci_docs, cs_docs = [], []
+            ci_docs: list[Doc] = []
+            cs_docs: list[Doc] = []
             for alias in dict.fromkeys(aliases):
                 doc = self._normed(alias)
                 (cs_docs if alias in sensitive else ci_docs).append(doc)

@@ -109,13 +109,13 @@ _SENT: dict[str, dict[str, list[str]]] = {
             "Новая модель {b1} меня приятно удивила, отличная работа.",
             "Поддержка {b1} ответила быстро и вежливо, спасибо.",
             "{b0} делает прекрасные велосипеды по честной цене.",
-            "Рекомендую {b3} всем, кто ездит на работу, вещь надёжная.",
+            "Рекомендую {b0} всем, кто ездит на работу, вещь надёжная.",
             "Запас хода у {b1} просто отличный.",
         ],
         "negative": [
-            "С {b4} одни проблемы, переключатель постоянно заедает.",
+            "С {b3} одни проблемы, переключатель постоянно заедает.",
             "Сервис {b1} ужасный, никто не отвечает неделями.",
-            "Больше никогда не куплю {b3}, через три недели всё сломалось.",
+            "Больше никогда не куплю {b0}, через три недели всё сломалось.",
             "{b0} сильно разочаровал, тормоза ужасно скрипят.",
             "За такие деньги велосипед {b1} — это обман.",
             "Приложение {b1} постоянно падает, это бесит.",
@@ -333,7 +333,7 @@ def _background_time(rng: random.Random, anchor: datetime) -> datetime:
 
 
 def _wave_times(rng: random.Random, anchor: datetime) -> list[datetime]:
-    times = []
+    times: list[datetime] = []
     for i, count in enumerate(WAVE_PROFILE):
         start = WAVE_START_HOURS_AGO - i
         times.extend(_hours_ago(anchor, start - rng.uniform(0.02, 0.98)) for _ in range(count))
@@ -441,7 +441,7 @@ def _blog(w: _Writer, anchor: datetime, truth: list[TruthDoc], wave: list[dateti
 
 _THREAD_TITLES = {
     "de": ["Erfahrungen mit {b}?", "{b} oder was anderes?", "Kaufberatung: {b}", "{b} im Winter"],
-    "ru": ["Кто ездит на {b0}?", "Отзывы о {b4}", "{b0} или что-то другое?", "Вопрос про {b3}"],
+    "ru": ["Кто ездит на {b4}?", "Отзывы о {b4}", "{b0} или что-то другое?", "Вопрос про {b0}"],
 }
 _CHATTER = {
     "de": ["Danke für den Tipp!", "Sehe ich genauso.", "Hat jemand einen Link dazu?"],
@@ -477,7 +477,7 @@ def _forum(w: _Writer, anchor: datetime, truth: list[TruthDoc], wave: list[datet
         t = new_thread(board, w.fill(w.rng.choice(_THREAD_TITLES[board]), brand))
         start_h = w.rng.uniform(60, DAYS * 24 - 10)
         span = min(24 * 9, start_h - 2)
-        times = sorted(_hours_ago(anchor, start_h - w.rng.uniform(0, span))
+        times: list[datetime] = sorted(_hours_ago(anchor, start_h - w.rng.uniform(0, span))
                        for _ in range(w.rng.randint(6, 16)))
         for when in times:
             if not (WAVE_START_HOURS_AGO - 12 <= (anchor - when).total_seconds() / 3600

@@ -22,7 +22,7 @@ def site_port(site: str, port_base: int) -> int:
 class _Handler(BaseHTTPRequestHandler):
     route: staticmethod  # set per site
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         page: Page = type(self).route(unquote(self.path))
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(page.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("demo %s " + format, self.server.server_address, *args)
 
 

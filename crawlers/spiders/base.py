@@ -49,7 +49,7 @@ class SourceSpiderBase(Spider):
 
     def page_item(self, response: Response, role: str) -> dict[str, Any] | None:
         """The archive item for a fetched page (non-HTML content is skipped and counted)."""
-        ctype = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
+        ctype = (response.headers.get(b"Content-Type") or b"text/html").split(b";")[0].strip().lower()
         if ctype not in HTML_TYPES:
             self.inc("pages/skipped/not_html")
             log.info("%s skipped non-HTML %s (%s)", self.name, response.url, ctype.decode())

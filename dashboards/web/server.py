@@ -71,7 +71,7 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             if token and (query.get("token") or [""])[0] != token and \
@@ -96,7 +96,7 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
                     return
             self._send(404, "text/plain", b"not found")
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             log.debug("dashboard " + format, *args)
 
     return Handler

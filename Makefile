@@ -1,0 +1,24 @@
+# The README's commands. Every target sets the machine up first (idempotent).
+UV := python3 -m uv
+PY_DIRS := brandradar crawlers nlp index dashboards dags tests
+
+.PHONY: setup demo test test-fast lint bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(UV) run brandradar demo
+
+lint: setup
+	$(UV) run ruff check $(PY_DIRS)
+	$(UV) run mypy brandradar crawlers nlp index dashboards dags
+
+test: setup lint
+	$(UV) run pytest
+
+test-fast: setup
+	$(UV) run pytest -m "not slow and not browser"
+
+clean:
+	rm -rf brandradar-demo test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""Shared fixtures: one real `brandradar demo --once` run for the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def run_cli(*args: str, workdir: Path | None = None, input_text: str | None = None,
+            env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the installed `brandradar` command as a user would."""
+    cmd = [sys.executable, "-m", "brandradar.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, input=input_text, timeout=timeout,
+                          env={**os.environ, **(env or {})}, cwd=workdir or ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`brandradar demo --once` into a fresh work directory, run once per test session."""
+    workdir = tmp_path_factory.mktemp("demo")
+    proc = run_cli("demo", "--once", "--workdir", str(workdir))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    truth = [json.loads(line) for line in (workdir / "demo" / "ground_truth.jsonl").open()]
+    return {"workdir": workdir, "truth": truth, "stderr": proc.stderr}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and other files a person looks at after a test run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,84 @@
+"""The address guard, with real hostile inputs: private targets, redirects, DNS names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from brandradar.crawlers.run import crawl
+from brandradar.crawlers.safety import refusal
+from brandradar.settings import Settings
+from brandradar.sources import Source
+from tests.webserver import serve
+
+NONE: frozenset[str] = frozenset()
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "data:text/html,<script>alert(1)</script>",
+    "ftp://127.0.0.1/x",
+    "http://10.1.2.3/",
+    "http://192.168.0.1/admin",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://[::1]:8080/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://127.0.0.2/",
+    "http://localhost:8781/",
+    "http://0.0.0.0/",
+])
+def test_forbidden_targets_are_refused(url: str) -> None:
+    assert refusal(url, NONE) is not None
+
+
+def test_allow_list_admits_exactly_the_listed_host() -> None:
+    allowed = frozenset({"127.0.0.1"})
+    assert refusal("http://127.0.0.1:8781/rss.xml", allowed) is None
+    assert refusal("http://127.0.0.2:8781/rss.xml", allowed) is not None
+    assert refusal("http://localhost:8781/rss.xml", allowed) is not None
+
+
+def _fetchlog(workdir: Path) -> list[dict[str, object]]:
+    rows = []
+    for f in workdir.glob("raw/source=*/day=*/fetchlog-*.jsonl"):
+        rows.extend(json.loads(line) for line in f.read_text().splitlines())
+    return rows
+
+
+def test_redirect_and_dns_to_private_addresses_are_refused_during_a_crawl(tmp_path: Path) -> None:
+    with serve({"/secret": (200, {}, b"<html><body>internal data</body></html>")},
+               host="127.0.0.2") as (inner, inner_seen):
+        port = inner.rsplit(":", 1)[1]
+        feed_items = "".join(
+            f"<item><title>{name}</title><link>{{base}}{path}</link></item>"
+            for name, path in (("ok", "/ok.html"), ("redirect", "/go"))
+        )
+        routes = {
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private\n"),
+            "/ok.html": (200, {}, b"<html><body><article><p>fine</p></article></body></html>"),
+            "/go": (302, {"Location": f"{inner}/secret"}, b""),
+            "/private/x.html": (200, {}, b"<html><body>robots said no</body></html>"),
+        }
+        with serve(routes) as (outer, outer_seen):
+            items = feed_items.replace("{base}", outer) + (
+                f"<item><title>dns</title><link>http://localhost:{port}/secret</link></item>"
+                f"<item><title>robots</title><link>{outer}/private/x.html</link></item>")
+            routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
+                                   f"<rss version='2.0'><channel><title>t</title>{items}"
+                                   "</channel></rss>".encode())
+            settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"],
+                                autothrottle=False)
+            source = Source(name="hostile", kind="news", feeds=[f"{outer}/feed.xml"])
+            stats = crawl([source], settings, "t1")["hostile"]
+    assert inner_seen == []  # nothing ever reached 127.0.0.2
+    assert "/private/x.html" not in outer_seen  # robots.txt obeyed
+    assert stats["guard/refused"] == 2  # the redirect hop and the DNS name
+    assert stats["pages/archived/article"] == 1
+    log = _fetchlog(tmp_path)
+    assert any(r["url"] == f"{outer}/ok.html" and r["status"] == 200 for r in log)
+    refused = [r for r in log if "127.0.0.2" in str(r["url"]) or "localhost" in str(r["url"])]
+    assert len(refused) == 2  # named in the fetch log, never fetched
+    assert all(r["status"] is None and "address guard" in str(r["error"]) for r in refused)

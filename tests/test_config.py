@@ -1,0 +1,67 @@
+"""Project config and brands file: the minimal form works; mistakes are named in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from brandradar.config import load_brands, load_project
+from brandradar.errors import ConfigError
+from tests.conftest import run_cli
+
+
+def test_three_line_brands_file_works(tmp_path: Path) -> None:
+    f = tmp_path / "brands.yaml"
+    f.write_text("brands:\n  - name: Deutsche Bahn\n    aliases: [DB]\n")
+    (brand,) = load_brands(f)
+    assert brand.name == "Deutsche Bahn" and brand.role == "competitor"
+    assert brand.all_aliases() == ["Deutsche Bahn", "DB"]
+
+
+def test_wrong_entry_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "brands.yaml"
+    f.write_text("brands:\n  - name: Acme\n  - name: Bolt\n    role: boss\n")
+    with pytest.raises(ConfigError, match=r"brands.yaml: brands\.1\.role \('Bolt'\)"):
+        load_brands(f)
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("brands:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"p.yaml: line \d+ not valid YAML"):
+        load_project(f)
+
+
+def test_unknown_source_file_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("brands: [{name: Acme}]\nsource_files: [no_such_source]\n")
+    proc = run_cli("run", "--config", str(f), "--workdir", str(tmp_path / "w"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "brandradar: error: source file 'no_such_source' not found in crawlers/sources/"]
+
+
+def test_generic_feed_source_needs_no_python(tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("brands: [{name: Acme}]\nsources:\n"
+                 "  - {name: acme_news, kind: news, feeds: ['https://example.org/feed.xml']}\n")
+    project = load_project(f)
+    assert project.sources[0].discovery() == "feed"
+
+
+def test_source_without_discovery_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("brands: [{name: Acme}]\nsources:\n  - {name: acme, kind: news}\n")
+    with pytest.raises(ConfigError, match="acme.*declares no way to discover pages"):
+        load_project(f)
+
+
+def test_environment_overrides_project_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brandradar.config import project_settings
+
+    f = tmp_path / "p.yaml"
+    f.write_text("brands: [{name: Acme}]\nsettings: {page_budget: 10, download_delay: 2}\n")
+    monkeypatch.setenv("BRANDRADAR_PAGE_BUDGET", "7")
+    s = project_settings(load_project(f))
+    assert s.page_budget == 7 and s.download_delay == 2
