@@ -1,0 +1,246 @@
+"""The production backend: Elasticsearch through the official client.
+
+Index templates come from the JSON files beside this module (``dynamic: false``); every index is
+versioned behind an alias (``brandradar-mentions`` → ``brandradar-mentions-v1-000001``), so a
+reindex is an alias switch. Writes use ``streaming_bulk`` with retries and count every failed
+item; ids are deterministic, so a re-run overwrites instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.helpers import scan, streaming_bulk
+
+from brandradar.errors import TransientError
+from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
+from brandradar.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KINDS = ("documents", "mentions", "alerts")
+INDEX_VERSION = "v1"
+# Exact below this many distinct values per bucket (Elasticsearch's documented maximum).
+_PRECISION = 40000
+
+
+def load_template(kind: str, prefix: str = "brandradar") -> dict[str, Any]:
+    """The index template of one kind, with the index prefix applied."""
+    text = resources.files("brandradar.index.elasticsearch").joinpath(
+        f"templates/{kind}.json").read_text("utf-8")
+    body: dict[str, Any] = json.loads(text)
+    body["index_patterns"] = [p.replace("brandradar-", f"{prefix}-", 1) for p in body["index_patterns"]]
+    return body
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _range(since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    r: dict[str, Any] = {}
+    if since is not None:
+        r["gte"] = since.isoformat()
+    if until is not None:
+        r["lt"] = until.isoformat()
+    return [{"range": {"published": r}}] if r else []
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class ElasticsearchStore:
+    """Documents, mentions and alerts in Elasticsearch, behind versioned aliases."""
+
+    def __init__(self, client: Elasticsearch, prefix: str = "brandradar", max_retries: int = 3) -> None:
+        self.es = client
+        self.prefix = prefix
+        self.max_retries = max_retries
+        self.ensure_indices()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
+        """Connect to ``settings.es_url`` (with ``es_api_key`` when set)."""
+        if not settings.es_url:
+            raise TransientError("store: elasticsearch needs es_url (BRANDRADAR_ES_URL)")
+        client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, request_timeout=30,
+                               retry_on_timeout=True, max_retries=3)
+        return cls(client, settings.es_index_prefix)
+
+    def alias(self, kind: str) -> str:
+        """The alias that reads and writes one kind."""
+        return f"{self.prefix}-{kind}"
+
+    def ensure_indices(self) -> None:
+        """Install the index templates and create the first versioned index behind each alias."""
+        for kind in KINDS:
+            body = load_template(kind, self.prefix)
+            self.es.indices.put_index_template(name=self.alias(kind), **body)
+            if not self.es.indices.exists_alias(name=self.alias(kind)):
+                self.es.indices.create(index=f"{self.alias(kind)}-{INDEX_VERSION}-000001",
+                                       aliases={self.alias(kind): {"is_write_index": True}})
+
+    def _bulk(self, kind: str, rows: list[dict[str, Any]], id_field: str, fields: list[str]) -> int:
+        def actions() -> Iterator[dict[str, Any]]:
+            for r in rows:
+                yield {"_op_type": "index", "_index": self.alias(kind), "_id": r[id_field],
+                       "_source": {f: _iso(r.get(f)) for f in fields}}
+
+        failed = 0
+        for ok, info in streaming_bulk(self.es, actions(), max_retries=self.max_retries,
+                                       raise_on_error=False, raise_on_exception=False, chunk_size=500):
+            if not ok:
+                failed += 1
+                log.warning("elasticsearch: %s item failed: %s", kind, str(info)[:300])
+        return failed
+
+    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
+        failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS)
+        failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS)
+        self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")
+        return failed
+
+    def counts(self) -> dict[str, int]:
+        return {k: int(self.es.count(index=self.alias(k))["count"]) for k in ("documents", "mentions")}
+
+    def _aggs(self, filters: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
+        resp = self.es.search(index=self.alias("mentions"), size=0,
+                              query={"bool": {"filter": filters}}, aggs=aggs)
+        result: dict[str, Any] = resp["aggregations"]
+        return result
+
+    def brand_counts(self, since: datetime | None, until: datetime | None,
+                     per_story: bool) -> dict[str, int]:
+        unit = "story_id" if per_story else "doc_id"
+        aggs = self._aggs(_range(since, until), {"brand": {
+            "terms": {"field": "brand", "size": 1000},
+            "aggs": {"n": {"cardinality": {"field": unit, "precision_threshold": _PRECISION}}}}})
+        return {b["key"]: int(b["n"]["value"]) for b in aggs["brand"]["buckets"]}
+
+    def _histogram(self, since: datetime | None, until: datetime | None, interval: str,
+                   sub: dict[str, Any]) -> list[tuple[str, datetime, dict[str, Any]]]:
+        aggs = self._aggs([*_range(since, until), {"exists": {"field": "published"}}], {"brand": {
+            "terms": {"field": "brand", "size": 1000},
+            "aggs": {"t": {"date_histogram": {"field": "published", "fixed_interval": interval,
+                                              "min_doc_count": 1}, "aggs": sub}}}})
+        out = []
+        for b in aggs["brand"]["buckets"]:
+            for t in b["t"]["buckets"]:
+                out.append((b["key"], _parse_time(t["key_as_string"]), t))
+        out.sort(key=lambda r: (r[1], r[0]))
+        return out
+
+    def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        docs = {"cardinality": {"field": "doc_id", "precision_threshold": _PRECISION}}
+        sub = {"docs": docs, "neg": {"filter": {"term": {"sentiment": "negative"}},
+                                     "aggs": {"docs": docs}}}
+        return [{"brand": brand, "hour": hour, "mentions": int(t["docs"]["value"]),
+                 "negative": int(t["neg"]["docs"]["value"])}
+                for brand, hour, t in self._histogram(since, until, "1h", sub)]
+
+    def daily(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        sub = {"docs": {"cardinality": {"field": "doc_id", "precision_threshold": _PRECISION}},
+               "s": {"terms": {"field": "sentiment", "size": 10}}}
+        out = []
+        for brand, day, t in self._histogram(since, until, "1d", sub):
+            by = {b["key"]: b["doc_count"] for b in t["s"]["buckets"]}
+            out.append({"brand": brand, "day": day.date(), "mentions": int(t["docs"]["value"]),
+                        "positive": by.get("positive", 0), "negative": by.get("negative", 0),
+                        "neutral": by.get("neutral", 0)})
+        return out
+
+    def sentiment(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        aggs = self._aggs(_range(since, until), {"brand": {
+            "terms": {"field": "brand", "size": 1000, "order": {"_key": "asc"}},
+            "aggs": {"s": {"terms": {"field": "sentiment", "size": 10}}}}})
+        out = []
+        for b in aggs["brand"]["buckets"]:
+            by = {s["key"]: s["doc_count"] for s in b["s"]["buckets"]}
+            out.append({"brand": b["key"], **{k: by.get(k, 0) for k in
+                                               ("positive", "negative", "neutral", "unscored")}})
+        return out
+
+    def phrase_docs(self, since: datetime) -> list[dict[str, Any]]:
+        out = []
+        for hit in scan(self.es, index=self.alias("documents"),
+                        query={"query": {"range": {"published": {"gte": since.isoformat()}}},
+                               "_source": ["doc_id", "domain", "published", "key_phrases"]}):
+            src = hit["_source"]
+            when = _parse_time(src["published"])
+            for phrase in src.get("key_phrases") or []:
+                out.append({"phrase": phrase, "doc_id": src["doc_id"], "domain": src["domain"],
+                            "published": when})
+        return out
+
+    def _docs(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        resp = self.es.mget(index=self.alias("documents"), ids=ids)
+        return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+    def search(self, query: str | None, brand: str | None, limit: int) -> list[dict[str, Any]]:
+        filters: list[dict[str, Any]] = [{"term": {"brand": brand}}] if brand else []
+        rank: dict[str, float] = {}
+        if query:
+            resp = self.es.search(index=self.alias("documents"), size=max(limit * 4, 100),
+                                  query={"multi_match": {"query": query, "fields": ["title", "text"]}},
+                                  source=False)
+            rank = {h["_id"]: float(h["_score"]) for h in resp["hits"]["hits"]}
+            if not rank:
+                return []
+            filters.append({"terms": {"doc_id": list(rank)}})
+        resp = self.es.search(index=self.alias("mentions"), size=limit if not query else 10000,
+                              query={"bool": {"filter": filters}},
+                              sort=[{"published": {"order": "desc", "missing": "_last"}}])
+        mentions = [h["_source"] for h in resp["hits"]["hits"]]
+        if query:
+            mentions.sort(key=lambda m: -rank.get(m["doc_id"], 0.0))
+            mentions = mentions[:limit]
+        docs = self._docs(sorted({m["doc_id"] for m in mentions}))
+        out = []
+        for m in mentions:
+            d = docs.get(m["doc_id"], {})
+            row = {"brand": m["brand"], "sentiment": m["sentiment"], "score": m["score"],
+                   "span_text": m["span_text"], "published": m.get("published"),
+                   "url": d.get("url"), "title": d.get("title"), "source": m["source"],
+                   "domain": m["domain"], "doc_id": m["doc_id"]}
+            if query:
+                row["rank"] = rank.get(m["doc_id"])
+            out.append(row)
+        return out
+
+    def top_documents(self, brand: str, since: datetime, until: datetime,
+                      limit: int) -> list[dict[str, Any]]:
+        resp = self.es.search(index=self.alias("mentions"), size=limit,
+                              query={"bool": {"filter": [{"term": {"brand": brand}},
+                                                         *_range(since, until)]}},
+                              sort=[{"score": "asc"}, {"published": "asc"}])
+        mentions = [h["_source"] for h in resp["hits"]["hits"]]
+        docs = self._docs(sorted({m["doc_id"] for m in mentions}))
+        return [{"doc_id": m["doc_id"], "url": docs.get(m["doc_id"], {}).get("url"),
+                 "title": docs.get(m["doc_id"], {}).get("title"), "span_text": m["span_text"],
+                 "score": m["score"], "sentiment": m["sentiment"], "source": m["source"],
+                 "key_phrases": docs.get(m["doc_id"], {}).get("key_phrases") or []}
+                for m in mentions]
+
+    def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        self.es.delete_by_query(index=self.alias("alerts"), query={"match_all": {}}, refresh=True)
+        self._bulk("alerts", alerts, "alert_id", list(alerts[0]) if alerts else [])
+        self.es.indices.refresh(index=self.alias("alerts"))
+
+    def alerts(self) -> list[dict[str, Any]]:
+        try:
+            resp = self.es.search(index=self.alias("alerts"), size=1000, sort=[{"start": "desc"}])
+        except NotFoundError:
+            return []
+        return [h["_source"] for h in resp["hits"]["hits"]]
+
+    def close(self) -> None:
+        self.es.close()

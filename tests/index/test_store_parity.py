@@ -1,0 +1,157 @@
+"""The same store tests on DuckDB and on Elasticsearch; both must give the same numbers.
+
+Elasticsearch runs here as osmem-server (an in-memory server speaking the same API; a test-only
+stand-in, since no Elasticsearch can be installed on these machines) and, marked ``live``, against
+a real cluster when ES_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elastic_transport import Urllib3HttpNode
+from elasticsearch import Elasticsearch
+
+from brandradar.config import AlertRules, TrendRules, load_brands
+from brandradar.index.analytics import detect_alerts, share_of_voice, trending_topics
+from brandradar.index.duckdb.store import DuckDBStore
+from brandradar.index.elasticsearch.store import ElasticsearchStore, load_template
+from brandradar.index.store import Store
+from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
+from brandradar.parquet import partitions, read_rows
+
+pytestmark = pytest.mark.slow
+BRANDS = load_brands(Path(__file__).resolve().parents[2] / "brandradar" / "demo" / "brands.yaml")
+
+
+class PlainJsonNode(Urllib3HttpNode):
+    """Test only: osmem-server rejects the client's vendor media type with 406."""
+
+    def perform_request(self, method: str, target: str, body: bytes | None = None,
+                        headers: Any = None, **kw: Any) -> Any:
+        h = dict(headers or {})
+        for k in list(h):
+            if k.lower() in ("accept", "content-type"):
+                h[k] = "application/json"
+        return super().perform_request(method, target, body=body, headers=h, **kw)
+
+
+@pytest.fixture(scope="module")
+def rows(demo_run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    wd = demo_run["workdir"]
+    return read_rows(partitions(wd, "enriched")), read_rows(partitions(wd, "mentions"))
+
+
+def _es_store(url: str, prefix: str, plain_json: bool) -> ElasticsearchStore:
+    kw: dict[str, Any] = {"node_class": PlainJsonNode} if plain_json else {}
+    if os.environ.get("ES_API_KEY") and not plain_json:
+        kw["api_key"] = os.environ["ES_API_KEY"]
+    return ElasticsearchStore(Elasticsearch(url, **kw), prefix=prefix)
+
+
+@pytest.fixture(params=["duckdb", "osmem", pytest.param("live", marks=pytest.mark.live)])
+def store(request: pytest.FixtureRequest, tmp_path: Path, rows: Any) -> Iterator[Store]:
+    s: Store
+    if request.param == "duckdb":
+        s = DuckDBStore(tmp_path / "t.duckdb")
+    elif request.param == "osmem":
+        server = request.getfixturevalue("osmem_clone")
+        s = _es_store(server.url, "brandradar-test", plain_json=True)
+    else:
+        url = os.environ.get("ES_URL")
+        if not url:
+            pytest.skip("ES_URL not set")
+        prefix = f"brandradar-test-{datetime.now(UTC):%H%M%S%f}"
+        s = _es_store(url, prefix, plain_json=False)
+    assert s.upsert(*rows) == 0
+    yield s
+    if request.param == "live":
+        es: Elasticsearch = s.es  # type: ignore[attr-defined]
+        es.indices.delete(index=f"{s.prefix}-*")  # type: ignore[attr-defined]
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def reference(rows: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
+    s = DuckDBStore(tmp_path_factory.mktemp("ref") / "ref.duckdb")
+    s.upsert(*rows)
+    yield s
+    s.close()
+
+
+NOW = datetime.now(UTC)
+
+
+def test_upsert_is_idempotent(store: Store, rows: Any) -> None:
+    docs, mentions = rows
+    assert store.counts() == {"documents": len(docs), "mentions": len(mentions)}
+    assert store.upsert(docs[:100], mentions[:100]) == 0
+    assert store.counts() == {"documents": len(docs), "mentions": len(mentions)}
+
+
+@pytest.mark.parametrize("per_story", [False, True])
+def test_share_of_voice_parity(store: Store, reference: DuckDBStore, per_story: bool) -> None:
+    since = NOW - timedelta(days=30)
+    assert share_of_voice(store, BRANDS, since, NOW, per_story) == \
+        share_of_voice(reference, BRANDS, since, NOW, per_story)
+    assert share_of_voice(store, BRANDS, per_story=per_story) == \
+        share_of_voice(reference, BRANDS, per_story=per_story)
+
+
+def test_series_and_sentiment_parity(store: Store, reference: DuckDBStore) -> None:
+    since = NOW - timedelta(days=60)
+
+    def norm(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, ...]]:
+        return sorted((r["brand"], str(r[key])[:19], *(r[k] for k in sorted(r) if k not in ("brand", key)))
+                      for r in rows)
+
+    assert norm(store.hourly(since, NOW), "hour") == norm(reference.hourly(since, NOW), "hour")
+    assert norm(store.daily(since, NOW), "day") == norm(reference.daily(since, NOW), "day")
+    assert store.sentiment(None, None) == reference.sentiment(None, None)
+
+
+def test_alerts_and_trends_parity(store: Store, reference: DuckDBStore) -> None:
+    a = detect_alerts(store, BRANDS, AlertRules(), NOW)
+    b = detect_alerts(reference, BRANDS, AlertRules(), NOW)
+    strip = [{k: v for k, v in x.items() if k != "explanation"} for x in a]
+    assert strip == [{k: v for k, v in x.items() if k != "explanation"} for x in b]
+    assert [x["brand"] for x in a] == ["Voltaro"]
+    assert {d["url"] for d in a[0]["explanation"]["top_documents"]} == \
+        {d["url"] for d in b[0]["explanation"]["top_documents"]}
+    t1 = trending_topics(store, TrendRules(), NOW)
+    t2 = trending_topics(reference, TrendRules(), NOW)
+    assert t1 == t2 and any(t["phrase"] == "suncharge" for t in t1)
+    store.save_alerts(a)
+    assert [x["alert_id"] for x in store.alerts()] == [x["alert_id"] for x in a]
+
+
+def test_full_text_search(store: Store, rows: Any) -> None:
+    text = {d["doc_id"]: (d["title"] + " " + d["text"]).lower() for d in rows[0]}
+    hits = store.search("Akku", None, 20)
+    assert len(hits) == 20
+    assert all("akku" in text[h["doc_id"]] for h in hits)
+    voltaro = store.search("Akku", "Voltaro", 20)
+    assert voltaro and {h["brand"] for h in voltaro} == {"Voltaro"}
+    newest = store.search(None, None, 5)
+    assert len(newest) == 5
+    assert [h["published"] for h in newest] == sorted((h["published"] for h in newest), reverse=True)
+
+
+def test_templates_cover_the_data_model() -> None:
+    for kind, fields in (("documents", ENRICHED_FIELDS), ("mentions", MENTION_FIELDS)):
+        mapping = load_template(kind)["template"]["mappings"]
+        assert mapping["dynamic"] is False
+        assert set(mapping["properties"]) == set(fields)
+
+
+def test_indices_are_versioned_behind_aliases(osmem_clone: Any) -> None:
+    s = _es_store(osmem_clone.url, "brandradar", plain_json=True)
+    aliases = s.es.indices.get_alias(name="brandradar-mentions")
+    assert list(aliases) == ["brandradar-mentions-v1-000001"]
+    assert aliases["brandradar-mentions-v1-000001"]["aliases"]["brandradar-mentions"]["is_write_index"]
+    s.close()
