@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRANDRADAR_", extra="forbid")
 
     workdir: Path = Path("brandradar-data")
+    # The project config that `brandradar run` and the Airflow DAG read by default.
+    project_config: Path = Path("brandradar.yaml")
     store: Literal["duckdb", "elasticsearch"] = "duckdb"
     es_url: str | None = None
     es_index_prefix: str = "brandradar"

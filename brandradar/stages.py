@@ -69,6 +69,15 @@ def load_context(config: Path, workdir: Path | None = None, **overrides: Any) ->
     return ctx
 
 
+def default_context() -> Context:
+    """The context that settings alone describe (project config and work directory from the
+    environment): what the Airflow DAG uses."""
+    from brandradar.settings import Settings
+
+    base = Settings()
+    return load_context(base.project_config, base.workdir)
+
+
 def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
     """The context of a work directory a pipeline has run in (from its project snapshot)."""
     snap = workdir / PROJECT_SNAPSHOT
