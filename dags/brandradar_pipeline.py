@@ -66,19 +66,19 @@ def brandradar_pipeline() -> None:
         return {"source": source, **enrich_stage(default_context(), source)}
 
     @task
-    def stories(enriched: list[dict[str, Any]]) -> dict[str, Any]:
+    def stories(enriched: Any) -> dict[str, Any]:
         from brandradar.stages import default_context, stories_stage
 
         return stories_stage(default_context())
 
     @task
-    def index(_: dict[str, Any]) -> dict[str, Any]:
+    def index(_: Any) -> dict[str, Any]:
         from brandradar.stages import default_context, index_stage
 
         return index_stage(default_context())
 
     @task(execution_timeout=timedelta(minutes=10))
-    def analyse(_: dict[str, Any]) -> dict[str, Any]:
+    def analyse(_: Any) -> dict[str, Any]:
         from brandradar.stages import analyse_stage, default_context
 
         return analyse_stage(default_context())

@@ -23,7 +23,8 @@ def test_help(cmd: list[str]) -> None:
 @pytest.mark.parametrize("args,needle", [
     (["sov", "--workdir", "/nonexistent/dir"], "/nonexistent/dir/project.json: not found"),
     (["annotate", "--brands", "/nonexistent/brands.yaml"], "/nonexistent/brands.yaml: file not found"),
-    (["extract", "/nonexistent/page.html", "--url", "http://e.org/"], "/nonexistent/page.html: file not found"),
+    (["extract", "/nonexistent/page.html", "--url", "http://e.org/"],
+     "/nonexistent/page.html: file not found"),
     (["run", "--config", "/nonexistent/p.yaml"], "/nonexistent/p.yaml: file not found"),
 ])
 def test_missing_files_give_one_line(args: list[str], needle: str) -> None:

@@ -53,7 +53,7 @@ def test_generic_feed_source_needs_no_python(tmp_path: Path) -> None:
 def test_source_without_discovery_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "p.yaml"
     f.write_text("brands: [{name: Acme}]\nsources:\n  - {name: acme, kind: news}\n")
-    with pytest.raises(ConfigError, match="acme.*declares no way to discover pages"):
+    with pytest.raises(ConfigError, match=r"acme.*declares no way to discover pages"):
         load_project(f)
 
 

@@ -16,7 +16,7 @@ def serve(routes: dict[str, Route], host: str = "127.0.0.1") -> Iterator[tuple[s
     seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(self.path)
             status, headers, body = routes.get(self.path, (404, {}, b"not found"))
             self.send_response(status)

@@ -62,7 +62,8 @@ def test_every_field_used_exists_in_the_mapping() -> None:
             continue
         (pattern,) = patterns
         fields = _fields(pattern)
-        used = {n["sourceField"] for n in _walk(o["attributes"]) if isinstance(n, dict) and "sourceField" in n}
+        nodes = _walk(o["attributes"])
+        used = {n["sourceField"] for n in nodes if isinstance(n, dict) and "sourceField" in n}
         used |= set(o["attributes"].get("columns", []))
         used |= {s[0] for s in o["attributes"].get("sort", [])}
         assert used and used <= fields, (o["id"], used - fields)
