@@ -1,0 +1,48 @@
+"""The wheel maps nlp/, index/, crawlers/ and dashboards/ under brandradar.* and ships its data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBPACKAGES = [
+    "brandradar.cli", "brandradar.demo.content", "brandradar.crawlers.sources",
+    "brandradar.crawlers.spiders.source_spider", "brandradar.nlp.pipeline",
+    "brandradar.index.duckdb.store", "brandradar.index.elasticsearch.store",
+    "brandradar.dashboards.web.server", "brandradar.dashboards.reports.report",
+    "brandradar.dashboards.kibana.build",
+]
+CHECK = """
+import importlib, importlib.resources as r
+for m in {mods!r}:
+    importlib.import_module(m)
+assert r.files("brandradar.nlp").joinpath("lexicons/de.tsv").is_file()
+assert r.files("brandradar.index.elasticsearch").joinpath("templates/mentions.json").is_file()
+assert r.files("brandradar.dashboards.web").joinpath("static/app.js").is_file()
+assert r.files("brandradar.dashboards.kibana").joinpath("objects/dashboard-overview.json").is_file()
+assert r.files("brandradar.demo").joinpath("project.yaml").is_file()
+import brandradar, pathlib
+assert "site-packages" in str(pathlib.Path(brandradar.__file__)), brandradar.__file__
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_imports_everything(tmp_path: Path) -> None:
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = (tmp_path / "dist").glob("brandradar-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([*uv, "venv", "--python", sys.executable, str(venv)], check=True,
+                   capture_output=True, timeout=120)
+    py = venv / "bin" / "python"
+    subprocess.run([*uv, "pip", "install", "--python", str(py), str(wheel)], check=True,
+                   capture_output=True, timeout=900)
+    proc = subprocess.run([str(py), "-c", CHECK.format(mods=SUBPACKAGES)], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
