@@ -69,24 +69,17 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
 
 def cluster_stories(workdir: Path) -> dict[str, int]:
     """Assign story ids across all sources and write them into enriched and mention rows."""
-    enriched_paths = partitions(workdir, "enriched")
-    rows = read_rows(enriched_paths)
+    rows = read_rows(partitions(workdir, "enriched"))
     story = assign_stories(
         (r["doc_id"], r["source_kind"], r["published"].isoformat() if r["published"] else "",
          r["text"]) for r in rows
     )
-    for path in enriched_paths:
-        part = read_rows([path])
-        for r in part:
-            r["story_id"] = story.get(r["doc_id"], r["doc_id"])
-            if STORIES_VERSION not in r["versions"]:
-                r["versions"] += f";{STORIES_VERSION}"
-        write_rows(path, part, ENRICHED_SCHEMA)
-    for path in partitions(workdir, "mentions"):
-        part = read_rows([path])
-        for r in part:
-            r["story_id"] = story.get(r["doc_id"], r["doc_id"])
-            if STORIES_VERSION not in r["versions"]:
-                r["versions"] += f";{STORIES_VERSION}"
-        write_rows(path, part, MENTION_SCHEMA)
+    for stage, schema in (("enriched", ENRICHED_SCHEMA), ("mentions", MENTION_SCHEMA)):
+        for path in partitions(workdir, stage):
+            part = read_rows([path])
+            for r in part:
+                r["story_id"] = story.get(r["doc_id"], r["doc_id"])
+                if STORIES_VERSION not in r["versions"]:
+                    r["versions"] += f";{STORIES_VERSION}"
+            write_rows(path, part, schema)
     return {"documents": len(story), "stories": len(set(story.values()))}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 import pyarrow as pa
 
@@ -93,74 +93,25 @@ DOCUMENT_FIELDS = [f.name for f in fields(Document)]
 ENRICHED_FIELDS = [f.name for f in fields(EnrichedDocument)]
 MENTION_FIELDS = [f.name for f in fields(Mention)]
 
-_TS = pa.timestamp("us", tz="UTC")
+_ARROW: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    str | None: pa.string(),
+    int: pa.int32(),
+    float: pa.float64(),
+    float | None: pa.float64(),
+    bool | None: pa.bool_(),
+    datetime: pa.timestamp("us", tz="UTC"),
+    datetime | None: pa.timestamp("us", tz="UTC"),
+    list[str]: pa.list_(pa.string()),
+}
 
-DOCUMENT_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source", pa.string()),
-        ("source_kind", pa.string()),
-        ("url", pa.string()),
-        ("domain", pa.string()),
-        ("title", pa.string()),
-        ("text", pa.string()),
-        ("published", _TS),
-        ("fetched", _TS),
-        ("author", pa.string()),
-        ("post_id", pa.string()),
-        ("reply_to", pa.string()),
-        ("quote_text", pa.string()),
-        ("rating", pa.float64()),
-        ("product", pa.string()),
-        ("verified", pa.bool_()),
-        ("language", pa.string()),
-        ("parser", pa.string()),
-    ]
-)
 
-ENRICHED_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source", pa.string()),
-        ("source_kind", pa.string()),
-        ("url", pa.string()),
-        ("domain", pa.string()),
-        ("title", pa.string()),
-        ("text", pa.string()),
-        ("published", _TS),
-        ("fetched", _TS),
-        ("language", pa.string()),
-        ("author_pseudonym", pa.string()),
-        ("rating", pa.float64()),
-        ("product", pa.string()),
-        ("key_phrases", pa.list_(pa.string())),
-        ("story_id", pa.string()),
-        ("versions", pa.string()),
-    ]
-)
+def arrow_schema(cls: type) -> pa.Schema:
+    """The Parquet schema of a model class, derived from its type hints (one source of truth)."""
+    hints = get_type_hints(cls)
+    return pa.schema([(f.name, _ARROW[hints[f.name]]) for f in fields(cls)])
 
-MENTION_SCHEMA = pa.schema(
-    [
-        ("mention_id", pa.string()),
-        ("doc_id", pa.string()),
-        ("brand", pa.string()),
-        ("brand_role", pa.string()),
-        ("start", pa.int32()),
-        ("end", pa.int32()),
-        ("matched", pa.string()),
-        ("sentiment", pa.string()),
-        ("score", pa.float64()),
-        ("span_text", pa.string()),
-        ("source", pa.string()),
-        ("source_kind", pa.string()),
-        ("domain", pa.string()),
-        ("language", pa.string()),
-        ("published", _TS),
-        ("story_id", pa.string()),
-        ("versions", pa.string()),
-    ]
-)
 
-assert DOCUMENT_SCHEMA.names == DOCUMENT_FIELDS
-assert ENRICHED_SCHEMA.names == ENRICHED_FIELDS
-assert MENTION_SCHEMA.names == MENTION_FIELDS
+DOCUMENT_SCHEMA = arrow_schema(Document)
+ENRICHED_SCHEMA = arrow_schema(EnrichedDocument)
+MENTION_SCHEMA = arrow_schema(Mention)

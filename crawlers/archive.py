@@ -11,11 +11,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from brandradar.crawlers.component import RunComponent
 from brandradar.crawlers.fetchlog import partition
 
 ROLE_HEADER = "WARC-Brandradar-Role"
@@ -23,25 +24,12 @@ SOURCE_HEADER = "WARC-Brandradar-Source"
 PUBLISHED_HEADER = "WARC-Brandradar-Feed-Published"
 
 
-class WarcArchivePipeline:
+class WarcArchivePipeline(RunComponent):
     """Writes ``page`` items (url, status, headers, body, role) as WARC response records."""
 
     def __init__(self, crawler: Crawler, root: Path, run_id: str) -> None:
-        self.crawler = crawler
-        self.root = root
-        self.run_id = run_id
+        super().__init__(crawler, root, run_id)
         self._files: dict[Path, tuple[IO[bytes], WARCWriter]] = {}
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> WarcArchivePipeline:
-        s = crawler.settings
-        return cls(crawler, Path(s.get("BRANDRADAR_WORKDIR")), s.get("BRANDRADAR_RUN_ID"))
-
-    def _source(self) -> str:
-        # Scrapy >= 2.13 no longer passes the spider to components; ask the crawler.
-        spider = self.crawler.spider
-        return spider.name if spider is not None else "unknown"
 
     def _writer(self, source: str) -> WARCWriter:
         folder = partition(self.root, source, datetime.now(UTC))

@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy import Request, Spider, signals
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+
+from brandradar.crawlers.component import RunComponent
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +28,12 @@ def partition(root: Path, source: str, when: datetime) -> Path:
     return root / "raw" / f"source={source}" / f"day={when:%Y-%m-%d}"
 
 
-class FetchLogMiddleware:
+class FetchLogMiddleware(RunComponent):
     """Appends one line per response or download error to ``fetchlog-<run>.jsonl``."""
 
     def __init__(self, crawler: Crawler, root: Path, run_id: str) -> None:
-        self.crawler = crawler
-        self.root = root
-        self.run_id = run_id
+        super().__init__(crawler, root, run_id)
         self._files: dict[Path, IO[str]] = {}
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FetchLogMiddleware:
-        s = crawler.settings
-        return cls(crawler, Path(s.get("BRANDRADAR_WORKDIR")), s.get("BRANDRADAR_RUN_ID"))
-
-    def _source(self) -> str:
-        # Scrapy >= 2.13 no longer passes the spider to components; ask the crawler.
-        spider = self.crawler.spider
-        return spider.name if spider is not None else "unknown"
 
     def _write(self, spider: Spider | None, row: dict[str, Any]) -> None:
         source = self._source()
