@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo test test-fast lint eval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -22,3 +22,6 @@ test-fast: setup
 
 clean:
 	rm -rf brandradar-demo test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+eval: setup
+	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
