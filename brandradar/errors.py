@@ -15,7 +15,14 @@ class ConfigError(BrandradarError):
 
 
 class PermanentError(BrandradarError):
-    """Bad input that will not get better by retrying (broken page, unparsable feed)."""
+    """Bad input that will not get better by retrying (broken page, unparsable feed).
+
+    ``reason`` is a short stable code that coverage counts group by.
+    """
+
+    def __init__(self, message: str, reason: str = "bad_input") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class TransientError(BrandradarError):

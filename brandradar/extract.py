@@ -17,7 +17,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from brandradar.crawlers.archive import PUBLISHED_HEADER, ROLE_HEADER
-from brandradar.crawlers.parsers import extract_article, extract_posts
+from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
 from brandradar.errors import PermanentError
 from brandradar.model import DOCUMENT_SCHEMA, Document
 from brandradar.parquet import write_rows
@@ -43,19 +43,21 @@ def _records(partition: Path) -> list[tuple[str, str, str, datetime, str | None]
                     rec.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")
                 ).astimezone(UTC)
                 body = rec.content_stream().read()
-                out.append((role, url, body.decode("utf-8", errors="replace"), fetched,
+                ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
+                out.append((role, url, decode_html(body, ctype), fetched,
                             rec.rec_headers.get_header(PUBLISHED_HEADER)))
     return out
 
 
-def _parse(args: tuple[Source, str, str, str, datetime, str | None]) -> tuple[list[Document], str]:
+def _parse(args: tuple[Source, str, str, str, datetime, str | None]
+           ) -> tuple[list[Document], str, str]:
     source, role, url, html, fetched, feed_published = args
     try:
         if role == "article":
-            return [extract_article(html, url, source, fetched, feed_published)], ""
-        return extract_posts(html, url, source, fetched), ""
+            return [extract_article(html, url, source, fetched, feed_published)], "", ""
+        return extract_posts(html, url, source, fetched), "", ""
     except PermanentError as exc:
-        return [], str(exc)
+        return [], str(exc), exc.reason
 
 
 def extract_source(source: Source, workdir: Path, workers: int = 1) -> dict[str, Any]:
@@ -70,9 +72,10 @@ def extract_source(source: Source, workdir: Path, workers: int = 1) -> dict[str,
             counts["pages"] += len(jobs)
             results = pool.map(_parse, jobs, chunksize=16) if pool else map(_parse, jobs)
             docs: dict[str, Document] = {}
-            for found, error in results:
+            for found, error, reason in results:
                 if error:
                     counts["empty_extractions"] += 1
+                    counts[f"empty/{reason}"] += 1
                     log.warning("%s extract: %s", source.name, error)
                     continue
                 for d in found:

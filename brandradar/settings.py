@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     download_delay: float = 0.0
     autothrottle: bool = True
     page_budget: int = 5000
+    # Skip article URLs archived by an earlier run, send If-None-Match/If-Modified-Since for
+    # feeds and sitemaps. Off = fetch everything again (e.g. after a parser change).
+    incremental: bool = True
     browser_executable: str = "/usr/bin/chromium"
 
     author_key: str = "change-me-brandradar-demo-key"

@@ -103,8 +103,11 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
     for name, st in stats.items():
         failed = {k.split("/", 2)[2]: v for k, v in st.items() if k.startswith("fetch/error/")}
         failed.update({f"http_{k.rsplit('/', 1)[1]}": v for k, v in st.items()
-                       if k.startswith("fetch/status/") and not k.endswith("/200")})
+                       if k.startswith("fetch/status/") and not k.endswith(("/200", "/304"))})
         coverage[name] = {
+            "discovered": st.get("pages/discovered", 0),
+            "skipped_seen": st.get("pages/skipped/seen", 0),
+            "not_modified": sum(v for k, v in st.items() if k.endswith("/not_modified")),
             "fetched": sum(v for k, v in st.items() if k.startswith("fetch/status/")),
             "archived": sum(v for k, v in st.items() if k.startswith("pages/archived/")),
             "failed": failed, "refused": st.get("guard/refused", 0),

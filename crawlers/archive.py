@@ -51,12 +51,21 @@ class WarcArchivePipeline(RunComponent):
         record = writer.create_warc_record(item["url"], "response", payload=BytesIO(item["body"]),
                                            http_headers=http_headers, warc_headers_dict=warc_headers)
         writer.write_record(record)
+        writer.out.flush()  # on disk before the URL counts as seen: a crash loses nothing
+        spider = self.crawler.spider
+        state = getattr(spider, "state", None) if item["role"] == "article" else None
+        if state is not None:
+            state.mark_seen(item["url"], source)
+            state.mark_seen(item.get("request_url") or item["url"], source)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"archive/records/{item['role']}")
         return {"url": item["url"], "role": item["role"]}
 
     def close(self, spider: Spider) -> None:
+        state = getattr(spider, "state", None)
+        if state is not None:
+            state.commit()
         for fh, _ in self._files.values():
             fh.close()
         self._files.clear()

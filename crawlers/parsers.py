@@ -9,11 +9,13 @@ selectors their source declares.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
 from parsel import Selector
+from w3lib.encoding import html_to_unicode
 
 from brandradar.errors import PermanentError
 from brandradar.model import Document
@@ -29,6 +31,20 @@ _TIME_META = (
     "article time::attr(datetime)",
     "time::attr(datetime)",
 )
+
+
+# "200 OK" pages that say they are not there: shown as the title or the start of a short text.
+_NOT_FOUND = re.compile(
+    r"\b(404|page not found|not found|seite nicht gefunden|nicht gefunden|страница не найдена|"
+    r"не найдена|ошибка 404)\b", re.IGNORECASE)
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """Decode a page; valid UTF-8 wins over a wrong declaration, else header/meta/detection."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return html_to_unicode(content_type, body)[1]
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -64,7 +80,10 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
     result: dict[str, Any] = raw.as_dict() if raw is not None and not isinstance(raw, dict) else raw or {}
     text = result.get("text") or ""
     if not text.strip():
-        raise PermanentError(f"{url}: no main text found")
+        raise PermanentError(f"{url}: no main text found", "no_main_text")
+    title = result.get("title") or ""
+    if len(text) < 600 and (_NOT_FOUND.search(title) or _NOT_FOUND.search(text[:200])):
+        raise PermanentError(f"{url}: the page says it was not found (soft 404)", "soft_404")
     sel = Selector(text=html)
     published = None
     for css in _TIME_META:
@@ -113,5 +132,6 @@ def extract_posts(html: str, url: str, source: Source, fetched: datetime) -> lis
             parser=f"{parser.name}-v{parser.version}",
         ))
     if not docs:
-        raise PermanentError(f"{url}: parser {parser.name} v{parser.version} found no posts")
+        raise PermanentError(f"{url}: parser {parser.name} v{parser.version} found no posts",
+                             "no_posts")
     return docs

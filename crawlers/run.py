@@ -41,6 +41,7 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         "BRANDRADAR_WORKDIR": str(settings.workdir),
         "BRANDRADAR_RUN_ID": run_id,
         "BRANDRADAR_ALLOW_HOSTS": allow,
+        "BRANDRADAR_INCREMENTAL": settings.incremental,
         "DOWNLOADER_MIDDLEWARES": {
             "brandradar.crawlers.safety.AddressGuardMiddleware": 50,
             "brandradar.crawlers.fetchlog.FetchLogMiddleware": 951,

@@ -16,6 +16,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -62,6 +65,19 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
     for ip in ips:
         if _is_private(ip):
             return f"private address {ip} for host {host}"
+    return None
+
+
+def hostile_xml(body: bytes) -> str | None:
+    """Why an XML document (feed, sitemap) must not be parsed: entity expansion ("billion
+    laughs") or external entities (XXE). Not-well-formed XML is not hostile: the feed parser
+    deals with it and reports it."""
+    try:
+        defused_fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except (ParseError, ValueError):
+        return None
     return None
 
 

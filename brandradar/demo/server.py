@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         page: Page = type(self).route(unquote(self.path))
+        if page.status == 200 and not page.content_type.startswith("text/html"):
+            # Feeds, sitemaps and JSON carry an ETag and answer conditional requests with 304.
+            etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+            page.headers["ETag"] = etag
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))

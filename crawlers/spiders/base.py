@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.http import Response
 
+from brandradar.crawlers.state import CrawlState, open_state
 from brandradar.sources import Source
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,38 @@ class SourceSpiderBase(Spider):
         self.page_budget = source.page_budget or page_budget
         self._scheduled = 0
 
+    @property
+    def state(self) -> CrawlState | None:
+        """The on-disk crawl state, or None when incremental crawling is off."""
+        s = self.crawler.settings
+        if not s.getbool("BRANDRADAR_INCREMENTAL"):
+            return None
+        return open_state(Path(s.get("BRANDRADAR_WORKDIR")) / "state" / "crawl-state.sqlite")
+
+    def conditional(self, url: str, callback: Any, role: str) -> Request:
+        """A feed or sitemap request with the validators of its last response."""
+        headers = {}
+        if self.state is not None:
+            etag, modified = self.state.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        return Request(url, callback=callback, headers=headers, errback=self.on_error,
+                       meta={"role": role, "handle_httpstatus_list": [304]})
+
+    def not_modified(self, response: Response) -> bool:
+        """True (and counted) for a 304; otherwise remember the response's validators."""
+        if response.status == 304:
+            self.inc(f"{response.meta.get('role', 'page')}/not_modified")
+            return True
+        if self.state is not None:
+            etag = (response.headers.get(b"ETag") or b"").decode("latin-1") or None
+            modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1") or None
+            if etag or modified:
+                self.state.set_validators(response.url, etag, modified)
+        return False
+
     def inc(self, key: str, n: int = 1) -> None:
         """Count something in the stats, per source (the stats of this crawler are per source)."""
         assert self.crawler.stats is not None
@@ -34,11 +68,15 @@ class SourceSpiderBase(Spider):
     def follow_page(self, response: Response | None, url: str, callback: Any, role: str,
                     **meta: Any) -> Request | None:
         """A request for a content page, or None once the source's page budget is spent."""
+        full = response.urljoin(url) if response is not None else url
+        self.inc("pages/discovered")
+        if role == "article" and self.state is not None and self.state.seen(full):
+            self.inc("pages/skipped/seen")
+            return None
         if self._scheduled >= self.page_budget:
             self.inc("budget/exhausted")
             return None
         self._scheduled += 1
-        full = response.urljoin(url) if response is not None else url
         return Request(full, callback=callback, meta={"role": role, **meta},
                        errback=self.on_error)
 
@@ -59,6 +97,7 @@ class SourceSpiderBase(Spider):
                    for k, v in response.headers.items()}
         return {"url": response.url, "status": response.status, "headers": headers,
                 "body": response.body, "role": role,
+                "request_url": (response.meta.get("redirect_urls") or [response.url])[0],
                 "published": response.meta.get("feed_published")}
 
     def parse_page(self, response: Response) -> Any:

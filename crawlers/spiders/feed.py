@@ -12,6 +12,7 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,16 @@ class FeedDiscovery(SourceSpiderBase):
 
     def feed_requests(self) -> Iterator[Request]:
         for url in self.source.feeds:
-            yield Request(url, callback=self.parse_feed, meta={"role": "feed"},
-                          errback=self.on_error)
+            yield self.conditional(url, self.parse_feed, "feed")
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        if self.not_modified(response):
+            return
+        hostile = hostile_xml(response.body)
+        if hostile:
+            self.inc("feed/refused_hostile_xml")
+            log.warning("%s feed %s refused: %s", self.name, response.url, hostile)
+            return
         parsed = feedparser.parse(response.body,
                                   response_headers={"content-location": response.url})
         if not parsed.entries:

@@ -11,6 +11,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,11 @@ class SitemapDiscovery(SourceSpiderBase):
 
     def sitemap_requests(self) -> Iterator[Request]:
         for url in self.source.sitemaps:
-            yield Request(url, callback=self.parse_sitemap, meta={"role": "sitemap"},
-                          errback=self.on_error)
+            yield self.conditional(url, self.parse_sitemap, "sitemap")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if self.not_modified(response):
+            return
         body = response.body
         if gzip_magic_number(response):
             try:
@@ -33,6 +35,11 @@ class SitemapDiscovery(SourceSpiderBase):
                 self.inc("sitemap/broken")
                 log.warning("%s sitemap %s not readable: %s", self.name, response.url, exc)
                 return
+        hostile = hostile_xml(body)
+        if hostile:
+            self.inc("sitemap/refused_hostile_xml")
+            log.warning("%s sitemap %s refused: %s", self.name, response.url, hostile)
+            return
         try:
             sitemap = Sitemap(body)
         except Exception as exc:  # lxml raises several types for broken XML
@@ -44,8 +51,7 @@ class SitemapDiscovery(SourceSpiderBase):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield Request(response.urljoin(loc), callback=self.parse_sitemap,
-                              meta={"role": "sitemap"}, errback=self.on_error)
+                yield self.conditional(response.urljoin(loc), self.parse_sitemap, "sitemap")
             else:
                 self.inc("sitemap/urls")
                 req = self.follow_page(response, loc, self.parse_page, "article")
