@@ -259,6 +259,26 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_health(args: argparse.Namespace) -> int:
+    from brandradar.health import source_health
+
+    if not (args.workdir / "runs").is_dir():
+        raise ConfigError(f"{args.workdir / 'runs'}: not found (no pipeline run in this directory)")
+    rows = source_health(args.workdir)
+    if args.json:
+        _print_json(rows)
+        return 0
+    print(f"{'source':<22} {'run':<16} {'found':>6} {'fetched':>7} {'304':>4} {'failed':>6} "
+          f"{'docs':>6} {'new':>5} {'empty':>5}  newest            flags")
+    for r in rows:
+        failed = sum(r["failed"].values())
+        newest = (r["newest_document"] or "-")[:16]
+        print(f"{r['source']:<22} {r['run_id']:<16} {r['discovered']:>6} {r['fetched']:>7} "
+              f"{r['not_modified']:>4} {failed:>6} {r['documents']:>6} {r['new_documents']:>5} "
+              f"{r['empty_extractions']:>5}  {newest:<17} {', '.join(r['flags']) or 'ok'}")
+    return 1 if any(r["flags"] for r in rows) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="brandradar", description=(
@@ -334,6 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"))
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_sources_list)
+    sp = src_sub.add_parser("health", help="Coverage of the last run per source, with breakage "
+                            "flags (exit 1 when a source is flagged).",
+                            description="Coverage of the last run per source: pages discovered, "
+                            "fetched, not modified, failed; documents, new documents, empty "
+                            "extractions; flags when a source looks broken rather than quiet.")
+    sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_sources_health)
     return p
 
 

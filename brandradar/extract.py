@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
 from brandradar.crawlers.archive import PUBLISHED_HEADER, ROLE_HEADER
 from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
 from brandradar.errors import PermanentError
 from brandradar.model import DOCUMENT_SCHEMA, Document
-from brandradar.parquet import write_rows
+from brandradar.parquet import partitions, write_rows
 from brandradar.sources import Source
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 CONTENT_ROLES = {"article", "thread", "rendered"}
 
 
-def _records(partition: Path) -> list[tuple[str, str, str, datetime, str | None]]:
+def _records(partition: Path) -> list[tuple[str, str, str, datetime, str | None, str]]:
     out = []
     for warc in sorted(partition.glob("*.warc.gz")):
         with warc.open("rb") as fh:
@@ -45,7 +46,7 @@ def _records(partition: Path) -> list[tuple[str, str, str, datetime, str | None]
                 body = rec.content_stream().read()
                 ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
                 out.append((role, url, decode_html(body, ctype), fetched,
-                            rec.rec_headers.get_header(PUBLISHED_HEADER)))
+                            rec.rec_headers.get_header(PUBLISHED_HEADER), warc.name))
     return out
 
 
@@ -60,19 +61,30 @@ def _parse(args: tuple[Source, str, str, str, datetime, str | None]
         return [], str(exc), exc.reason
 
 
-def extract_source(source: Source, workdir: Path, workers: int = 1) -> dict[str, Any]:
-    """Extract every raw partition of one source; return counts for the run report."""
+def extract_source(source: Source, workdir: Path, workers: int = 1,
+                   run_id: str | None = None) -> dict[str, Any]:
+    """Extract every raw partition of one source; return counts for the run report.
+
+    Page and empty-extraction counts cover the pages crawled by ``run_id`` (all pages when
+    None); ``documents`` is the source's total, ``new_documents`` what this call added.
+    """
+    this_run = f"crawl-{run_id}.warc.gz" if run_id else None
     counts: Counter[str] = Counter()
     raw = workdir / "raw" / f"source={source.name}"
+    known = _known_ids(workdir, source.name)
     newest: datetime | None = None
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
         for partition in sorted(raw.glob("day=*")):
-            jobs = [(source, *r) for r in _records(partition)]
-            counts["pages"] += len(jobs)
+            records = _records(partition)
+            jobs = [(source, *r[:5]) for r in records]
             results = pool.map(_parse, jobs, chunksize=16) if pool else map(_parse, jobs)
             docs: dict[str, Document] = {}
-            for found, error, reason in results:
+            for record, (found, error, reason) in zip(records, results, strict=True):
+                counted = this_run is None or record[5] == this_run
+                counts["pages"] += counted
+                if error and not counted:
+                    continue
                 if error:
                     counts["empty_extractions"] += 1
                     counts[f"empty/{reason}"] += 1
@@ -90,4 +102,13 @@ def extract_source(source: Source, workdir: Path, workers: int = 1) -> dict[str,
     finally:
         if pool:
             pool.shutdown()
-    return {**counts, "newest_document": newest.isoformat() if newest else None}
+    new = _known_ids(workdir, source.name) - known
+    return {**counts, "new_documents": len(new),
+            "newest_document": newest.isoformat() if newest else None}
+
+
+def _known_ids(workdir: Path, source: str) -> set[str]:
+    ids: set[str] = set()
+    for path in partitions(workdir, "documents", source):
+        ids.update(pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist())
+    return ids

@@ -113,7 +113,8 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
             "failed": failed, "refused": st.get("guard/refused", 0),
             "finish_reason": st.get("finish_reason"),
         }
-    _write_run(ctx, run_id, "crawl", coverage)
+    for name, cov in coverage.items():
+        _write_run(ctx, run_id, f"crawl-{name}", cov)
     return coverage
 
 
@@ -121,7 +122,7 @@ def extract_stage(ctx: Context, name: str, run_id: str | None = None) -> dict[st
     """Extract documents of one source from its raw archive."""
     from brandradar.extract import extract_source
 
-    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers)
+    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers, run_id)
     if run_id:
         _write_run(ctx, run_id, f"extract-{name}", counts)
     return counts
@@ -144,26 +145,46 @@ def stories_stage(ctx: Context) -> dict[str, Any]:
 def index_stage(ctx: Context) -> dict[str, Any]:
     """Upsert all enriched documents and mentions into the configured store."""
     from brandradar.index.store import open_store
-    from brandradar.parquet import partitions, read_rows
 
     store = open_store(ctx.settings)
     try:
-        docs = read_rows(partitions(ctx.workdir, "enriched"))
-        mentions = read_rows(partitions(ctx.workdir, "mentions"))
+        docs, mentions = newest_rows(ctx.workdir)
         failed = store.upsert(docs, mentions)
         return {**store.counts(), "failed": failed}
     finally:
         store.close()
 
 
+def newest_rows(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Enriched documents and their mentions, one version per document: the newest fetch.
+
+    A page fetched again on a later day (a forum thread with new posts) lands in that day's
+    partition too; its mentions are taken from the same partition as the document, so an edited
+    post leaves no stale mentions behind.
+    """
+    from brandradar.parquet import partitions, read_rows
+
+    best: dict[str, tuple[Any, Path]] = {}
+    docs: dict[str, dict[str, Any]] = {}
+    for path in partitions(workdir, "enriched"):
+        for row in read_rows([path]):
+            old = best.get(row["doc_id"])
+            if old is None or row["fetched"] >= old[0]:
+                best[row["doc_id"]] = (row["fetched"], path.parent)
+                docs[row["doc_id"]] = row
+    mentions: list[dict[str, Any]] = []
+    for path in partitions(workdir, "mentions"):
+        folder = workdir / "enriched" / path.parent.relative_to(workdir / "mentions")
+        mentions.extend(m for m in read_rows([path]) if best[m["doc_id"]][1] == folder)
+    return list(docs.values()), mentions
+
+
 def incomplete_sources(ctx: Context) -> list[str]:
     """Sources whose last crawl failed or fetched errors: their quiet hours are not calm."""
-    runs = sorted((ctx.workdir / "runs").glob("*/crawl.json"))
-    if not runs:
-        return []
-    last = json.loads(runs[-1].read_text())
-    return sorted(n for n, c in last.items()
-                  if c.get("failed") or c.get("finish_reason") not in ("finished", None))
+    from brandradar.health import source_health
+
+    return sorted(h["source"] for h in source_health(ctx.workdir) if "crawl_errors" in h["flags"]
+                  or "crawl_failed" in h["flags"])
 
 
 def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
@@ -197,7 +218,8 @@ def report_stage(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
 def _write_run(ctx: Context, run_id: str, name: str, data: dict[str, Any]) -> None:
     folder = ctx.workdir / "runs" / run_id
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps(data, indent=1, default=str))
+    record = {**data, "written_at": datetime.now(UTC).isoformat()}
+    (folder / f"{name}.json").write_text(json.dumps(record, indent=1, default=str))
 
 
 def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict[str, Any]:

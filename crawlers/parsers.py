@@ -23,6 +23,8 @@ from brandradar.sources import Parser, Source
 from brandradar.urls import doc_id, domain_of
 
 ARTICLE_PARSER = f"trafilatura-{trafilatura.__version__}"
+# Shorter "main text" is a menu or a button label that the extractor fell back to, not an article.
+MIN_ARTICLE_CHARS = 40
 
 _TIME_META = (
     'meta[property="article:published_time"]::attr(content)',
@@ -79,7 +81,7 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
     raw = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
     result: dict[str, Any] = raw.as_dict() if raw is not None and not isinstance(raw, dict) else raw or {}
     text = result.get("text") or ""
-    if not text.strip():
+    if len(text.strip()) < MIN_ARTICLE_CHARS:
         raise PermanentError(f"{url}: no main text found", "no_main_text")
     title = result.get("title") or ""
     if len(text) < 600 and (_NOT_FOUND.search(title) or _NOT_FOUND.search(text[:200])):

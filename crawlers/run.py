@@ -97,7 +97,7 @@ def crawl(sources: list[Source], settings: Settings, run_id: str) -> dict[str, d
     """Crawl ``sources`` in a child process; return Scrapy's stats per source."""
     run_dir = Path(settings.workdir) / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    job_path = run_dir / f"crawl-{'+'.join(s.name for s in sources)[:80]}.json"
+    job_path = run_dir / f"job-{'+'.join(s.name for s in sources)[:80]}.json"
     job_path.write_text(json.dumps({
         "run_id": run_id,
         "settings": json.loads(settings.model_dump_json()),

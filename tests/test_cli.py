@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import FIXTURES, run_cli
 
 COMMANDS = [["demo"], ["run"], ["sov"], ["alerts"], ["trends"], ["report"], ["serve"],
-            ["kibana", "build"], ["extract"], ["annotate"], ["sources", "list"]]
+            ["kibana", "build"], ["extract"], ["annotate"], ["sources", "list"], ["sources", "health"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from brandradar.config import Brand
 from brandradar.dashboards.reports.data import overview
 from brandradar.errors import ConfigError
+from brandradar.health import source_health
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
 from brandradar.settings import Settings
@@ -50,6 +51,8 @@ class Dashboard:
         with self.lock:
             if path == "/api/overview":
                 return overview(self.store, self.brands, self.workdir)
+            if path == "/api/health":
+                return source_health(self.workdir)
             if path == "/api/mentions":
                 q = (query.get("q") or [""])[0].strip() or None
                 brand = (query.get("brand") or [""])[0] or None

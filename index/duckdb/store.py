@@ -75,6 +75,10 @@ class DuckDBStore:
             self.con.register("incoming", arrow)
             cols = ", ".join(f'"{f}"' for f in fields)
             self.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM incoming)")
+            if table == "documents":
+                # A document's mentions are replaced as a whole: an edited post keeps none of its
+                # old ones.
+                self.con.execute("DELETE FROM mentions WHERE doc_id IN (SELECT doc_id FROM incoming)")
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
             self.con.unregister("incoming")
         self._fts_dirty = True

@@ -46,6 +46,8 @@ def test_dashboard_shows_the_store_numbers(dashboard: tuple[str, Any], artifacts
         alert_brands = [a.get_attribute("data-brand") for a in page.query_selector_all("#alerts .alert")]
         trends = page.inner_text("#trends")
         counts = page.inner_text("#counts")
+        health = {r.get_attribute("data-source"): r.query_selector_all("td")[-1].inner_text()
+                  for r in page.query_selector_all("#health tbody tr")}
         page.fill("#q", "Akku")
         page.select_option("#brand", "Voltaro")
         page.click("#search button")
@@ -67,3 +69,4 @@ def test_dashboard_shows_the_store_numbers(dashboard: tuple[str, Any], artifacts
     assert "suncharge" in trends
     assert f"{n['documents']} documents" in counts
     assert rows and brands_in_results == {"Voltaro"}
+    assert set(health) == {s.name for s in ctx.sources} and set(health.values()) == {"ok"}

@@ -130,9 +130,24 @@ async function search() {
   }
 }
 
+function renderHealth(rows) {
+  const tb = document.querySelector("#health tbody");
+  tb.replaceChildren();
+  for (const r of rows) {
+    const failed = Object.values(r.failed).reduce((a, b) => a + b, 0);
+    const tr = row(tb, [r.source, {text: String(r.discovered), cls: "num"}, {text: String(r.fetched), cls: "num"},
+      {text: String(r.not_modified), cls: "num"}, {text: String(failed), cls: "num"}, {text: String(r.documents), cls: "num"},
+      {text: String(r.new_documents), cls: "num"}, {text: String(r.empty_extractions), cls: "num"},
+      (r.newest_document || "-").slice(0, 16).replace("T", " "),
+      {text: r.flags.length ? r.flags.join(", ") : "ok", cls: r.flags.length ? "negative" : "positive"}]);
+    tr.dataset.source = r.source;
+  }
+}
+
 async function main() {
   const res = await fetch("/api/overview");
   render(await res.json());
+  renderHealth(await (await fetch("/api/health")).json());
   const params = new URLSearchParams(location.search);
   document.getElementById("q").value = params.get("q") || "";
   document.getElementById("brand").value = params.get("brand") || "";

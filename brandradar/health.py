@@ -1,0 +1,72 @@
+"""Coverage you can trust: per source and run, what was discovered, fetched, not modified,
+failed, extracted and left empty — and flags when a source looks broken rather than quiet."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+# A source that usually brings at least this many new documents per run and brings none is flagged.
+USUAL_NEW_DOCUMENTS = 3
+
+
+def _runs(workdir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Per source, its run records oldest first (crawl and extract merged)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for run_dir in sorted((workdir / "runs").glob("*")):
+        names = {p.stem.split("-", 1)[1] for p in run_dir.glob("crawl-*.json")}
+        names |= {p.stem.split("-", 1)[1] for p in run_dir.glob("extract-*.json")}
+        for name in sorted(names):
+            rec: dict[str, Any] = {"run_id": run_dir.name}
+            for stage in ("crawl", "extract"):
+                f = run_dir / f"{stage}-{name}.json"
+                if f.exists():
+                    rec[stage] = json.loads(f.read_text())
+            out.setdefault(name, []).append(rec)
+    return out
+
+
+def _flags(last: dict[str, Any], before: list[dict[str, Any]]) -> list[str]:
+    flags = []
+    crawl, extract = last.get("crawl", {}), last.get("extract", {})
+    if crawl and crawl.get("finish_reason") not in ("finished", None):
+        flags.append("crawl_failed")
+    if crawl.get("failed"):
+        flags.append("crawl_errors")
+    # The first run's documents are the backlog, not what a run usually brings.
+    new_before = [r["extract"].get("new_documents", 0) for r in before[1:] if "extract" in r]
+    if extract and extract.get("new_documents", 0) == 0 and new_before and \
+            statistics.median(new_before) >= USUAL_NEW_DOCUMENTS:
+        flags.append("no_new_documents")
+    pages = extract.get("pages", 0)
+    if pages:
+        rate = extract.get("empty_extractions", 0) / pages
+        old = [r["extract"].get("empty_extractions", 0) / r["extract"]["pages"]
+               for r in before if r.get("extract", {}).get("pages")]
+        usual = statistics.median(old) if old else 0.0
+        if rate > max(0.2, 2 * usual):
+            flags.append("empty_extractions_jump")
+    return flags
+
+
+def source_health(workdir: Path) -> list[dict[str, Any]]:
+    """The last run of every source with its counts and breakage flags."""
+    rows = []
+    for name, runs in sorted(_runs(workdir).items()):
+        last = runs[-1]
+        crawl, extract = last.get("crawl", {}), last.get("extract", {})
+        rows.append({
+            "source": name, "run_id": last["run_id"], "runs": len(runs),
+            "discovered": crawl.get("discovered", 0), "fetched": crawl.get("fetched", 0),
+            "not_modified": crawl.get("not_modified", 0), "skipped_seen": crawl.get("skipped_seen", 0),
+            "failed": crawl.get("failed", {}), "refused": crawl.get("refused", 0),
+            "documents": extract.get("documents", 0), "new_documents": extract.get("new_documents", 0),
+            "empty_extractions": extract.get("empty_extractions", 0),
+            "empty_by_reason": {k.split("/", 1)[1]: v for k, v in extract.items()
+                                if k.startswith("empty/")},
+            "newest_document": extract.get("newest_document"),
+            "flags": _flags(last, runs[:-1]),
+        })
+    return rows
