@@ -240,9 +240,12 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_list(args: argparse.Namespace) -> int:
-    from brandradar.crawlers.sources import load_source, source_names
+    from brandradar.crawlers.sources import load_source, source_names, sources_table
     from brandradar.stages import load_context
 
+    if args.markdown:
+        print(sources_table(), end="")
+        return 0
     if args.config.exists():
         sources = load_context(args.config, args.workdir).sources
     else:
@@ -257,6 +260,49 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
             print(f"{r['name']:<24} {r['kind']:<7} {','.join(r['languages']):<6} "
                   f"{r['discovery']:<16} {'browser' if r['browser'] else ''}")
     return 0
+
+
+def _repo_root() -> Path:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "crawlers" / "sources").is_dir() or not (root / "tests").is_dir():
+        raise ConfigError(f"{root}: not a brandradar checkout (sources are added in the repository)")
+    return root
+
+
+def cmd_sources_new(args: argparse.Namespace) -> int:
+    from brandradar.crawlers.authoring import new_source
+    from brandradar.crawlers.sources import sources_table
+    from brandradar.settings import Settings
+
+    root = args.root or _repo_root()
+    written = new_source(args.name, args.url, args.kind, root, Settings(), args.language)
+    for path in written:
+        print(f"wrote {path}")
+    docs = root / "docs" / "sources.md"
+    if docs.exists() and root == _repo_root():
+        head = docs.read_text("utf-8").split("| source |", 1)[0]
+        docs.write_text(head + sources_table(), "utf-8")
+        print(f"updated {docs}")
+    print("next: adjust the selectors, read and correct expected.json by hand, set "
+          "golden_checked_by_a_person in meta.json, add the source to source_files")
+    return 0
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    from brandradar.crawlers.authoring import check_source, load_source_file
+    from brandradar.settings import Settings
+
+    root = args.root or _repo_root()
+    source = load_source_file(root / "crawlers" / "sources" / f"{args.name}.py")
+    pages = root / "tests" / "fixtures" / "pages" / args.name
+    if not (pages / "meta.json").exists():
+        raise ConfigError(f"{pages / 'meta.json'}: not found (record a page first)")
+    problems = check_source(source, pages, Settings())
+    for p in problems:
+        print(f"{args.name}: {p}")
+    if not problems:
+        print(f"{args.name}: the live page still fills every golden field")
+    return 1 if problems else 0
 
 
 def cmd_sources_health(args: argparse.Namespace) -> int:
@@ -353,7 +399,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"))
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--markdown", action="store_true",
+                    help="the table of shipped source files, as in docs/sources.md")
     sp.set_defaults(fn=cmd_sources_list)
+    sp = src_sub.add_parser("new", help="Write the skeleton of a new source: source file, "
+                            "recorded page, golden JSON, sources table.",
+                            description="Write the skeleton of a new source: source file, "
+                            "recorded page, golden JSON, sources table.")
+    sp.add_argument("name")
+    sp.add_argument("--url", required=True, help="a feed, or a page of the site to record")
+    sp.add_argument("--kind", required=True, choices=["news", "blog", "forum", "review"])
+    sp.add_argument("--language", action="append", help="language code (repeatable)")
+    sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
+    sp.set_defaults(fn=cmd_sources_new)
+    sp = src_sub.add_parser("check", help="Fetch a source's recorded URL live and report golden "
+                            "fields its parser no longer fills (layout drift; exit 1).",
+                            description="Fetch a source's recorded URL live and report golden "
+                            "fields its parser no longer fills (layout drift; exit 1).")
+    sp.add_argument("name")
+    sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
+    sp.set_defaults(fn=cmd_sources_check)
     sp = src_sub.add_parser("health", help="Coverage of the last run per source, with breakage "
                             "flags (exit 1 when a source is flagged).",
                             description="Coverage of the last run per source: pages discovered, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from parsel import Selector
@@ -75,6 +76,19 @@ def _text(sel: Selector, css: str | None) -> str | None:
     return " ".join(t.strip() for t in node.css("::text").getall() if t.strip()) or None
 
 
+def _canonical(sel: Selector, url: str) -> str:
+    """The page's ``rel=canonical`` URL when it stays on the same host (a crawled page must not
+    be able to claim another site's identity), else the fetched URL."""
+    href = sel.css('link[rel="canonical"]::attr(href)').get()
+    if not href:
+        return url
+    target = urljoin(url, href.strip())
+    if urlsplit(target).scheme in ("http", "https") and \
+            urlsplit(target).netloc.lower() == urlsplit(url).netloc.lower():
+        return target
+    return url
+
+
 def extract_article(html: str, url: str, source: Source, fetched: datetime,
                     feed_published: str | None = None) -> Document:
     """One article or blog post; raises PermanentError when no main text is found."""
@@ -87,6 +101,7 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
     if len(text) < 600 and (_NOT_FOUND.search(title) or _NOT_FOUND.search(text[:200])):
         raise PermanentError(f"{url}: the page says it was not found (soft 404)", "soft_404")
     sel = Selector(text=html)
+    url = _canonical(sel, url)
     published = None
     for css in _TIME_META:
         published = parse_time(sel.css(css).get())

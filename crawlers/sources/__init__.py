@@ -23,3 +23,15 @@ def load_source(name: str) -> Source:
     if not isinstance(source, Source):
         raise ConfigError(f"crawlers/sources/{name}.py does not define SOURCE = Source(...)")
     return source
+
+
+def sources_table() -> str:
+    """The Markdown table of every shipped source file (docs/sources.md is kept equal to it)."""
+    rows = ["| source | kind | languages | discovery | browser | parser |",
+            "|---|---|---|---|---|---|"]
+    for name in source_names():
+        s = load_source(name)
+        parser = f"{s.parser.name} v{s.parser.version}" if s.parser else "trafilatura"
+        rows.append(f"| `{s.name}` | {s.kind} | {', '.join(s.languages) or '-'} | {s.discovery()} | "
+                    f"{'yes' if s.needs_browser else 'no'} | {parser} |")
+    return "\n".join(rows) + "\n"

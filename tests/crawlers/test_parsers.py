@@ -71,3 +71,22 @@ def test_broken_pages_give_a_named_error_or_text(html: str) -> None:
         assert "http://127.0.0.1:8781/x.html" in str(exc)
     else:
         assert doc.text
+
+
+def test_canonical_link_makes_one_document_of_many_urls() -> None:
+    source = load_source("demo_rad_kurier")
+    page = (PAGES / "demo_rad_kurier" / "page.html").read_text()
+    url = json.loads((PAGES / "demo_rad_kurier" / "meta.json").read_text())["url"]
+    a = extract_article(page, url + "?utm_source=newsletter", source, FETCHED)
+    b = extract_article(page, url + "?view=print", source, FETCHED)
+    assert a.doc_id == b.doc_id and a.url == b.url == url
+    hijack = page.replace(url, "http://127.0.0.2:8781/other.html")
+    c = extract_article(hijack, url + "?view=print", source, FETCHED)
+    assert c.url == url + "?view=print"  # another host's canonical is not trusted
+
+
+def test_docs_sources_table_is_current() -> None:
+    from brandradar.crawlers.sources import sources_table
+
+    doc = (PAGES.parents[2] / "docs" / "sources.md").read_text()
+    assert doc.endswith(sources_table()), "run: brandradar sources list --markdown"
