@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests
 
-.PHONY: setup demo test test-fast lint eval clean
+.PHONY: setup demo test test-fast lint eval bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,3 +25,6 @@ clean:
 
 eval: setup
 	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
+
+bench: setup
+	$(UV) run python benchmarks/run.py
