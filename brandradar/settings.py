@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     download_delay: float = 0.0
     autothrottle: bool = True
     page_budget: int = 5000
+    # Retries of 429/5xx: Retry-After when the server sends it, else retry_backoff × 2^n seconds.
+    retry_times: int = 2
+    retry_backoff: float = 1.0
+    retry_max_delay: float = 120.0
     # Skip article URLs archived by an earlier run, send If-None-Match/If-Modified-Since for
     # feeds and sitemaps. Off = fetch everything again (e.g. after a parser change).
     incremental: bool = True

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Route = tuple[int, dict[str, str], bytes]
+# A route is a fixed response, or a function of how often the path was requested before.
+RouteSpec = Route | Callable[[int], Route]
 
 
 @contextmanager
-def serve(routes: dict[str, Route], host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
+def serve(routes: dict[str, RouteSpec], host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
     """Serve ``routes`` on ``host`` (loopback only); yield the base URL and the request log."""
     seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            spec = routes.get(self.path, (404, {}, b"not found"))
+            status, headers, body = spec(seen.count(self.path)) if callable(spec) else spec
             seen.append(self.path)
-            status, headers, body = routes.get(self.path, (404, {}, b"not found"))
             self.send_response(status)
             for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
                 self.send_header(k, v)

@@ -1,0 +1,59 @@
+"""Retries wait as the server asks (Retry-After) or back off exponentially, then give up named."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from brandradar.crawlers.retry import retry_after_seconds
+from brandradar.crawlers.run import crawl
+from brandradar.settings import Settings
+from brandradar.sources import Source
+from tests.webserver import Route, serve
+
+PAGE = ("<html><head><meta charset='utf-8'></head><body><article><h1>T</h1><p>"
+        + "Ein Absatz mit genug Text für einen Artikel. " * 10 + "</p></article></body></html>").encode()
+
+
+def test_retry_after_header_forms() -> None:
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=30)), now) == 30.0
+    assert retry_after_seconds(format_datetime(now - timedelta(seconds=30)), now) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+@pytest.mark.slow
+def test_crawl_waits_for_retry_after_and_backs_off(tmp_path: Path) -> None:
+    def limited(n: int) -> Route:
+        return (429, {"Retry-After": "2"}, b"slow down") if n == 0 else (200, {}, PAGE)
+
+    def flaky(n: int) -> Route:
+        return (503, {}, b"busy") if n < 2 else (200, {}, PAGE)
+
+    feed = (b"<rss version='2.0'><channel><title>t</title>"
+            b"<item><title>a</title><link>/limited.html</link></item>"
+            b"<item><title>b</title><link>/flaky.html</link></item>"
+            b"<item><title>c</title><link>/down.html</link></item></channel></rss>")
+    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+              "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, feed),
+              "/limited.html": limited, "/flaky.html": flaky,
+              "/down.html": (500, {}, b"error")}
+    with serve(routes) as (base, seen):
+        settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"], autothrottle=False,
+                            retry_backoff=0.5)
+        start = time.monotonic()
+        stats = crawl([Source(name="retry", kind="news", feeds=[f"{base}/feed.xml"])],
+                      settings, "r1")["retry"]
+        elapsed = time.monotonic() - start
+    assert stats["pages/archived/article"] == 2  # limited and flaky got through
+    assert seen.count("/limited.html") == 2 and seen.count("/flaky.html") == 3
+    assert seen.count("/down.html") == 3  # first try + 2 retries, then given up
+    assert stats["retry/max_reached"] == 1
+    # waits: 2 s (Retry-After) on /limited; 0.5 + 1.0 s back-off on /flaky and on /down
+    assert stats["retry/delay_ms"] == 5000
+    assert elapsed >= 2
