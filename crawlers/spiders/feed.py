@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import logging
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 from scrapy import Request
@@ -16,6 +18,38 @@ from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedEntry:
+    """One feed entry: its absolute link (None when it has none) and publication time."""
+
+    link: str | None
+    published: str | None
+    title: str
+
+
+def feed_entries(body: bytes, url: str) -> tuple[list[FeedEntry], str | None]:
+    """Entries of an RSS/Atom feed, links made absolute, broken dates dropped (not guessed).
+
+    Returns the entries and, when there are none, what was wrong with the feed.
+    """
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    out = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            # Some feeds only link their enclosures (podcasts, attachments).
+            links = [x.get("href") for x in entry.get("links", []) if x.get("href")]
+            link = links[0] if links else None
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = None
+        if when:
+            published = datetime.fromtimestamp(calendar.timegm(when), UTC).isoformat()
+        out.append(FeedEntry(urljoin(url, link) if link else None, published,
+                             str(entry.get("title", ""))))
+    problem = str(parsed.get("bozo_exception")) if not out and parsed.get("bozo") else None
+    return out, problem
 
 
 class FeedDiscovery(SourceSpiderBase):
@@ -33,22 +67,17 @@ class FeedDiscovery(SourceSpiderBase):
             self.inc("feed/refused_hostile_xml")
             log.warning("%s feed %s refused: %s", self.name, response.url, hostile)
             return
-        parsed = feedparser.parse(response.body,
-                                  response_headers={"content-location": response.url})
-        if not parsed.entries:
+        entries, problem = feed_entries(response.body, response.url)
+        if not entries:
             self.inc("feed/empty_or_broken")
-            log.warning("%s feed %s has no entries (%s)", self.name, response.url,
-                        parsed.get("bozo_exception", "empty"))
+            log.warning("%s feed %s has no entries (%s)", self.name, response.url, problem or "empty")
             return
-        self.inc("feed/entries", len(parsed.entries))
-        for entry in parsed.entries:
-            link = entry.get("link")
-            if not link:
+        self.inc("feed/entries", len(entries))
+        for entry in entries:
+            if entry.link is None:
                 self.inc("feed/entry_without_link")
                 continue
-            when = entry.get("published_parsed") or entry.get("updated_parsed")
-            published = (datetime.fromtimestamp(time.mktime(when) - time.timezone, UTC).isoformat()
-                         if when else None)
+            link, published = entry.link, entry.published
             req = self.follow_page(response, link, self.parse_page, "article",
                                    feed_published=published)
             if req is not None:
