@@ -8,6 +8,7 @@ of the partition goes on.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from brandradar.crawlers.archive import PUBLISHED_HEADER, ROLE_HEADER
 from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
@@ -29,25 +31,37 @@ log = logging.getLogger(__name__)
 CONTENT_ROLES = {"article", "thread", "rendered"}
 
 
-def _records(partition: Path) -> list[tuple[str, str, str, datetime, str | None, str]]:
-    out = []
+Record = tuple[str, str, str, datetime, str | None, str]
+
+
+def _records(partition: Path) -> list[Record]:
+    out: list[Record] = []
     for warc in sorted(partition.glob("*.warc.gz")):
-        with warc.open("rb") as fh:
-            for rec in ArchiveIterator(fh):
-                if rec.rec_type != "response":
-                    continue
-                role = rec.rec_headers.get_header(ROLE_HEADER) or ""
-                if role not in CONTENT_ROLES:
-                    continue
-                url = rec.rec_headers.get_header("WARC-Target-URI")
-                fetched = datetime.fromisoformat(
-                    rec.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")
-                ).astimezone(UTC)
-                body = rec.content_stream().read()
-                ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
-                out.append((role, url, decode_html(body, ctype), fetched,
-                            rec.rec_headers.get_header(PUBLISHED_HEADER), warc.name))
+        try:
+            _read_warc(warc, out)
+        except (ArchiveLoadFailed, EOFError, OSError, zlib.error) as exc:
+            # A crawl killed mid-write leaves a truncated last record; the complete ones before
+            # it were read, and the killed page is fetched again by the next crawl.
+            log.warning("%s: truncated WARC, read up to the damage (%s)", warc, exc)
     return out
+
+
+def _read_warc(warc: Path, out: list[Record]) -> None:
+    with warc.open("rb") as fh:
+        for rec in ArchiveIterator(fh):
+            if rec.rec_type != "response":
+                continue
+            role = rec.rec_headers.get_header(ROLE_HEADER) or ""
+            if role not in CONTENT_ROLES:
+                continue
+            url = rec.rec_headers.get_header("WARC-Target-URI")
+            fetched = datetime.fromisoformat(
+                rec.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")
+            ).astimezone(UTC)
+            body = rec.content_stream().read()
+            ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
+            out.append((role, url, decode_html(body, ctype), fetched,
+                        rec.rec_headers.get_header(PUBLISHED_HEADER), warc.name))
 
 
 def _parse(args: tuple[Source, str, str, str, datetime, str | None]

@@ -97,8 +97,9 @@ def _child(job_path: Path) -> int:
     return 0
 
 
-def crawl(sources: list[Source], settings: Settings, run_id: str) -> dict[str, dict[str, Any]]:
-    """Crawl ``sources`` in a child process; return Scrapy's stats per source."""
+def start_crawl(sources: list[Source], settings: Settings, run_id: str
+                ) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start the child process that crawls ``sources``; return it and its job file."""
     run_dir = Path(settings.workdir) / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     job_path = run_dir / f"job-{'+'.join(s.name for s in sources)[:80]}.json"
@@ -107,8 +108,14 @@ def crawl(sources: list[Source], settings: Settings, run_id: str) -> dict[str, d
         "settings": json.loads(settings.model_dump_json()),
         "sources": [json.loads(s.model_dump_json()) for s in sources],
     }))
-    proc = subprocess.run([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)],
-                          check=False)
+    proc = subprocess.Popen([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)])
+    return proc, job_path
+
+
+def crawl(sources: list[Source], settings: Settings, run_id: str) -> dict[str, dict[str, Any]]:
+    """Crawl ``sources`` in a child process; return Scrapy's stats per source."""
+    proc, job_path = start_crawl(sources, settings, run_id)
+    proc.wait()
     stats_path = job_path.with_suffix(".stats.json")
     if proc.returncode != 0 or not stats_path.exists():
         raise TransientError(f"crawl of {[s.name for s in sources]} exited with {proc.returncode}")

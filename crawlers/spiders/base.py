@@ -27,6 +27,7 @@ class SourceSpiderBase(Spider):
         self.source = source
         self.page_budget = source.page_budget or page_budget
         self._scheduled = 0
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
 
     @property
     def state(self) -> CrawlState | None:
@@ -53,12 +54,21 @@ class SourceSpiderBase(Spider):
         if response.status == 304:
             self.inc(f"{response.meta.get('role', 'page')}/not_modified")
             return True
-        if self.state is not None:
-            etag = (response.headers.get(b"ETag") or b"").decode("latin-1") or None
-            modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1") or None
-            if etag or modified:
-                self.state.set_validators(response.url, etag, modified)
+        etag = (response.headers.get(b"ETag") or b"").decode("latin-1") or None
+        modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1") or None
+        if etag or modified:
+            self._validators[response.url] = (etag, modified)
         return False
+
+    def closed(self, reason: str) -> None:
+        """Keep the feeds' validators only after a complete crawl: had it been killed or cut by
+        the page budget, a 304 next time would hide the articles it did not reach."""
+        stats = self.crawler.stats
+        cut = stats is not None and stats.get_value("budget/exhausted")
+        if self.state is None or reason != "finished" or cut:
+            return
+        for url, (etag, modified) in self._validators.items():
+            self.state.set_validators(url, etag, modified)
 
     def inc(self, key: str, n: int = 1) -> None:
         """Count something in the stats, per source (the stats of this crawler are per source)."""
