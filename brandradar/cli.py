@@ -250,15 +250,26 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
         sources = load_context(args.config, args.workdir).sources
     else:
         sources = [load_source(n) for n in source_names()]
+    from brandradar.health import source_health
+
+    health = {h["source"]: h for h in source_health(args.workdir)} \
+        if (args.workdir / "runs").is_dir() else {}
+
+    def last_health(name: str) -> str:
+        h = health.get(name)
+        if h is None:
+            return "never run"
+        return ", ".join(h["flags"]) or f"ok ({h['run_id']})"
+
     rows: list[dict[str, Any]] = [
         {"name": s.name, "kind": s.kind, "languages": s.languages, "discovery": s.discovery(),
-         "browser": s.needs_browser} for s in sources]
+         "browser": s.needs_browser, "health": last_health(s.name)} for s in sources]
     if args.json:
         _print_json(rows)
     else:
         for r in rows:
             print(f"{r['name']:<24} {r['kind']:<7} {','.join(r['languages']):<6} "
-                  f"{r['discovery']:<16} {'browser' if r['browser'] else ''}")
+                  f"{r['discovery']:<16} {'browser' if r['browser'] else '-':<8} {r['health']}")
     return 0
 
 
@@ -397,7 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = src_sub.add_parser("list", help="List sources with kind, discovery and browser flag.",
                             description="List sources with kind, discovery and browser flag.")
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"))
+    sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"),
+                    help="work directory whose runs give the last health")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--markdown", action="store_true",
                     help="the table of shipped source files, as in docs/sources.md")

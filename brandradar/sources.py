@@ -29,7 +29,11 @@ class Listing(BaseModel):
 
 
 class Browser(BaseModel):
-    """Pages that only a browser renders: reached from static listing pages, then rendered."""
+    """Pages that only a browser renders: reached from static listing pages, then rendered.
+
+    After ``wait_for`` appears the page is scrolled ``scrolls`` times, then the ``click``
+    selector ("load more") is clicked until it disappears, at most ``clicks`` times.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     start_urls: list[str]
@@ -38,7 +42,8 @@ class Browser(BaseModel):
     wait_for: str
     scrolls: int = 0
     click: str | None = None
-    clicks: int = 0
+    clicks: int = 50
+    click_wait_ms: int = 5000
 
 
 class Parser(BaseModel):

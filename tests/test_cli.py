@@ -52,3 +52,4 @@ def test_sources_list(tmp_path: Path) -> None:
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
     assert rows["demo_bike_reviews"]["browser"] is True
     assert rows["demo_rad_kurier"]["discovery"] == "feed+sitemap"
+    assert rows["demo_rad_kurier"]["health"] == "never run"

@@ -220,36 +220,50 @@ _REVIEWS_JS = """
   const box = document.getElementById('reviews');
   const res = await fetch('/api/reviews/' + box.dataset.product + '.json');
   const data = await res.json();
-  for (const r of data.reviews) {
-    const el = document.createElement('div');
-    el.className = 'review';
-    el.dataset.reviewId = r.id;
-    const stars = document.createElement('span');
-    stars.className = 'stars';
-    stars.dataset.rating = String(r.rating);
-    stars.textContent = '★'.repeat(r.rating) + '☆'.repeat(5 - r.rating);
-    const author = document.createElement('span');
-    author.className = 'reviewer';
-    author.textContent = r.author;
-    const time = document.createElement('time');
-    time.dateTime = r.published;
-    time.textContent = r.published.slice(0, 10);
-    const text = document.createElement('p');
-    text.className = 'review-text';
-    text.lang = r.lang;
-    text.textContent = r.text;
-    el.append(stars, ' ', author, ' ', time);
-    if (r.verified) {
-      const v = document.createElement('span');
-      v.className = 'verified';
-      v.textContent = ' verified purchase';
-      el.append(v);
-    }
-    el.append(text);
-    box.append(el);
-  }
+  // Five reviews at first; a "load more" button adds five at a time, as review sites do.
+  let shown = 0;
+  const more = document.createElement('button');
+  more.className = 'load-more';
+  more.textContent = 'Mehr Bewertungen laden';
+  more.addEventListener('click', () => showNext());
+  const showNext = () => {
+    for (const r of data.reviews.slice(shown, shown + 5)) box.append(renderReview(r));
+    shown = Math.min(shown + 5, data.reviews.length);
+    if (shown >= data.reviews.length) more.remove();
+  };
+  box.after(more);
+  showNext();
   box.dataset.loaded = 'true';
 })();
+
+function renderReview(r) {
+  const el = document.createElement('div');
+  el.className = 'review';
+  el.dataset.reviewId = r.id;
+  const stars = document.createElement('span');
+  stars.className = 'stars';
+  stars.dataset.rating = String(r.rating);
+  stars.textContent = '★'.repeat(r.rating) + '☆'.repeat(5 - r.rating);
+  const author = document.createElement('span');
+  author.className = 'reviewer';
+  author.textContent = r.author;
+  const time = document.createElement('time');
+  time.dateTime = r.published;
+  time.textContent = r.published.slice(0, 10);
+  const text = document.createElement('p');
+  text.className = 'review-text';
+  text.lang = r.lang;
+  text.textContent = r.text;
+  el.append(stars, ' ', author, ' ', time);
+  if (r.verified) {
+    const v = document.createElement('span');
+    v.className = 'verified';
+    v.textContent = ' verified purchase';
+    el.append(v);
+  }
+  el.append(text);
+  return el;
+}
 """
 
 

@@ -4,6 +4,7 @@ from brandradar.sources import Browser, Parser, Source
 
 PRODUCT_LINK = "a.product-link::attr(href)"
 LOADED = "#reviews[data-loaded]"
+LOAD_MORE = "button.load-more"
 
 REVIEW = "div.review"
 REVIEW_ID = "::attr(data-review-id)"
@@ -22,6 +23,7 @@ SOURCE = Source(
         start_urls=["http://127.0.0.1:8784/products"],
         link=PRODUCT_LINK,
         wait_for=LOADED,
+        click=LOAD_MORE,
     ),
     parser=Parser(
         name="bikecheck",

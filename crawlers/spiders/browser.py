@@ -15,6 +15,24 @@ from scrapy_playwright.page import PageMethod
 
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
+# Click a "load more" button until it is gone (or ``max`` times), waiting after each click until
+# the page changed, so that content fetched by the click has arrived.
+_CLICK_UNTIL_GONE = """
+async ({sel, max, waitMs}) => {
+  for (let i = 0; i < max; i++) {
+    const button = document.querySelector(sel);
+    if (!button) return i;
+    const before = document.body.innerHTML.length;
+    button.click();
+    const until = Date.now() + waitMs;
+    while (Date.now() < until && document.body.innerHTML.length === before) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return max;
+}
+"""
+
 
 class BrowserDiscovery(SourceSpiderBase):
     """Fetch static listings, render each linked page in the browser, archive the DOM."""
@@ -28,12 +46,12 @@ class BrowserDiscovery(SourceSpiderBase):
     def _page_methods(self) -> list[PageMethod]:
         b = self.source.browser
         assert b is not None
-        methods = []
+        methods = [PageMethod("wait_for_selector", b.wait_for)]
         for _ in range(b.scrolls):
             methods.append(PageMethod("evaluate", "window.scrollBy(0, document.body.scrollHeight)"))
-        for _ in range(b.clicks if b.click else 0):
-            methods.append(PageMethod("click", b.click))
-        methods.append(PageMethod("wait_for_selector", b.wait_for))
+        if b.click:
+            methods.append(PageMethod("evaluate", _CLICK_UNTIL_GONE,
+                                      {"sel": b.click, "max": b.clicks, "waitMs": b.click_wait_ms}))
         return methods
 
     def parse_browser_listing(self, response: Response) -> Iterator[Any]:

@@ -57,3 +57,25 @@ def test_crawl_waits_for_retry_after_and_backs_off(tmp_path: Path) -> None:
     # waits: 2 s (Retry-After) on /limited; 0.5 + 1.0 s back-off on /flaky and on /down
     assert stats["retry/delay_ms"] == 5000
     assert elapsed >= 2
+
+
+@pytest.mark.slow
+def test_slow_server_times_out_named_and_counted(tmp_path: Path) -> None:
+    def slow(n: int) -> Route:
+        time.sleep(2.5)
+        return (200, {}, PAGE)
+
+    feed = (b"<rss version='2.0'><channel><title>t</title>"
+            b"<item><title>a</title><link>/slow.html</link></item>"
+            b"<item><title>b</title><link>/fast.html</link></item></channel></rss>")
+    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+              "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, feed),
+              "/slow.html": slow, "/fast.html": (200, {}, PAGE)}
+    with serve(routes) as (base, _):
+        settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"], autothrottle=False,
+                            download_timeout=1.0, retry_times=0)
+        stats = crawl([Source(name="slow", kind="news", feeds=[f"{base}/feed.xml"])],
+                      settings, "t1")["slow"]
+    assert stats["pages/archived/article"] == 1
+    assert stats["pages/failed/article"] == 1
+    assert any(k.startswith("fetch/error/") and "Timeout" in k for k in stats), stats
