@@ -58,6 +58,8 @@ class Parser(BaseModel):
     version: str
     item: str
     post_id: str
+    # When the id sits inside a longer value (id="p123"), the first group of this pattern.
+    post_id_regex: str | None = None
     body: str
     title: str | None = None
     author: str | None = None
@@ -82,6 +84,9 @@ class Source(BaseModel):
     listing: Listing | None = None
     browser: Browser | None = None
     parser: Parser | None = None
+    # Parsers of older layouts, newest first: pages the current parser finds nothing on (old
+    # threads, archived pages being re-processed) are tried with these.
+    previous_parsers: list[Parser] = Field(default_factory=list)
     weight: float = 1.0
     page_budget: int | None = None
 

@@ -118,16 +118,29 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
 
 
 def extract_posts(html: str, url: str, source: Source, fetched: datetime) -> list[Document]:
-    """All posts or reviews on one page, cut out by the source's selectors."""
-    parser: Parser | None = source.parser
-    if parser is None:
+    """All posts or reviews on one page: the current parser first, then older layouts' parsers."""
+    if source.parser is None:
         raise PermanentError(f"source {source.name} has no parser for multi-post pages")
     sel = Selector(text=html)
+    for parser in [source.parser, *source.previous_parsers]:
+        docs = _posts(sel, parser, url, source, fetched)
+        if docs:
+            return docs
+    versions = ", ".join(f"v{p.version}" for p in [source.parser, *source.previous_parsers])
+    raise PermanentError(f"{url}: parser {source.parser.name} ({versions}) found no posts",
+                         "no_posts")
+
+
+def _posts(sel: Selector, parser: Parser, url: str, source: Source,
+           fetched: datetime) -> list[Document]:
     title = _text(sel, parser.title) or ""
     product = _text(sel, parser.product)
     docs = []
     for item in sel.css(parser.item):
         pid = _text(item, parser.post_id)
+        if pid and parser.post_id_regex:
+            m = re.search(parser.post_id_regex, pid)
+            pid = m.group(1) if m else None
         body = _text(item, parser.body)
         if not pid or not body:
             continue
@@ -148,7 +161,4 @@ def extract_posts(html: str, url: str, source: Source, fetched: datetime) -> lis
             language=lang or (sel.css("html::attr(lang)").get() or None),
             parser=f"{parser.name}-v{parser.version}",
         ))
-    if not docs:
-        raise PermanentError(f"{url}: parser {parser.name} v{parser.version} found no posts",
-                             "no_posts")
     return docs

@@ -164,6 +164,23 @@ def _post_html(p_id: str, author: str, when: datetime, text: str,
             f'<div class="content">{q}<div class="text">{escape(text)}</div></div></article>')
 
 
+def _classic_post_html(p_id: str, author: str, when: datetime, text: str,
+                       quote: tuple[str, str, str] | None) -> str:
+    """The forum's old template, still used for threads from before its software update."""
+    q = ""
+    if quote:
+        q = (f'<div class="msg-quote" data-ref="{quote[0]}"><i>{escape(quote[1])} schrieb:</i> '
+             f'<span class="q">{escape(quote[2])}</span></div>')
+    return (f'<div class="msg" id="m{p_id}"><div class="msg-head"><b class="user">{escape(author)}</b>'
+            f' <span class="date" title="{_iso(when)}">{when:%d.%m.%y}</span></div>'
+            f'{q}<div class="msg-body">{escape(text)}</div></div>')
+
+
+def classic_layout(thread_id: int) -> bool:
+    """Every third thread is old enough to be shown in the classic template."""
+    return thread_id % 3 == 0
+
+
 def forum_site(web: DemoWeb, base: str) -> Callable[[str], Page]:
     """The forum: boards (de, ru) with paginated thread lists, paginated threads."""
     threads = {t.thread_id: t for t in web.threads}
@@ -187,8 +204,8 @@ def forum_site(web: DemoWeb, base: str) -> Callable[[str], Page]:
         if page > pages:
             return _not_found()
         chunk = t.posts[(page - 1) * POSTS_PER_PAGE : page * POSTS_PER_PAGE]
-        posts = "".join(_post_html(p.post_id, p.author, p.published, p.text, p.quote)
-                        for p in chunk)
+        render = _classic_post_html if classic_layout(t.thread_id) else _post_html
+        posts = "".join(render(p.post_id, p.author, p.published, p.text, p.quote) for p in chunk)
         nxt = f'<a class="next" rel="next" href="/thread/{t.thread_id}?page={page + 1}">Weiter</a>' \
             if page < pages else ""
         body = f'<main><h1 class="thread-title">{escape(t.title)}</h1>{posts}{nxt}</main>'

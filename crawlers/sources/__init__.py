@@ -31,7 +31,10 @@ def sources_table() -> str:
             "|---|---|---|---|---|---|"]
     for name in source_names():
         s = load_source(name)
-        parser = f"{s.parser.name} v{s.parser.version}" if s.parser else "trafilatura"
+        parser = "trafilatura"
+        if s.parser:
+            parser = f"{s.parser.name} v{s.parser.version}" + "".join(
+                f", v{p.version}" for p in s.previous_parsers)
         rows.append(f"| `{s.name}` | {s.kind} | {', '.join(s.languages) or '-'} | {s.discovery()} | "
                     f"{'yes' if s.needs_browser else 'no'} | {parser} |")
     return "\n".join(rows) + "\n"

@@ -16,20 +16,36 @@ PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 FETCHED = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
-def _parse(name: str) -> list[dict[str, object]]:
-    meta = json.loads((PAGES / name / "meta.json").read_text())
-    html = (PAGES / name / "page.html").read_text()
-    source = load_source(name)
+# One folder per source; subfolders hold recordings of older layouts (e.g. ``v1/``).
+RECORDINGS = sorted(str(p.parent.relative_to(PAGES)) for p in PAGES.rglob("page.html"))
+
+
+def _parse(recording: str) -> list[dict[str, object]]:
+    folder = PAGES / recording
+    meta = json.loads((folder / "meta.json").read_text())
+    html = (folder / "page.html").read_text()
+    source = load_source(recording.split("/")[0])
     docs = (extract_posts(html, meta["url"], source, FETCHED) if source.parser
             else [extract_article(html, meta["url"], source, FETCHED)])
-    expected_keys = json.loads((PAGES / name / "expected.json").read_text())[0].keys()
+    expected_keys = json.loads((folder / "expected.json").read_text())[0].keys()
     return [{k: (v.isoformat() if isinstance(v, datetime) else v)
              for k, v in d.to_row().items() if k in expected_keys} for d in docs]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.iterdir()))
-def test_recorded_page_matches_golden(name: str) -> None:
-    assert _parse(name) == json.loads((PAGES / name / "expected.json").read_text())
+@pytest.mark.parametrize("recording", RECORDINGS)
+def test_recorded_page_matches_golden(recording: str) -> None:
+    assert _parse(recording) == json.loads((PAGES / recording / "expected.json").read_text())
+
+
+def test_every_parser_version_has_a_recording() -> None:
+    for name in source_names():
+        source = load_source(name)
+        if source.parser is None:
+            continue
+        want = {f"{p.name}-v{p.version}" for p in [source.parser, *source.previous_parsers]}
+        got = {str(row["parser"]) for rec in RECORDINGS if rec.split("/")[0] == name
+               for row in _parse(rec)}
+        assert got == want, name
 
 
 def test_every_source_with_a_parser_has_a_recording() -> None:
@@ -38,8 +54,9 @@ def test_every_source_with_a_parser_has_a_recording() -> None:
             assert (PAGES / name / "page.html").exists(), name
 
 
-def test_quote_is_kept_apart_from_the_post() -> None:
-    posts = _parse("demo_velo_forum")
+@pytest.mark.parametrize("recording", ["demo_velo_forum", "demo_velo_forum/v1"])
+def test_quote_is_kept_apart_from_the_post(recording: str) -> None:
+    posts = _parse(recording)
     quoted = [p for p in posts if p["quote_text"]]
     assert quoted
     for p in quoted:
