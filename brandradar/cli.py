@@ -336,6 +336,13 @@ def cmd_sources_health(args: argparse.Namespace) -> int:
     return 1 if any(r["flags"] for r in rows) else 0
 
 
+def _command(sub: Any, name: str, fn: Callable[[argparse.Namespace], int], help_: str,
+             description: str | None = None) -> argparse.ArgumentParser:
+    sp: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=description or help_)
+    sp.set_defaults(fn=fn)
+    return sp
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="brandradar", description=(
@@ -346,8 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str,
             workdir: Path | None = None) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
-        sp.set_defaults(fn=fn)
+        sp = _command(sub, name, fn, help_)
         if workdir is not None:
             sp.add_argument("--workdir", type=Path, default=workdir,
                             help=f"work directory (default: {workdir})")
@@ -389,10 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kibana", help="Kibana saved objects.", description="Kibana saved objects.")
     kb_sub = kb.add_subparsers(dest="kibana_command", required=True, metavar="COMMAND")
-    sp = kb_sub.add_parser("build", help="Build the NDJSON file for Kibana's import API.",
-                           description="Build the NDJSON file for Kibana's import API.")
+    sp = _command(kb_sub, "build", cmd_kibana_build, "Build the NDJSON file for Kibana's import API.")
     sp.add_argument("--out", type=Path, required=True)
-    sp.set_defaults(fn=cmd_kibana_build)
 
     sp = add("extract", cmd_extract, "Extract the article from one saved HTML page.")
     sp.add_argument("page", type=Path)
@@ -405,40 +409,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     src = sub.add_parser("sources", help="Declared sources.", description="Declared sources.")
     src_sub = src.add_subparsers(dest="sources_command", required=True, metavar="COMMAND")
-    sp = src_sub.add_parser("list", help="List sources with kind, discovery and browser flag.",
-                            description="List sources with kind, discovery and browser flag.")
+    sp = _command(src_sub, "list", cmd_sources_list,
+                  "List sources with kind, discovery, browser flag and last health.")
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sp.add_argument("--workdir", type=Path, default=Path("brandradar-data"),
                     help="work directory whose runs give the last health")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--markdown", action="store_true",
                     help="the table of shipped source files, as in docs/sources.md")
-    sp.set_defaults(fn=cmd_sources_list)
-    sp = src_sub.add_parser("new", help="Write the skeleton of a new source: source file, "
-                            "recorded page, golden JSON, sources table.",
-                            description="Write the skeleton of a new source: source file, "
-                            "recorded page, golden JSON, sources table.")
+    sp = _command(src_sub, "new", cmd_sources_new, "Write the skeleton of a new source: source "
+                  "file, recorded page, golden JSON, sources table.")
     sp.add_argument("name")
     sp.add_argument("--url", required=True, help="a feed, or a page of the site to record")
     sp.add_argument("--kind", required=True, choices=["news", "blog", "forum", "review"])
     sp.add_argument("--language", action="append", help="language code (repeatable)")
     sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
-    sp.set_defaults(fn=cmd_sources_new)
-    sp = src_sub.add_parser("check", help="Fetch a source's recorded URL live and report golden "
-                            "fields its parser no longer fills (layout drift; exit 1).",
-                            description="Fetch a source's recorded URL live and report golden "
-                            "fields its parser no longer fills (layout drift; exit 1).")
+    sp = _command(src_sub, "check", cmd_sources_check, "Fetch a source's recorded URL live and "
+                  "report golden fields its parser no longer fills (layout drift; exit 1).")
     sp.add_argument("name")
     sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
-    sp.set_defaults(fn=cmd_sources_check)
-    sp = src_sub.add_parser("health", help="Coverage of the last run per source, with breakage "
-                            "flags (exit 1 when a source is flagged).",
-                            description="Coverage of the last run per source: pages discovered, "
-                            "fetched, not modified, failed; documents, new documents, empty "
-                            "extractions; flags when a source looks broken rather than quiet.")
+    sp = _command(src_sub, "health", cmd_sources_health,
+                  "Coverage of the last run per source, with breakage flags (exit 1 when a source "
+                  "is flagged).",
+                  "Coverage of the last run per source: pages discovered, fetched, not modified, "
+                  "failed; documents, new documents, empty extractions; flags when a source looks "
+                  "broken rather than quiet.")
     sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR)
     sp.add_argument("--json", action="store_true")
-    sp.set_defaults(fn=cmd_sources_health)
     return p
 
 
