@@ -79,3 +79,21 @@ def test_slow_server_times_out_named_and_counted(tmp_path: Path) -> None:
     assert stats["pages/archived/article"] == 1
     assert stats["pages/failed/article"] == 1
     assert any(k.startswith("fetch/error/") and "Timeout" in k for k in stats), stats
+
+
+@pytest.mark.slow
+def test_page_budget_caps_a_source(tmp_path: Path) -> None:
+    items = b"".join(b"<item><title>x</title><link>/p%d.html</link></item>" % i for i in range(30))
+    routes: dict[str, Route] = {
+        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+        "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
+                      b"<rss version='2.0'><channel><title>t</title>" + items + b"</channel></rss>"),
+        **{f"/p{i}.html": (200, {}, PAGE) for i in range(30)},
+    }
+    with serve(routes) as (base, seen):
+        settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"], autothrottle=False)
+        source = Source(name="budget", kind="news", feeds=[f"{base}/feed.xml"], page_budget=10)
+        stats = crawl([source], settings, "b1")["budget"]
+    assert stats["pages/archived/article"] == 10
+    assert stats["budget/exhausted"] == 20
+    assert sum(p.endswith(".html") for p in seen) == 10
