@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
 from brandradar.nlp.langid import detect
 from brandradar.nlp.pipeline import VERSIONS, Annotator
 from brandradar.nlp.stories import STORIES_VERSION, assign_stories
-from brandradar.parquet import partitions, read_rows, write_rows
+from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
 
 
@@ -29,11 +30,24 @@ def pseudonym(author: str | None, source: str, key: str) -> str | None:
 
 
 def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: str,
-                  annotator: Annotator | None = None) -> dict[str, int]:
-    """Enrich every documents partition of one source; return counts."""
+                  annotator: Annotator | None = None, force: bool = False) -> dict[str, int]:
+    """Enrich the documents partitions of one source that changed since they were enriched
+    (all of them with ``force``, e.g. after a model or brand change); return counts."""
     annotator = annotator or Annotator(brands)
-    counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0}
+    counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "partitions_skipped": 0}
+    # A changed brands file or model version re-enriches everything of the source.
+    fingerprint = hashlib.sha1(
+        (VERSIONS + json.dumps([b.model_dump() for b in brands], sort_keys=True)).encode()
+    ).hexdigest()
+    marker = workdir / "enriched" / f"source={source}" / ".fingerprint"
+    force = force or not marker.exists() or marker.read_text() != fingerprint
     for path in partitions(workdir, "documents", source):
+        rel = path.relative_to(workdir / "documents").parent
+        done = [workdir / "enriched" / rel / "enriched.parquet",
+                workdir / "mentions" / rel / "mentions.parquet"]
+        if not force and all(is_current(d, [path]) for d in done):
+            counts["partitions_skipped"] += 1
+            continue
         docs = read_rows([path])
         langs = [detect(d["text"], d.get("language")) for d in docs]
         notes = annotator.annotate((d["text"], lang) for d, lang in zip(docs, langs, strict=True))
@@ -59,11 +73,12 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
                     "versions": VERSIONS,
                 })
                 counts["unscored_mentions"] += m.sentiment == "unscored"
-        rel = path.relative_to(workdir / "documents").parent
-        write_rows(workdir / "enriched" / rel / "enriched.parquet", enriched, ENRICHED_SCHEMA)
-        write_rows(workdir / "mentions" / rel / "mentions.parquet", mentions, MENTION_SCHEMA)
+        write_rows(done[0], enriched, ENRICHED_SCHEMA)
+        write_rows(done[1], mentions, MENTION_SCHEMA)
         counts["documents"] += len(enriched)
         counts["mentions"] += len(mentions)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint)
     return counts
 
 

@@ -23,7 +23,7 @@ from brandradar.crawlers.archive import PUBLISHED_HEADER, ROLE_HEADER
 from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
 from brandradar.errors import PermanentError
 from brandradar.model import DOCUMENT_SCHEMA, Document
-from brandradar.parquet import partitions, write_rows
+from brandradar.parquet import is_current, partitions, row_count, write_rows
 from brandradar.sources import Source
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,13 @@ def _parse(args: tuple[Source, str, str, str, datetime, str | None]
 
 
 def extract_source(source: Source, workdir: Path, workers: int = 1,
-                   run_id: str | None = None) -> dict[str, Any]:
+                   run_id: str | None = None, force: bool = False) -> dict[str, Any]:
     """Extract every raw partition of one source; return counts for the run report.
 
     Page and empty-extraction counts cover the pages crawled by ``run_id`` (all pages when
     None); ``documents`` is the source's total, ``new_documents`` what this call added.
+    A day whose documents file is newer than all its WARC files is not parsed again unless
+    ``force`` (after a parser change), so a run costs what it crawled, not the whole archive.
     """
     this_run = f"crawl-{run_id}.warc.gz" if run_id else None
     counts: Counter[str] = Counter()
@@ -90,6 +92,10 @@ def extract_source(source: Source, workdir: Path, workers: int = 1,
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
         for partition in sorted(raw.glob("day=*")):
+            out = workdir / "documents" / f"source={source.name}" / partition.name / "documents.parquet"
+            if not force and is_current(out, sorted(partition.glob("*.warc.gz"))):
+                counts["documents"] += row_count(out)
+                continue
             records = _records(partition)
             jobs = [(source, *r[:5]) for r in records]
             results = pool.map(_parse, jobs, chunksize=16) if pool else map(_parse, jobs)
@@ -110,7 +116,6 @@ def extract_source(source: Source, workdir: Path, workers: int = 1,
                         docs[d.doc_id] = d
                     if d.published and (newest is None or d.published > newest):
                         newest = d.published
-            out = workdir / "documents" / f"source={source.name}" / partition.name / "documents.parquet"
             write_rows(out, [d.to_row() for d in docs.values()], DOCUMENT_SCHEMA)
             counts["documents"] += len(docs)
     finally:

@@ -28,6 +28,19 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return out
 
 
+def is_current(output: Path, inputs: list[Path]) -> bool:
+    """Whether ``output`` exists and is newer than every input: its partition needs no rework."""
+    if not output.exists() or not inputs:
+        return False
+    built = output.stat().st_mtime_ns
+    return all(p.stat().st_mtime_ns <= built for p in inputs)
+
+
+def row_count(path: Path) -> int:
+    """Rows of a Parquet file, from its footer (no data read)."""
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def partitions(root: Path, stage: str, source: str | None = None) -> list[Path]:
     """Parquet files of one stage (``documents``, ``enriched``, ``mentions``), optionally one source."""
     pattern = f"source={source}/day=*/*.parquet" if source else "source=*/day=*/*.parquet"

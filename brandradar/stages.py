@@ -118,21 +118,24 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
     return coverage
 
 
-def extract_stage(ctx: Context, name: str, run_id: str | None = None) -> dict[str, Any]:
-    """Extract documents of one source from its raw archive."""
+def extract_stage(ctx: Context, name: str, run_id: str | None = None,
+                  force: bool = False) -> dict[str, Any]:
+    """Extract documents of one source from its raw archive (changed days only unless force)."""
     from brandradar.extract import extract_source
 
-    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers, run_id)
+    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers, run_id,
+                            force)
     if run_id:
         _write_run(ctx, run_id, f"extract-{name}", counts)
     return counts
 
 
-def enrich_stage(ctx: Context, name: str, annotator: Any = None) -> dict[str, Any]:
+def enrich_stage(ctx: Context, name: str, annotator: Any = None,
+                 force: bool = False) -> dict[str, Any]:
     """Enrich documents of one source (language, mentions, sentiment, key phrases)."""
     from brandradar.enrich import enrich_source
 
-    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator)
+    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator, force)
 
 
 def stories_stage(ctx: Context) -> dict[str, Any]:
@@ -223,7 +226,11 @@ def _write_run(ctx: Context, run_id: str, name: str, data: dict[str, Any]) -> No
 
 
 def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict[str, Any]:
-    """crawl → extract → enrich → stories → index → analyse, without Airflow."""
+    """crawl → extract → enrich → stories → index → analyse, without Airflow.
+
+    Without a crawl this is a re-processing run: every partition is extracted and enriched
+    again from the raw archive (after a parser, model or brand change).
+    """
     from brandradar.nlp.pipeline import Annotator
 
     def step(msg: str) -> None:
@@ -240,9 +247,9 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     for s in ctx.sources:
         try:
             step(f"extract: {s.name}")
-            summary["extract"][s.name] = extract_stage(ctx, s.name, run_id)
+            summary["extract"][s.name] = extract_stage(ctx, s.name, run_id, force=not crawl)
             step(f"enrich: {s.name}")
-            summary["enrich"][s.name] = enrich_stage(ctx, s.name, annotator)
+            summary["enrich"][s.name] = enrich_stage(ctx, s.name, annotator, force=not crawl)
         except BrandradarError as exc:
             log.error("source %s failed: %s", s.name, exc)
             summary.setdefault("failed_sources", {})[s.name] = str(exc)
