@@ -102,6 +102,13 @@ class ElasticsearchStore:
         return failed
 
     def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
+        # A document's mentions are replaced as a whole, as on DuckDB: an edited post keeps none
+        # of its old ones.
+        ids = [d["doc_id"] for d in documents]
+        for i in range(0, len(ids), 1000):
+            self.es.delete_by_query(index=self.alias("mentions"), refresh=True,
+                                    query={"terms": {"doc_id": ids[i : i + 1000]}},
+                                    conflicts="proceed")
         failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS)
         failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS)
         self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")

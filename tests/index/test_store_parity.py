@@ -155,3 +155,13 @@ def test_indices_are_versioned_behind_aliases(osmem_clone: Any) -> None:
     assert list(aliases) == ["brandradar-mentions-v1-000001"]
     assert aliases["brandradar-mentions-v1-000001"]["aliases"]["brandradar-mentions"]["is_write_index"]
     s.close()
+
+
+def test_reindexing_a_document_replaces_its_mentions(store: Store, rows: Any) -> None:
+    docs, mentions = rows
+    doc = next(d for d in docs if sum(m["doc_id"] == d["doc_id"] for m in mentions) == 1)
+    (old,) = [m for m in mentions if m["doc_id"] == doc["doc_id"]]
+    edited = {**old, "mention_id": old["mention_id"] + "x", "start": old["start"] + 1}
+    before = store.counts()
+    assert store.upsert([doc], [edited]) == 0
+    assert store.counts() == before  # the old mention is gone, not kept beside the new one
