@@ -42,7 +42,8 @@ def feed_entries(body: bytes, url: str) -> tuple[list[FeedEntry], str | None]:
             # Some feeds only link their enclosures (podcasts, attachments).
             links = [x.get("href") for x in entry.get("links", []) if x.get("href")]
             link = links[0] if links else None
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        # dict.get: feedparser's own get() maps a missing key to another one, with a warning.
+        when = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
         published = None
         if when:
             published = datetime.fromtimestamp(calendar.timegm(when), UTC).isoformat()
