@@ -115,7 +115,12 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
         crisis = neg_during - neg_before >= rules.crisis_negative_jump or neg_spike
         peak_z = max(r[2] for r in run)
         severity = min(10, max(1, round(1 + peak_z / 3 + len(run) / 2 + (3 if crisis else 0))))
-        top = store.top_documents(brand.name, start, end, 50)
+        # One entry per document (its most negative mention): a document that names the brand
+        # twice is still one document.
+        top: list[dict[str, Any]] = []
+        for d in store.top_documents(brand.name, start, end, 50):
+            if all(d["doc_id"] != t["doc_id"] for t in top):
+                top.append(d)
         phrases = Counter(p for d in top for p in d.get("key_phrases") or [])
         sources = Counter(d["source"] for d in top)
         out.append({

@@ -8,6 +8,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 
 from brandradar.config import Brand
 from brandradar.nlp import components
@@ -26,7 +27,8 @@ def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True) -> Langua
     except Exception:  # spaCy raises its own error types for unknown language codes
         nlp = spacy.blank("xx")
         nlp.lang = lang
-    nlp.add_pipe("sentencizer")
+    # A line break ends a sentence too: extracted articles put the headline on its own line.
+    nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n"]})
     nlp.add_pipe("brandradar_norms")
     nlp.add_pipe("brandradar_brands", config={"brands": [b.model_dump() for b in brands]})
     nlp.add_pipe("brandradar_sentiment")

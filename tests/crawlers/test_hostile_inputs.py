@@ -74,15 +74,15 @@ def test_hostile_and_broken_inputs(tmp_path: Path) -> None:
         settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"],
                             autothrottle=False, download_maxsize=1_000_000)
         stats = crawl([source], settings, "h1")["hostile"]
-    assert stats["feed/refused_hostile_xml"] == 1
-    assert stats["sitemap/refused_hostile_xml"] == 1
-    assert stats["feed/empty_or_broken"] == 2  # the empty feed and the HTML error page
-    assert stats["pages/skipped/not_html"] == 1
-    assert stats["pages/failed/article"] >= 1  # the decompression bomb, over the size cap
-    assert stats["listing/max_pages_reached"] == 1
+    assert stats["feed/refused_hostile_xml"] == 1, stats
+    assert stats["sitemap/refused_hostile_xml"] == 1, stats
+    assert stats["feed/empty_or_broken"] == 2, stats  # the empty feed and the HTML error page
+    assert stats["pages/skipped/not_html"] == 1, stats
+    assert stats["pages/failed/article"] >= 1, stats  # the decompression bomb, over the size cap
+    assert stats["listing/max_pages_reached"] == 1, stats
     assert "/cal?page=6" not in seen and "/never.html" not in seen
     counts = extract_source(source, tmp_path)
-    assert counts["empty/soft_404"] == 1
+    assert counts["empty/soft_404"] == 1, counts
     docs = {d["url"].rsplit("/", 1)[1]: d for d in read_rows(partitions(tmp_path, "documents"))}
     assert set(docs) == {"ok.html", "truncated.html", "charset.html"}
     assert "Größe: Тест" in docs["charset.html"]["text"]
