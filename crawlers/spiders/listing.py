@@ -17,6 +17,12 @@ from brandradar.crawlers.spiders.base import SourceSpiderBase
 class ListingDiscovery(SourceSpiderBase):
     """Walk listing pages; archive every linked page and its continuation pages."""
 
+    @property
+    def _role(self) -> str:
+        # Pages of a source with a post parser hold several posts (threads); without one they
+        # are articles, extracted (and deduplicated against feed finds) like any other article.
+        return "thread" if self.source.parser else "article"
+
     def listing_requests(self) -> Iterator[Request]:
         assert self.source.listing is not None
         for url in self.source.listing.start_urls:
@@ -27,7 +33,7 @@ class ListingDiscovery(SourceSpiderBase):
         listing = self.source.listing
         assert listing is not None
         for href in response.css(listing.link).getall():
-            req = self.follow_page(response, href, self.parse_thread, "thread")
+            req = self.follow_page(response, href, self.parse_thread, self._role)
             if req is not None:
                 yield req
         n = response.meta.get("depth_n", 1)
@@ -41,11 +47,11 @@ class ListingDiscovery(SourceSpiderBase):
     def parse_thread(self, response: Response) -> Iterator[Any]:
         listing = self.source.listing
         assert listing is not None
-        item = self.page_item(response, "thread")
+        item = self.page_item(response, self._role)
         if item is not None:
             yield item
         nxt = response.css(listing.thread_next).get() if listing.thread_next else None
         if nxt:
-            req = self.follow_page(response, nxt, self.parse_thread, "thread")
+            req = self.follow_page(response, nxt, self.parse_thread, self._role)
             if req is not None:
                 yield req
