@@ -9,6 +9,7 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.http import Response
 
+from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.state import CrawlState, open_state
 from brandradar.sources import Source
 
@@ -69,6 +70,15 @@ class SourceSpiderBase(Spider):
             return
         for url, (etag, modified) in self._validators.items():
             self.state.set_validators(url, etag, modified)
+
+    def hostile(self, response: Response, body: bytes) -> bool:
+        """True (named in the log and counted) when a feed or sitemap is an XML entity attack."""
+        reason = hostile_xml(body)
+        if reason:
+            role = response.meta.get("role", "xml")
+            self.inc(f"{role}/refused_hostile_xml")
+            log.warning("%s %s %s refused: %s", self.name, role, response.url, reason)
+        return reason is not None
 
     def inc(self, key: str, n: int = 1) -> None:
         """Count something in the stats, per source (the stats of this crawler are per source)."""

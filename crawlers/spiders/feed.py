@@ -14,7 +14,6 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
-from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -63,10 +62,7 @@ class FeedDiscovery(SourceSpiderBase):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if self.not_modified(response):
             return
-        hostile = hostile_xml(response.body)
-        if hostile:
-            self.inc("feed/refused_hostile_xml")
-            log.warning("%s feed %s refused: %s", self.name, response.url, hostile)
+        if self.hostile(response, response.body):
             return
         entries, problem = feed_entries(response.body, response.url)
         if not entries:

@@ -11,7 +11,6 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
-from brandradar.crawlers.safety import hostile_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -35,10 +34,7 @@ class SitemapDiscovery(SourceSpiderBase):
                 self.inc("sitemap/broken")
                 log.warning("%s sitemap %s not readable: %s", self.name, response.url, exc)
                 return
-        hostile = hostile_xml(body)
-        if hostile:
-            self.inc("sitemap/refused_hostile_xml")
-            log.warning("%s sitemap %s refused: %s", self.name, response.url, hostile)
+        if self.hostile(response, body):
             return
         try:
             sitemap = Sitemap(body)

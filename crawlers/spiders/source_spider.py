@@ -15,15 +15,11 @@ class SourceSpider(FeedDiscovery, SitemapDiscovery, ListingDiscovery, BrowserDis
     """Feeds, sitemaps, listings and browser pages of one source, deduplicated by Scrapy."""
 
     async def start(self) -> AsyncIterator[Any]:  # Scrapy >= 2.13 ignores start_requests()
-        if self.source.feeds:
-            for req in self.feed_requests():
-                yield req
-        if self.source.sitemaps:
-            for req in self.sitemap_requests():
-                yield req
-        if self.source.listing:
-            for req in self.listing_requests():
-                yield req
-        if self.source.browser:
-            for req in self.browser_requests():
-                yield req
+        declared = ((self.source.feeds, self.feed_requests),
+                    (self.source.sitemaps, self.sitemap_requests),
+                    (self.source.listing, self.listing_requests),
+                    (self.source.browser, self.browser_requests))
+        for wanted, requests in declared:
+            if wanted:
+                for req in requests():
+                    yield req
