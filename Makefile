@@ -25,6 +25,7 @@ clean:
 
 eval: setup
 	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
+	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
 
 bench: setup
 	$(UV) run python benchmarks/run.py

@@ -1,0 +1,198 @@
+"""The quality harness of the enrich stage: relevance and sentiment per language, with baselines.
+
+Data sets (see ../shared/data/INVENTORY.md):
+- en: VADER ground truth (MIT; a copy ships in tests/fixtures/sentiment_en), 3 classes from the
+  mean human score: ≥ 0.5 positive, ≤ -0.5 negative, else neutral;
+- de: GermEval 2017 synchronic test (CC BY-NC; measuring only): relevance to Deutsche Bahn and
+  document sentiment (micro-F1, the shared task's metric);
+- ru: SentiRuEval-2016 banks test (research use; measuring only): sentiment per bank mention,
+  macro-F1 over positive and negative (the official metric).
+
+``python -m brandradar.nlp.evaluation SHARED_DATA EN_DIR DOC.md`` rewrites the table in DOC.md;
+sets that are absent are reported as such. Written by hand because no library evaluates brand
+relevance and per-brand sentiment on these sets.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from brandradar.config import Brand
+from brandradar.nlp.components import label, score_text
+from brandradar.nlp.pipeline import Annotator
+
+LABELS = ("positive", "negative", "neutral")
+BEGIN, END = "<!-- quality: written by `make eval` -->", "<!-- end of quality -->"
+
+DB = [Brand(name="Deutsche Bahn", role="own",
+            aliases=["Deutsche Bahn", "DB", "Bahn", "@DB_Bahn", "@DB_Info", "DB Regio", "S-Bahn",
+                     "ICE", "Bahnhof", "Zugbegleiter", "Lokführer", "GDL"])]
+BANKS = {
+    "sberbank": Brand(name="sberbank", aliases=["Сбербанк", "Сбер", "Sberbank", "сбербанк"]),
+    "vtb": Brand(name="vtb", aliases=["ВТБ", "VTB", "ВТБ24"]),
+    "gazprom": Brand(name="gazprom", aliases=["Газпромбанк", "Газпром", "Gazprombank"]),
+    "alfabank": Brand(name="alfabank", aliases=["Альфа-Банк", "Альфабанк", "Альфа банк",
+                                                "Alfa-Bank", "Alfabank"]),
+    "bankmoskvy": Brand(name="bankmoskvy", aliases=["Банк Москвы", "Bank of Moscow"]),
+    "raiffeisen": Brand(name="raiffeisen", aliases=["Райффайзен", "Райффайзенбанк", "Raiffeisen"]),
+    "uralsib": Brand(name="uralsib", aliases=["Уралсиб", "Uralsib"]),
+    "rshb": Brand(name="rshb", aliases=["Россельхозбанк", "РСХБ", "Rosselkhozbank"]),
+}
+
+
+@dataclass
+class Row:
+    """One line of the quality table."""
+
+    lang: str
+    task: str
+    dataset: str
+    system: str
+    n: int
+    scores: dict[str, float]
+
+
+def f1_per_class(gold: list[str], pred: list[str], classes: Iterable[str]) -> dict[str, float]:
+    """F1 of each class."""
+    out = {}
+    for c in classes:
+        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        out[c] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return out
+
+
+def sentiment_scores(gold: list[str], pred: list[str]) -> dict[str, float]:
+    """Accuracy (= micro-F1), macro-F1, macro-F1 over positive and negative, per-class F1."""
+    per = f1_per_class(gold, pred, LABELS)
+    return {"accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold),
+            "macro_f1": sum(per.values()) / 3,
+            "macro_f1_pos_neg": (per["positive"] + per["negative"]) / 2,
+            **{f"f1_{c}": v for c, v in per.items()}}
+
+
+def _majority(gold: list[str]) -> list[str]:
+    return [Counter(gold).most_common(1)[0][0]] * len(gold)
+
+
+def _sentiment_rows(lang: str, dataset: str, gold: list[str], ours: list[str],
+                    lexicon: list[str] | None = None) -> list[Row]:
+    rows = [Row(lang, "sentiment", dataset, "brandradar", len(gold), sentiment_scores(gold, ours)),
+            Row(lang, "sentiment", dataset, "majority class", len(gold),
+                sentiment_scores(gold, _majority(gold)))]
+    if lexicon is not None:
+        rows.append(Row(lang, "sentiment", dataset, "lexicon, whole text", len(gold),
+                        sentiment_scores(gold, lexicon)))
+    return rows
+
+
+def eval_english(folder: Path) -> list[Row]:
+    """VADER ground truth: document sentiment, 3 classes."""
+    gold, texts = [], []
+    for f in sorted(folder.glob("*_groundtruth.tsv")):
+        with f.open(encoding="utf-8", errors="replace") as fh:
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                s = float(row["mean_sentiment"])
+                gold.append("positive" if s >= 0.5 else "negative" if s <= -0.5 else "neutral")
+                texts.append(row["text"])
+    ours = [label(score_text(t, "en")) for t in texts]
+    return _sentiment_rows("en", "VADER ground truth (4 sets)", gold, ours)
+
+
+def eval_german(folder: Path) -> list[Row]:
+    """GermEval 2017 synchronic test: relevance to Deutsche Bahn and document sentiment."""
+    csv.field_size_limit(10_000_000)
+    with (folder / "test_syn-2017-09-15.tsv").open(encoding="utf-8") as fh:
+        data = list(csv.DictReader(fh, delimiter="\t"))
+    texts = [d["text"] for d in data]
+    notes = Annotator(DB, keyphrases=False).annotate((t, "de") for t in texts)
+    gold_rel = [d["relevance"] == "true" for d in data]
+    pred_rel = [bool(a.mentions) for a in notes]
+    tp = sum(g and p for g, p in zip(gold_rel, pred_rel, strict=True))
+    prec = tp / sum(pred_rel) if any(pred_rel) else 0.0
+    rec = tp / sum(gold_rel)
+    rel = Row("de", "relevance", "GermEval 2017 test_syn", "brandradar (brand matcher)", len(data),
+              {"precision": prec, "recall": rec,
+               "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0})
+    gold = [d["sentiment"] for d in data]
+    lexicon = [label(score_text(t, "de")) for t in texts]
+    # Our answer for a document: its brand mentions' labels (the most frequent), else the text's.
+    ours = []
+    for a, whole in zip(notes, lexicon, strict=True):
+        labels = Counter(m.sentiment for m in a.mentions if m.sentiment != "unscored")
+        ours.append(labels.most_common(1)[0][0] if labels else whole)
+    return [rel, *_sentiment_rows("de", "GermEval 2017 test_syn", gold, ours, lexicon)]
+
+
+def eval_russian(folder: Path) -> list[Row]:
+    """SentiRuEval-2016 banks: sentiment per bank target (official: macro-F1 over pos/neg)."""
+    with (folder / "banks_test_etalon.tsv").open(encoding="utf-8") as fh:
+        data = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    notes = Annotator(list(BANKS.values()), keyphrases=False).annotate((d["text"], "ru") for d in data)
+    names = {"-1": "negative", "0": "neutral", "1": "positive"}
+    gold, ours, lexicon, found = [], [], [], 0
+    for d, a in zip(data, notes, strict=True):
+        whole = label(score_text(d["text"], "ru"))
+        for bank in BANKS:
+            value = (d.get(bank) or "NULL").strip()
+            if value not in names:
+                continue
+            gold.append(names[value])
+            mine = [m.sentiment for m in a.mentions if m.brand == bank]
+            found += bool(mine)
+            ours.append(Counter(mine).most_common(1)[0][0] if mine else whole)
+            lexicon.append(whole)
+    rows = _sentiment_rows("ru", "SentiRuEval-2016 banks", gold, ours, lexicon)
+    rows.append(Row("ru", "relevance", "SentiRuEval-2016 banks", "brandradar (brand matcher)",
+                    len(gold), {"recall": found / len(gold)}))
+    return rows
+
+
+def evaluate(shared_data: Path, english: Path) -> tuple[list[Row], list[str]]:
+    """All rows that the available data allows, and the names of sets that were missing."""
+    rows, missing = eval_english(english), []
+    sets = [(shared_data / "eval_only_noncommercial" / "germeval_2017_test_syn", eval_german),
+            (shared_data / "eval_only_noncommercial" / "sentirueval_2016_banks", eval_russian)]
+    for folder, fn in sets:
+        if folder.is_dir():
+            rows.extend(fn(folder))
+        else:
+            missing.append(folder.name)
+    return rows, missing
+
+
+def render(rows: list[Row], missing: list[str]) -> str:
+    """The Markdown table of docs/quality.md."""
+    keys = ["accuracy", "macro_f1", "macro_f1_pos_neg", "f1_positive", "f1_negative", "f1_neutral",
+            "precision", "recall", "f1"]
+    out = ["| lang | task | data set | system | n | " + " | ".join(keys) + " |",
+           "|---|---|---|---|---:|" + "---:|" * len(keys)]
+    for r in rows:
+        cells = [f"{r.scores[k]:.3f}" if k in r.scores else "" for k in keys]
+        out.append(f"| {r.lang} | {r.task} | {r.dataset} | {r.system} | {r.n} | " + " | ".join(cells) + " |")
+    if missing:
+        out.append("")
+        out.append("Not measured (data folder absent): " + ", ".join(missing))
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    """Rewrite the table between the markers of a docs file."""
+    shared, english, doc = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    rows, missing = evaluate(shared, english)
+    text = doc.read_text("utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    doc.write_text(f"{head}{BEGIN}\n{render(rows, missing)}{END}{tail}", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
