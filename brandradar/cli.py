@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 import time
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -183,6 +184,23 @@ def cmd_kibana_build(args: argparse.Namespace) -> int:
 
     n = build_ndjson(args.out)
     print(f"{args.out}: {n} saved objects")
+    return 0
+
+
+def cmd_kibana_import(args: argparse.Namespace) -> int:
+    from brandradar.dashboards.kibana.build import build_ndjson
+    from brandradar.dashboards.kibana.importer import import_ndjson
+    from brandradar.settings import Settings
+
+    settings = Settings()
+    url = args.url or settings.kibana_url
+    if not url:
+        raise ConfigError("kibana import: give --url or set BRANDRADAR_KIBANA_URL")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "kibana.ndjson"
+        build_ndjson(path)
+        answer = import_ndjson(url, path.read_bytes(), settings.kibana_api_key, args.space)
+    print(f"{url}: imported {answer.get('successCount', 0)} saved objects (overwrite)")
     return 0
 
 
@@ -397,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kibana_command", required=True, metavar="COMMAND")
     sp = _command(kb_sub, "build", cmd_kibana_build, "Build the NDJSON file for Kibana's import API.")
     sp.add_argument("--out", type=Path, required=True)
+    sp = _command(kb_sub, "import", cmd_kibana_import, "Import the saved objects into Kibana "
+                  "(saved-objects import API, overwrite). API key: BRANDRADAR_KIBANA_API_KEY.")
+    sp.add_argument("--url", help="Kibana base URL (default: BRANDRADAR_KIBANA_URL)")
+    sp.add_argument("--space", help="Kibana space id (default: the default space)")
 
     sp = add("extract", cmd_extract, "Extract the article from one saved HTML page.")
     sp.add_argument("page", type=Path)

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     es_url: str | None = None
     es_index_prefix: str = "brandradar"
     es_api_key: str | None = None
+    kibana_url: str | None = None
+    kibana_api_key: str | None = None
 
     user_agent: str = "brandradar/0.1 (+{contact_url})"
     contact_url: str = "https://github.com/brandradar/brandradar"

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import FIXTURES, run_cli
 
 COMMANDS = [["demo"], ["run"], ["sov"], ["alerts"], ["trends"], ["report"], ["serve"],
-            ["kibana", "build"], ["extract"], ["annotate"], ["sources", "list"], ["sources", "health"],
-            ["sources", "new"], ["sources", "check"]]
+            ["kibana", "build"], ["kibana", "import"], ["extract"], ["annotate"],
+            ["sources", "list"], ["sources", "health"], ["sources", "new"], ["sources", "check"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)
