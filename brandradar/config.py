@@ -68,6 +68,37 @@ class TrendRules(BaseModel):
     min_domains: int = 3
 
 
+class Webhook(BaseModel):
+    """An alert channel: JSON POST signed with HMAC-SHA256 of the body under a shared secret."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["webhook"] = "webhook"
+    url: str
+    secret: str
+    min_severity: int = 1
+    brands: list[str] = Field(default_factory=list)  # empty: every brand
+    attempts: int = 3
+    backoff: float = 1.0
+
+
+class Email(BaseModel):
+    """An alert channel: e-mail through SMTP; severity ≥ ``escalate_at`` also goes to ``escalate_to``."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["email"] = "email"
+    smtp_host: str
+    smtp_port: int = 25
+    sender: str
+    to: list[str]
+    escalate_to: list[str] = Field(default_factory=list)
+    escalate_at: int = 8
+    min_severity: int = 1
+    brands: list[str] = Field(default_factory=list)
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+
 class ProjectConfig(BaseModel):
     """Everything a project declares; ``sources`` entries are names of source files or inline."""
 
@@ -77,6 +108,7 @@ class ProjectConfig(BaseModel):
     source_files: list[str] = Field(default_factory=list)
     alerts: AlertRules = Field(default_factory=AlertRules)
     trends: TrendRules = Field(default_factory=TrendRules)
+    notify: list[Webhook | Email] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)
 
 

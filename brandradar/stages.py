@@ -207,7 +207,13 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     out = ctx.workdir / "analysis"
     out.mkdir(parents=True, exist_ok=True)
     (out / "trends.json").write_text(json.dumps(trends, indent=1, ensure_ascii=False))
-    return {"alerts": len(alerts), "trends": len(trends)}
+    result: dict[str, Any] = {"alerts": len(alerts), "trends": len(trends)}
+    if ctx.project.notify:
+        from brandradar.notify import notify
+
+        result["notifications"] = notify(alerts, ctx.project.notify,
+                                         ctx.workdir / "state" / "notified.json")
+    return result
 
 
 def report_stage(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
