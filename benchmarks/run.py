@@ -17,6 +17,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from brandradar.doctables import write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench: written by `make bench` -->", "<!-- end of bench -->"
@@ -185,10 +187,7 @@ def main() -> None:
     ]
     table = "\n".join(rows) + "\n"
     print(table)
-    text = DOC.read_text("utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(f"{head}{BEGIN}\n{table}{END}{tail}", "utf-8")
+    write_between(DOC, BEGIN, END, table)
 
 
 if __name__ == "__main__":

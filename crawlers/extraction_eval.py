@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from brandradar.crawlers.parsers import extract_article
+from brandradar.doctables import write_between
 from brandradar.errors import PermanentError
 from brandradar.sources import Source
 
@@ -126,11 +127,7 @@ def main() -> None:
     import sys
 
     gold, doc = Path(sys.argv[1]), Path(sys.argv[2])
-    table = render_table(evaluate(gold_pages(gold)))
-    text = doc.read_text("utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    doc.write_text(f"{head}{BEGIN}\n{table}{END}{tail}", "utf-8")
+    write_between(doc, BEGIN, END, render_table(evaluate(gold_pages(gold))))
 
 
 BEGIN = "<!-- table: written by `make eval` -->"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brandradar.config import Brand
+from brandradar.doctables import write_between
 from brandradar.nlp.components import label, score_text
 from brandradar.nlp.pipeline import Annotator
 
@@ -188,10 +189,7 @@ def main() -> None:
     """Rewrite the table between the markers of a docs file."""
     shared, english, doc = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     rows, missing = evaluate(shared, english)
-    text = doc.read_text("utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    doc.write_text(f"{head}{BEGIN}\n{render(rows, missing)}{END}{tail}", "utf-8")
+    write_between(doc, BEGIN, END, render(rows, missing))
 
 
 if __name__ == "__main__":
