@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -96,6 +97,9 @@ def extract_source(source: Source, workdir: Path, workers: int = 1,
             out = workdir / "documents" / f"source={source.name}" / partition.name / "documents.parquet"
             if not force and is_current(out, sorted(partition.glob("*.warc.gz"))):
                 counts["documents"] += row_count(out)
+                latest = pc.max(pq.read_table(out, columns=["published"]).column("published"))
+                if latest.is_valid and (newest is None or latest.as_py() > newest):
+                    newest = latest.as_py()
                 continue
             records = _records(partition)
             jobs = [(source, *r[:5]) for r in records]

@@ -17,8 +17,9 @@ TEXT = "Mit Voltaro bin ich sehr zufrieden, der Motor ist leise und kräftig. " 
 
 
 def test_unchanged_partitions_are_skipped(tmp_path: Path) -> None:
-    page = (f"<html><head><meta charset='utf-8'></head><body><article><h1>T</h1><p>{TEXT}</p>"
-            "</article></body></html>").encode()
+    page = ("<html><head><meta charset='utf-8'>"
+            "<meta property='article:published_time' content='2026-11-20T10:00:00Z'></head>"
+            f"<body><article><h1>T</h1><p>{TEXT}</p></article></body></html>").encode()
     routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
               "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
                             b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
@@ -38,7 +39,9 @@ def test_unchanged_partitions_are_skipped(tmp_path: Path) -> None:
     assert first["mentions"] == 6 and first["partitions_skipped"] == 0
     docs = next((ctx.workdir / "documents").rglob("documents.parquet"))
     stamp = docs.stat().st_mtime_ns
-    assert extract_stage(ctx, "s", "r2")["documents"] == 1
+    second = extract_stage(ctx, "s", "r2")
+    assert second["documents"] == 1  # the skipped day still reports its newest document
+    assert second["newest_document"] == "2026-11-20T10:00:00+00:00"
     assert docs.stat().st_mtime_ns == stamp  # not parsed again
     assert enrich_stage(ctx, "s")["partitions_skipped"] == 1
     ctx.project.brands.append(Brand(name="Motor"))  # a changed brand list re-enriches
