@@ -68,23 +68,32 @@ class TrendRules(BaseModel):
     min_domains: int = 3
 
 
-class Webhook(BaseModel):
-    """An alert channel: JSON POST signed with HMAC-SHA256 of the body under a shared secret."""
+class Channel(BaseModel):
+    """What every alert channel routes by: a severity floor and, optionally, brands."""
 
     model_config = ConfigDict(extra="forbid")
+    min_severity: int = 1
+    brands: list[str] = Field(default_factory=list)  # empty: every brand
+
+    def routes(self, alert: dict[str, Any]) -> bool:
+        """Whether this channel takes the alert."""
+        return bool(alert["severity"] >= self.min_severity
+                    and (not self.brands or alert["brand"] in self.brands))
+
+
+class Webhook(Channel):
+    """An alert channel: JSON POST signed with HMAC-SHA256 of the body under a shared secret."""
+
     type: Literal["webhook"] = "webhook"
     url: str
     secret: str
-    min_severity: int = 1
-    brands: list[str] = Field(default_factory=list)  # empty: every brand
     attempts: int = 3
     backoff: float = 1.0
 
 
-class Email(BaseModel):
+class Email(Channel):
     """An alert channel: e-mail through SMTP; severity ≥ ``escalate_at`` also goes to ``escalate_to``."""
 
-    model_config = ConfigDict(extra="forbid")
     type: Literal["email"] = "email"
     smtp_host: str
     smtp_port: int = 25
@@ -92,8 +101,6 @@ class Email(BaseModel):
     to: list[str]
     escalate_to: list[str] = Field(default_factory=list)
     escalate_at: int = 8
-    min_severity: int = 1
-    brands: list[str] = Field(default_factory=list)
     starttls: bool = False
     username: str | None = None
     password: str | None = None

@@ -31,11 +31,6 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _routes(channel: Webhook | Email, alert: dict[str, Any]) -> bool:
-    return alert["severity"] >= channel.min_severity and \
-        (not channel.brands or alert["brand"] in channel.brands)
-
-
 def send_webhook(channel: Webhook, alert: dict[str, Any], attempts: int = 3,
                  backoff: float = 1.0) -> None:
     """POST one alert; raises OSError after the last failed attempt."""
@@ -90,7 +85,7 @@ def notify(alerts: list[dict[str, Any]], channels: list[Webhook | Email], state:
     for alert in alerts:
         done = sent.setdefault(alert["alert_id"], [])
         for i, channel in enumerate(channels):
-            if not _routes(channel, alert):
+            if not channel.routes(alert):
                 continue
             if i in done:
                 counts["already_sent"] += 1
