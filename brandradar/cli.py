@@ -308,7 +308,8 @@ def cmd_sources_new(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     docs = root / "docs" / "sources.md"
-    if docs.exists() and root == _repo_root():
+    # The table lists this checkout's source files, so it is only rewritten for this checkout.
+    if docs.exists() and args.root is None:
         head = docs.read_text("utf-8").split("| source |", 1)[0]
         docs.write_text(head + sources_table(), "utf-8")
         print(f"updated {docs}")
