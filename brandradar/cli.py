@@ -257,6 +257,18 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brands_test(args: argparse.Namespace) -> int:
+    from brandradar.config import load_brands
+    from brandradar.nlp.brand_test import explain, read_texts, render, summary
+
+    records = explain(load_brands(args.brands), list(read_texts(args.file)))
+    if args.json:
+        _print_json({"texts": records, "summary": summary(records)})
+    else:
+        print(render(records, args.all))
+    return 0
+
+
 def cmd_sources_list(args: argparse.Namespace) -> int:
     from brandradar.crawlers.sources import load_source, source_names, sources_table
     from brandradar.stages import load_context
@@ -429,6 +441,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("annotate", cmd_annotate, "Read JSON lines {id, text, lang?} on stdin, write brand "
              "mentions with sentiment as JSON lines.")
     sp.add_argument("--brands", type=Path, required=True, help="brands file (YAML)")
+
+    br = sub.add_parser("brands", help="Brand definitions.", description="Brand definitions.")
+    br_sub = br.add_subparsers(dest="brands_command", required=True, metavar="COMMAND")
+    sp = _command(br_sub, "test", cmd_brands_test, "Show which texts a brands file matches and "
+                  "why (and which alias matches do not count, and why).")
+    sp.add_argument("brands", type=Path, help="brands file (YAML)")
+    sp.add_argument("file", type=Path,
+                    help="texts: one per line, or JSON lines {text, lang?} (.jsonl)")
+    sp.add_argument("--all", action="store_true", help="list texts without any match too")
+    sp.add_argument("--json", action="store_true")
 
     src = sub.add_parser("sources", help="Declared sources.", description="Declared sources.")
     src_sub = src.add_subparsers(dest="sources_command", required=True, metavar="COMMAND")

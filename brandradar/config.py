@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from brandradar.errors import ConfigError
+from brandradar.query import parse as parse_query
 from brandradar.settings import Settings, load_settings
 from brandradar.sources import Source
 
@@ -26,7 +27,30 @@ class Brand(BaseModel):
     aliases_by_lang: dict[str, list[str]] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
+    # Aliases that are also common words: they count only with context (see docs/brands.md).
+    ambiguous: list[str] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list)
+    context_window: int = Field(default=30, ge=1)
     query: str | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_query(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _ambiguous_are_aliases(self) -> Brand:
+        unknown = [a for a in self.ambiguous if a not in self.all_aliases()]
+        if unknown:
+            raise ValueError(f"ambiguous {unknown} are not aliases of {self.name!r}")
+        if self.ambiguous and not self.context:
+            raise ValueError(f"{self.name!r} has ambiguous aliases but no context words")
+        return self
 
     def all_aliases(self) -> list[str]:
         """Every alias in every language, the name first."""

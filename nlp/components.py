@@ -28,12 +28,19 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from brandradar.query import Node, Text, holds
+from brandradar.query import parse as parse_query
+
 NORMS_VERSION = "norms-1"
-BRANDS_VERSION = "brands-1"
+BRANDS_VERSION = "brands-2"
 SENTIMENT_VERSION = "sentiment-1"
 KEYPHRASES_VERSION = "keyphrases-2"
 
 SCORED_LANGS = ("de", "ru", "en")
+_AMBIGUOUS = "\x1fambiguous"
+# Plain-text forums and mail archives quote earlier posts as lines starting with ">"; such a
+# line is someone else's words (forum parsers put HTML quotes in ``quote_text`` instead).
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 _STEMMER_LANG = {"de": "german", "ru": "russian", "en": "english"}
 _NEGATORS = {
     "de": {"nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "ohne"},
@@ -42,11 +49,14 @@ _NEGATORS = {
 }
 _CONTRAST = re.compile(r"\b(aber|jedoch|doch|but|however|whereas|while|но|однако|зато)\b|;",
                        re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"[,;:–—]|\b(und|oder|sowie|während|and|or|while|whereas|и|или|а|тогда как)\b", re.IGNORECASE)
 
 if not Span.has_extension("sentiment"):
     Span.set_extension("sentiment", default="unscored")
     Span.set_extension("score", default=0.0)
     Span.set_extension("judged", default=None)
+    Span.set_extension("why", default="")
 if not Doc.has_extension("key_phrases"):
     Doc.set_extension("key_phrases", default=[])
 
@@ -80,34 +90,49 @@ def make_norms(nlp: Language, name: str) -> Any:
 
 
 class BrandMatcher:
-    """Find brand mentions; exclusions drop a match when they occur in the same sentence."""
+    """Find brand mentions and say why each one counts or not.
+
+    A match counts unless it stands in a quoted line ("> …"), an exclusion occurs in its
+    sentence, the brand's boolean query is false for the document, or it is an ambiguous alias
+    with neither a context word within the brand's window nor another (unambiguous) alias of the
+    brand in the document. Kept matches
+    are ``doc.spans["brands"]`` (``span._.why``), rejected ones ``doc.spans["brands_rejected"]``
+    (``span._.why`` holds the reason).
+    """
 
     def __init__(self, nlp: Language, brands: list[dict[str, Any]]) -> None:
         self.nlp = nlp
         self.lang = str(nlp.lang)
         self.ci = PhraseMatcher(nlp.vocab, attr="NORM")
         self.cs = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.exclusions: dict[str, list[list[str]]] = {}
+        self.exclusions: dict[str, list[tuple[str, list[str]]]] = {}
+        self.queries: dict[str, Node] = {}
+        self.context: dict[str, list[list[str]]] = {}
+        self.window: dict[str, int] = {}
         self.roles: dict[str, str] = {}
         for b in brands:
             name = b["name"]
             self.roles[name] = b.get("role", "competitor")
             sensitive = set(b.get("case_sensitive", []))
+            ambiguous = set(b.get("ambiguous", []))
             aliases = [name, *b.get("aliases", [])]
             for extra in b.get("aliases_by_lang", {}).values():
                 aliases.extend(extra)
-            ci_docs: list[Doc] = []
-            cs_docs: list[Doc] = []
             for alias in dict.fromkeys(aliases):
-                doc = self._normed(alias)
-                (cs_docs if alias in sensitive else ci_docs).append(doc)
-                if self.lang in ("de", "en") and alias not in sensitive:
-                    ci_docs.append(self._normed(alias + "s"))  # German genitive "Voltaros"
-            if ci_docs:
-                self.ci.add(name, ci_docs)
-            if cs_docs:
-                self.cs.add(name, cs_docs)
-            self.exclusions[name] = [norm_words(e.split(), self.lang) for e in b.get("exclude", [])]
+                key = f"{name}{_AMBIGUOUS}" if alias in ambiguous else name
+                if alias in sensitive:
+                    self.cs.add(key, [self._normed(alias)])
+                    continue
+                forms = [self._normed(alias)]
+                if self.lang in ("de", "en"):
+                    forms.append(self._normed(alias + "s"))  # German genitive "Voltaros"
+                self.ci.add(key, forms)
+            self.exclusions[name] = [(e, norm_words(e.split(), self.lang))
+                                     for e in b.get("exclude", [])]
+            if b.get("query"):
+                self.queries[name] = parse_query(b["query"])
+            self.context[name] = [norm_words(c.split(), self.lang) for c in b.get("context", [])]
+            self.window[name] = int(b.get("context_window", 30))
 
     def _normed(self, text: str) -> Doc:
         doc = self.nlp.make_doc(text)
@@ -115,33 +140,80 @@ class BrandMatcher:
             tok.norm_ = stem
         return doc
 
-    def _excluded(self, span: Span) -> bool:
-        rules = self.exclusions.get(span.label_)
-        if not rules:
-            return False
+    def _exclusion(self, span: Span) -> str | None:
         sent_norms = [t.norm_ for t in span.sent]
-        for rule in rules:
+        for text, rule in self.exclusions.get(span.label_, []):
             n = len(rule)
-            for i in range(len(sent_norms) - n + 1):
-                if sent_norms[i : i + n] == rule:
-                    return True
-        return False
+            if any(sent_norms[i : i + n] == rule for i in range(len(sent_norms) - n + 1)):
+                return text
+        return None
+
+    def _context(self, doc: Doc, span: Span) -> str | None:
+        """The nearest context word within the window, if any."""
+        norms = [t.norm_ for t in doc]
+        lo = max(0, span.start - self.window[span.label_])
+        hi = min(len(norms), span.end + self.window[span.label_])
+        for rule in self.context[span.label_]:
+            n = len(rule)
+            for i in range(lo, hi - n + 1):
+                if norms[i : i + n] == rule:
+                    return doc[i : i + n].text
+        return None
 
     def __call__(self, doc: Doc) -> Doc:
-        found: list[Span] = []
+        found: list[tuple[Span, bool]] = []
         for matcher in (self.ci, self.cs):
             for match_id, start, end in matcher(doc):
-                found.append(Span(doc, start, end, label=self.nlp.vocab.strings[match_id]))
-        found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+                key = self.nlp.vocab.strings[match_id]
+                ambiguous = key.endswith(_AMBIGUOUS)
+                found.append((Span(doc, start, end, label=key.removesuffix(_AMBIGUOUS)),
+                              ambiguous))
+        found.sort(key=lambda f: (f[0].start, -(f[0].end - f[0].start)))
+        sure = {span.label_ for span, ambiguous in found if not ambiguous}
+        text = Text([t.lower_ for t in doc], [t.norm_ for t in doc])
+        query_holds: dict[str, bool] = {}
+        quoted = [(m.start(), m.end()) for m in _QUOTED_LINE.finditer(doc.text)]
         kept: list[Span] = []
+        rejected: list[Span] = []
         last_end = -1
-        for span in found:
-            if span.start < last_end or self._excluded(span):
+        for span, ambiguous in found:
+            if span.start < last_end:
                 continue
-            kept.append(span)
-            last_end = span.end
+            brand = span.label_
+            why = f"alias {span.text!r}"
+            reason = None
+            if any(a <= span.start_char < b for a, b in quoted):
+                reason = "inside a quote of another post (a line starting with '>')"
+            elif (excl := self._exclusion(span)) is not None:
+                reason = f"excluded: {excl!r} in the same sentence"
+            elif ambiguous and brand not in sure:
+                if (ctx := self._context(doc, span)) is None:
+                    reason = (f"ambiguous alias {span.text!r}: no context word within "
+                              f"{self.window[brand]} words and no other alias of {brand}")
+                else:
+                    why += f", context {ctx!r}"
+            elif ambiguous:
+                why += ", another alias of the brand in the text"
+            if reason is None and brand in self.queries:
+                if brand not in query_holds:
+                    query_holds[brand] = holds(self.queries[brand], text, self._norm_list)
+                if query_holds[brand]:
+                    why += ", query holds"
+                else:
+                    reason = f"query is false: {self.queries[brand]}"
+            if reason is None:
+                span._.why = why
+                kept.append(span)
+                last_end = span.end
+            else:
+                span._.why = reason
+                rejected.append(span)
         doc.spans["brands"] = kept
+        doc.spans["brands_rejected"] = rejected
         return doc
+
+    def _norm_list(self, words: list[str]) -> list[str]:
+        return norm_words(words, self.lang)
 
 
 @Language.factory("brandradar_brands", default_config={"brands": []})
@@ -189,17 +261,35 @@ def lexicon_score(tokens: list[str], lang: str) -> float:
     return total / math.sqrt(total * total + 15) if total else 0.0
 
 
-def clause_of(span: Span) -> tuple[int, int]:
-    """Character offsets of the clause that holds a mention: its sentence, cut at contrasts."""
+def clause_of(span: Span, others: list[Span] | None = None) -> tuple[int, int]:
+    """Character offsets of the clause that holds a mention.
+
+    Its sentence, cut at contrasts ("aber", "but", "но"), and — when other brands are mentioned
+    in the same sentence — at the last clause break (comma, "und", "and", "и" …) between this
+    mention and each neighbour, so "A hält ewig, B ist schlecht" judges A and B apart.
+    """
     sent = span.sent
     text = sent.text
     rel = span.start_char - sent.start_char
+    rel_end = rel + len(span.text)
     start, end = 0, len(text)
     for m in _CONTRAST.finditer(text):
-        if m.start() >= rel + len(span.text):
+        if m.start() >= rel_end:
             end = min(end, m.start())
         elif m.end() <= rel:
             start = max(start, m.end())
+    for other in others or []:
+        if other.label_ == span.label_ or other.sent.start != sent.start:
+            continue
+        o_start, o_end = other.start_char - sent.start_char, other.end_char - sent.start_char
+        if o_end <= rel:
+            breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, o_end, rel)]
+            if breaks:
+                start = max(start, breaks[-1])
+        elif o_start >= rel_end:
+            first = _CLAUSE_BREAK.search(text, rel_end, o_start)
+            if first:
+                end = min(end, first.start())
     return sent.start_char + start, sent.start_char + end
 
 
@@ -221,11 +311,12 @@ def make_sentiment(nlp: Language, name: str) -> Any:
     lang = nlp.lang
 
     def sentiment(doc: Doc) -> Doc:
-        for span in doc.spans.get("brands", []):
+        spans = list(doc.spans.get("brands", []))
+        for span in spans:
             if lang not in SCORED_LANGS:
                 span._.sentiment, span._.score = "unscored", 0.0
                 continue
-            start, end = clause_of(span)
+            start, end = clause_of(span, spans)
             s = score_text(doc.text[start:end], lang)
             span._.sentiment, span._.score, span._.judged = label(s), round(s, 4), (start, end)
         return doc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import spacy
@@ -49,6 +49,18 @@ class MentionResult:
     sentiment: str
     score: float
     span_text: str
+    why: str = ""
+
+
+@dataclass
+class Rejection:
+    """An alias match that does not count as a mention, and why."""
+
+    brand: str
+    start: int
+    end: int
+    matched: str
+    reason: str
 
 
 @dataclass
@@ -58,6 +70,7 @@ class Annotation:
     lang: str
     mentions: list[MentionResult]
     key_phrases: list[str]
+    rejected: list[Rejection] = field(default_factory=list)
 
 
 class Annotator:
@@ -84,12 +97,15 @@ class Annotator:
             idx = [i for i, lg in enumerate(langs) if lg == lang]
             docs = self.pipe_for(lang).pipe((items[i][0] for i in idx), batch_size=256)
             for i, doc in zip(idx, docs, strict=True):
-                out[i] = Annotation(lang, [self._mention(doc, s) for s in doc.spans["brands"]],
-                                    list(doc._.key_phrases) if self.keyphrases else [])
+                out[i] = Annotation(
+                    lang, [self._mention(doc, s) for s in doc.spans["brands"]],
+                    list(doc._.key_phrases) if self.keyphrases else [],
+                    [Rejection(s.label_, s.start_char, s.end_char, s.text, s._.why)
+                     for s in doc.spans["brands_rejected"]])
         return [a for a in out if a is not None]
 
     def _mention(self, doc: Any, span: Any) -> MentionResult:
         judged = span._.judged or (span.sent.start_char, span.sent.end_char)
         return MentionResult(span.label_, self._roles.get(span.label_, "competitor"),
                              span.start_char, span.end_char, span.text, span._.sentiment,
-                             float(span._.score), doc.text[judged[0] : judged[1]])
+                             float(span._.score), doc.text[judged[0] : judged[1]], span._.why)

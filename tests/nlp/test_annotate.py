@@ -92,3 +92,60 @@ def test_annotate_cli_names_the_bad_line() -> None:
     proc = run_cli("annotate", "--brands", str(BRANDS), input_text='{"id": 1, "text": "ok"}\nnot json\n')
     assert proc.returncode == 2
     assert "stdin line 2" in proc.stderr
+
+
+def test_two_brands_in_one_sentence_are_judged_apart() -> None:
+    annotator = Annotator(load_brands(BRANDS))
+    (a,) = annotator.annotate([("Mit Voltaro bin ich sehr zufrieden, Pedalix ist eine Katastrophe.",
+                                "de")])
+    assert [(m.brand, m.sentiment) for m in a.mentions] == [("Voltaro", "positive"),
+                                                            ("Pedalix", "negative")]
+    assert "Pedalix" not in a.mentions[0].span_text and "Voltaro" not in a.mentions[1].span_text
+
+
+def test_quoted_lines_are_not_the_authors_mentions() -> None:
+    (a,) = Annotator(load_brands(BRANDS)).annotate(
+        [("Zitat:\n> Pedalix ist der letzte Mist\nKann ich nicht bestätigen.", "de")])
+    assert a.mentions == []
+    assert [r.reason for r in a.rejected] == [
+        "inside a quote of another post (a line starting with '>')"]
+
+
+def test_ambiguous_alias_needs_context_and_query_filters() -> None:
+    from brandradar.config import Brand
+
+    brands = [Brand(name="Kompass", aliases=["Kompass Bikes", "Kompass"], ambiguous=["Kompass"],
+                    context=["E-Bike", "Akku", "Motor"]),
+              Brand(name="Sberbank", aliases=["Сбербанк"], query="Сбербанк NOT (спорт* OR футбол)")]
+    annotator = Annotator(brands, keyphrases=False)
+    lost, battery, both, sport, bank = annotator.annotate([
+        ("Ich habe meinen Kompass im Wald verloren.", "de"),
+        ("Der Akku vom Kompass hält ewig.", "de"),
+        ("Kompass Bikes baut gut. Der Kompass fährt leise.", "de"),
+        ("Сбербанк спонсирует футбол.", "ru"),
+        ("В Сбербанке опять очередь.", "ru"),
+    ])
+    assert lost.mentions == [] and "no context word within 30 words" in lost.rejected[0].reason
+    assert [m.why for m in battery.mentions] == ["alias 'Kompass', context 'Akku'"]
+    assert len(both.mentions) == 2 and "another alias" in both.mentions[1].why
+    assert sport.mentions == [] and sport.rejected[0].reason.startswith("query is false")
+    assert [m.matched for m in bank.mentions] == ["Сбербанке"]
+
+
+def test_brands_test_cli_explains(tmp_path: Path) -> None:
+    brands = tmp_path / "brands.yaml"
+    brands.write_text("brands:\n  - name: Kompass\n    aliases: [Kompass]\n"
+                      "    ambiguous: [Kompass]\n    context: [Akku]\n", encoding="utf-8")
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Mein Kompass zeigt nach Norden.\nDer Akku vom Kompass ist super.\n"
+                     "Kein Treffer hier.\n", encoding="utf-8")
+    proc = run_cli("brands", "test", str(brands), str(texts))
+    assert proc.returncode == 0, proc.stderr
+    assert "- Kompass 'Kompass': ambiguous alias" in proc.stdout
+    assert "+ Kompass: alias 'Kompass', context 'Akku'; positive" in proc.stdout
+    assert "Kompass: 1 texts, 1 mentions, 1 matches not counted" in proc.stdout
+    assert "Kein Treffer" not in proc.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("brands:\n  - name: X\n    query: '(a OR'\n", encoding="utf-8")
+    proc = run_cli("brands", "test", str(bad), str(texts))
+    assert proc.returncode == 2 and "missing at the end" in proc.stderr
