@@ -6,6 +6,7 @@ Run on loopback only. Each figure names how it was measured; compare figures fro
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import resource
@@ -162,12 +163,61 @@ def extraction() -> float:
     return result["all"]["pages_per_second"]
 
 
+# Names frequent in the gold news articles, so that the sentiment step has real work to do.
+NEWS_NAMES = ["Deutsche Bahn", "Volkswagen", "BMW", "Mercedes", "Siemens", "Google", "Apple",
+              "Amazon", "Microsoft", "Meta", "Tesla", "Trump", "SPD", "CDU", "AfD", "EU", "NATO",
+              "Ukraine", "Israel", "Bundesregierung"]
+SHARED = ROOT.parent / "shared" / "data" / "eval_only_noncommercial" / "sentirueval_2016_banks"
+
+
+def _enrich_texts() -> dict[str, tuple[str, list[str]]]:
+    """Realistic texts per language: fundus gold articles (de, en), bank tweets (ru)."""
+    import csv
+
+    gold = [json.loads(line) for line in
+            (ROOT / "tests" / "fixtures" / "extraction" / "fundus" / "gold.jsonl").open()]
+    out = {lang: ("fundus gold news articles",
+                  [r["plain_text"] for r in gold if r["lang"] == lang and r["plain_text"]])
+           for lang in ("de", "en")}
+    tweets = SHARED / "banks_test_etalon.tsv"
+    if tweets.exists():  # measuring-only data: used when present, never copied
+        with tweets.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+        out["ru"] = ("SentiRuEval-2016 bank tweets", [r["text"] for r in rows])
+    return out
+
+
+def enrich_throughput() -> list[tuple[str, str, int, float, float, float, float]]:
+    """Documents per second on one core through the whole enrich pipeline, per language."""
+    from brandradar.config import Brand
+    from brandradar.nlp.evaluation import BANKS
+    from brandradar.nlp.pipeline import Annotator
+
+    os.environ["BRANDRADAR_ENCODER_THREADS"] = "1"
+    news = [Brand(name=n) for n in NEWS_NAMES]
+    out = []
+    for lang, (what, texts) in _enrich_texts().items():
+        brands = list(BANKS.values()) if lang == "ru" else news
+        rates = []
+        for method in ("model", "lexicon"):
+            annotator = Annotator(brands, sentiment=method)
+            annotator.annotate([(texts[0], lang)])  # load pipelines and models outside the clock
+            start = time.process_time()
+            notes = annotator.annotate((t, lang) for t in texts)
+            rates.append(len(texts) / (time.process_time() - start))
+        mentions = sum(len(a.mentions) for a in notes)
+        chars = sum(map(len, texts)) / len(texts)
+        out.append((lang, what, len(texts), chars, mentions / len(texts), rates[0], rates[1]))
+    return out
+
+
 def main() -> None:
     crawl_rate, pages = crawl_static()
     scrapy_rate = scrapy_bench()
     browser_rate, browser_peak, first_half, second_half = browser()
     grown, size, lookups = seen_state()
     extract_rate = extraction()
+    enrich = enrich_throughput()
     rows = [
         "| benchmark | result | how |",
         "|---|---:|---|",
@@ -184,6 +234,10 @@ def main() -> None:
         f"| seen-URL state, 1,000,000 URLs | +{grown:.0f} MB RSS, {size:.0f} MB on disk | SQLite, "
         f"16-byte keys; {lookups:,.0f} lookups/s |",
         f"| article extraction | {extract_rate:.1f} pages/s per core | 341 gold pages (Zyte + fundus) |",
+        *(f"| enrich, {lang} | {model:.1f} docs/s per core (lexicons only: {lexicon:.0f}) | {n} {what}, "
+          f"{chars:,.0f} chars and {per_doc:.1f} mentions per document; language id, brands, "
+          "sentiment per mention, key phrases; CPU time of one process, encoder on 1 thread |"
+          for lang, what, n, chars, per_doc, model, lexicon in enrich),
     ]
     table = "\n".join(rows) + "\n"
     print(table)

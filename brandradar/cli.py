@@ -103,6 +103,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary.get("failed_sources") else 0
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from brandradar import reprocess
+    from brandradar.stages import index_stage
+
+    ctx = _ctx(args)
+    if args.switch:
+        previous = reprocess.switch(ctx.workdir, args.switch)
+        index = index_stage(ctx)
+        print(f"{args.switch} is active; the previous rows are kept as version {previous} "
+              f"(switch back with --switch {previous}); indexed {index}")
+        return 0
+    method = args.sentiment or ctx.settings.sentiment
+    vid, counts = reprocess.build_version(ctx.workdir, ctx.brands, ctx.settings.author_key, method)
+    diff = reprocess.compare(ctx.workdir, vid)
+    if args.json:
+        _print_json({"counts": counts, **diff})
+        return 0
+    print(f"version {vid}: {counts.get('documents', 0)} documents, {counts.get('stories', 0)} "
+          f"stories, {diff['new_mentions']} mentions "
+          f"(active: {diff['active_mentions']}); {diff['same_mentions']} mentions in both")
+    for flip, n in diff["label_changes"].items():
+        print(f"  {flip}: {n}")
+    for brand, b in diff["brands"].items():
+        a, n = b["active"], b["new"]
+        print(f"  {brand:<16} mentions {a['mentions']:>6} → {n['mentions']:<6} "
+              f"negative {a['negative']:.1%} → {n['negative']:.1%}  "
+              f"positive {a['positive']:.1%} → {n['positive']:.1%}")
+    print(f"nothing active changed; make it active with: brandradar reprocess "
+          f"--workdir {ctx.workdir} --switch {vid}")
+    return 0
+
+
 def _ctx(args: argparse.Namespace) -> Any:
     from brandradar.stages import context_from_workdir
 
@@ -401,6 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
              Path("brandradar-data"))
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sp.add_argument("--no-crawl", action="store_true", help="re-process the raw archive only")
+
+    sp = add("reprocess", cmd_reprocess, "Enrich the stored documents again with the current "
+             "models into a new version beside the active rows, and compare; --switch makes a "
+             "version active.", DEFAULT_DEMO_DIR)
+    sp.add_argument("--sentiment", choices=["model", "lexicon"],
+                    help="sentiment method (default: the work directory's setting)")
+    sp.add_argument("--switch", metavar="VERSION", help="make this version active and re-index")
+    sp.add_argument("--json", action="store_true")
 
     for name, fn, help_ in (("sov", cmd_sov, "Share of voice per brand."),
                             ("alerts", cmd_alerts, "Spike and crisis alerts with explanations."),

@@ -15,7 +15,7 @@ from typing import Any
 from brandradar.config import Brand
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
 from brandradar.nlp.langid import detect
-from brandradar.nlp.pipeline import VERSIONS, Annotator
+from brandradar.nlp.pipeline import Annotator
 from brandradar.nlp.stories import STORIES_VERSION, assign_stories
 from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
@@ -30,21 +30,27 @@ def pseudonym(author: str | None, source: str, key: str) -> str | None:
 
 
 def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: str,
-                  annotator: Annotator | None = None, force: bool = False) -> dict[str, int]:
+                  annotator: Annotator | None = None, force: bool = False,
+                  out: Path | None = None) -> dict[str, int]:
     """Enrich the documents partitions of one source that changed since they were enriched
-    (all of them with ``force``, e.g. after a model or brand change); return counts."""
+    (all of them with ``force``, e.g. after a model or brand change); return counts.
+
+    Enriched and mention rows go to ``out`` (default: the work directory itself; reprocessing
+    writes a new model version beside the active rows, see :mod:`brandradar.reprocess`).
+    """
     annotator = annotator or Annotator(brands)
+    out = out or workdir
     counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "partitions_skipped": 0}
     # A changed brands file or model version re-enriches everything of the source.
     fingerprint = hashlib.sha1(
-        (VERSIONS + json.dumps([b.model_dump() for b in brands], sort_keys=True)).encode()
+        (annotator.versions + json.dumps([b.model_dump() for b in brands], sort_keys=True)).encode()
     ).hexdigest()
-    marker = workdir / "enriched" / f"source={source}" / ".fingerprint"
+    marker = out / "enriched" / f"source={source}" / ".fingerprint"
     force = force or not marker.exists() or marker.read_text() != fingerprint
     for path in partitions(workdir, "documents", source):
         rel = path.relative_to(workdir / "documents").parent
-        done = [workdir / "enriched" / rel / "enriched.parquet",
-                workdir / "mentions" / rel / "mentions.parquet"]
+        done = [out / "enriched" / rel / "enriched.parquet",
+                out / "mentions" / rel / "mentions.parquet"]
         if not force and all(is_current(d, [path]) for d in done):
             counts["partitions_skipped"] += 1
             continue
@@ -60,7 +66,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
                 "published": d["published"], "fetched": d["fetched"], "language": a.lang,
                 "author_pseudonym": pseudonym(d["author"], d["source"], author_key),
                 "rating": d["rating"], "product": d["product"], "key_phrases": a.key_phrases,
-                "story_id": "", "versions": VERSIONS,
+                "story_id": "", "versions": annotator.versions,
             })
             for m in a.mentions:
                 mentions.append({
@@ -70,7 +76,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
                     "sentiment": m.sentiment, "score": m.score, "span_text": m.span_text,
                     "source": d["source"], "source_kind": d["source_kind"], "domain": d["domain"],
                     "language": a.lang, "published": d["published"], "story_id": "",
-                    "versions": VERSIONS,
+                    "versions": annotator.versions,
                 })
                 counts["unscored_mentions"] += m.sentiment == "unscored"
         write_rows(done[0], enriched, ENRICHED_SCHEMA)

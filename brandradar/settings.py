@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     browser_executable: str = "/usr/bin/chromium"
 
     author_key: str = "change-me-brandradar-demo-key"
+    # "model": the shipped e5 classifier (accurate, ~40 clauses/s per core); "lexicon": VADER
+    # and the project's lexicons (fast, far less accurate; docs/quality.md has both).
+    sentiment: Literal["model", "lexicon"] = "model"
     extract_workers: int = 2
 
     demo_host: str = "127.0.0.1"

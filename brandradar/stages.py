@@ -134,7 +134,9 @@ def enrich_stage(ctx: Context, name: str, annotator: Any = None,
                  force: bool = False) -> dict[str, Any]:
     """Enrich documents of one source (language, mentions, sentiment, key phrases)."""
     from brandradar.enrich import enrich_source
+    from brandradar.nlp.pipeline import Annotator
 
+    annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment)
     return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator, force)
 
 
@@ -248,7 +250,7 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     if crawl:
         step(f"crawl: {len(ctx.sources)} sources")
         summary["crawl"] = crawl_stage(ctx, run_id)
-    annotator = Annotator(ctx.brands)
+    annotator = Annotator(ctx.brands, sentiment=ctx.settings.sentiment)
     summary["extract"], summary["enrich"] = {}, {}
     for s in ctx.sources:
         try:

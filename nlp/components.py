@@ -6,7 +6,8 @@
   where declared) minus exclusions found in the same sentence;
 - ``brandradar_sentiment``: one label and score per mention, judged on the clause around it
   (VADER for English, the project's lexicons with negation for German and Russian);
-- ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names.
+- ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names
+  (German: only phrases that end in a noun).
 
 Written here because no library matches brand aliases on stems with exclusions, or scores
 sentiment per mention in German and Russian with a licence that allows shipping.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -28,13 +30,14 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from brandradar.nlp import sentiment_model
 from brandradar.query import Node, Text, holds
 from brandradar.query import parse as parse_query
 
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-2"
-SENTIMENT_VERSION = "sentiment-1"
-KEYPHRASES_VERSION = "keyphrases-2"
+SENTIMENT_VERSION = "sentiment-2"
+KEYPHRASES_VERSION = "keyphrases-3"
 
 SCORED_LANGS = ("de", "ru", "en")
 _AMBIGUOUS = "\x1fambiguous"
@@ -305,23 +308,58 @@ def label(score: float) -> str:
     return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
 
 
-@Language.factory("brandradar_sentiment", default_config={})
-def make_sentiment(nlp: Language, name: str) -> Any:
-    """Give every brand span its own sentiment, judged on its clause."""
-    lang = nlp.lang
+class SentimentJudge:
+    """Give every brand span its own sentiment, judged on its clause.
 
-    def sentiment(doc: Doc) -> Doc:
-        spans = list(doc.spans.get("brands", []))
-        for span in spans:
-            if lang not in SCORED_LANGS:
-                span._.sentiment, span._.score = "unscored", 0.0
-                continue
-            start, end = clause_of(span, spans)
-            s = score_text(doc.text[start:end], lang)
-            span._.sentiment, span._.score, span._.judged = label(s), round(s, 4), (start, end)
-        return doc
+    ``method="model"`` (default): the shipped e5 classifier, one batch of clauses per batch of
+    documents; ``method="lexicon"``: VADER (en) and the project's lexicons (de, ru), about a
+    hundred times faster and far less accurate (docs/quality.md). Mentions in other languages
+    stay "unscored".
+    """
 
-    return sentiment
+    def __init__(self, lang: str, method: str) -> None:
+        if method not in ("model", "lexicon"):
+            raise ValueError(f"brandradar_sentiment: unknown method {method!r}")
+        self.lang = lang
+        self.method = method
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Judge the mentions of many documents with one model call per batch."""
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._judge(batch)
+                batch = []
+        if batch:
+            yield from self._judge(batch)
+
+    def _judge(self, docs: list[Doc]) -> list[Doc]:
+        todo: list[tuple[Span, tuple[int, int]]] = []
+        for doc in docs:
+            spans = list(doc.spans.get("brands", []))
+            for span in spans:
+                if self.lang not in SCORED_LANGS:
+                    span._.sentiment, span._.score = "unscored", 0.0
+                else:
+                    todo.append((span, clause_of(span, spans)))
+        texts = [span.doc.text[a:b] for span, (a, b) in todo]
+        if self.method == "model":
+            verdicts = sentiment_model.model().judge(texts)
+        else:
+            verdicts = [(label(s), s) for s in (score_text(t, self.lang) for t in texts)]
+        for (span, judged), (verdict, score) in zip(todo, verdicts, strict=True):
+            span._.sentiment, span._.score, span._.judged = verdict, round(score, 4), judged
+        return docs
+
+
+@Language.factory("brandradar_sentiment", default_config={"method": "model"})
+def make_sentiment(nlp: Language, name: str, method: str) -> SentimentJudge:
+    """The per-mention sentiment component."""
+    return SentimentJudge(str(nlp.lang), method)
 
 
 # Product and entity names that YAKE ranks low because they are single tokens: CamelCase
@@ -353,6 +391,10 @@ def make_keyphrases(nlp: Language, name: str, top: int) -> Any:
             if not words or any(w.isdigit() for w in words):
                 continue
             if set(norm_words(words, lang)) & brand_norms:
+                continue
+            # German nouns are capitalised: a phrase ending in a lower-case word ends in a verb
+            # or an adjective ("Problem umgehen", "kaputt"), which is no topic.
+            if lang == "de" and not words[-1][:1].isupper():
                 continue
             lemma = " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
             if len(lemma) > 2 and lemma not in phrases:

@@ -2,7 +2,9 @@
 
 Data sets (see ../shared/data/INVENTORY.md):
 - en: VADER ground truth (MIT; a copy ships in tests/fixtures/sentiment_en), 3 classes from the
-  mean human score: ≥ 0.5 positive, ≤ -0.5 negative, else neutral;
+  mean human score: ≥ 0.5 positive, ≤ -0.5 negative, else neutral; only its test split (20 %,
+  fixed by a hash of each text's id, see :mod:`brandradar.nlp.train_sentiment`) — the shipped
+  classifier was trained on the train split;
 - de: GermEval 2017 synchronic test (CC BY-NC; measuring only): relevance to Deutsche Bahn and
   document sentiment (micro-F1, the shared task's metric);
 - ru: SentiRuEval-2016 banks test (research use; measuring only): sentiment per bank mention,
@@ -26,6 +28,8 @@ from brandradar.config import Brand
 from brandradar.doctables import write_between
 from brandradar.nlp.components import label, score_text
 from brandradar.nlp.pipeline import Annotator
+from brandradar.nlp.sentiment_model import model
+from brandradar.nlp.train_sentiment import load_vader, split_of
 
 LABELS = ("positive", "negative", "neutral")
 BEGIN, END = "<!-- quality: written by `make eval` -->", "<!-- end of quality -->"
@@ -85,27 +89,29 @@ def _majority(gold: list[str]) -> list[str]:
 
 
 def _sentiment_rows(lang: str, dataset: str, gold: list[str], ours: list[str],
-                    lexicon: list[str] | None = None) -> list[Row]:
-    rows = [Row(lang, "sentiment", dataset, "brandradar", len(gold), sentiment_scores(gold, ours)),
+                    lexicon: list[str], lexicon_name: str) -> list[Row]:
+    return [Row(lang, "sentiment", dataset, "brandradar (e5 classifier)", len(gold),
+                sentiment_scores(gold, ours)),
+            Row(lang, "sentiment", dataset, lexicon_name, len(gold),
+                sentiment_scores(gold, lexicon)),
             Row(lang, "sentiment", dataset, "majority class", len(gold),
                 sentiment_scores(gold, _majority(gold)))]
-    if lexicon is not None:
-        rows.append(Row(lang, "sentiment", dataset, "lexicon, whole text", len(gold),
-                        sentiment_scores(gold, lexicon)))
-    return rows
+
+
+def _document_label(mentions: list[str], fallback: str) -> str:
+    """A document's answer from its mentions' labels (the most frequent), else the fallback."""
+    labels = Counter(m for m in mentions if m != "unscored")
+    return labels.most_common(1)[0][0] if labels else fallback
 
 
 def eval_english(folder: Path) -> list[Row]:
-    """VADER ground truth: document sentiment, 3 classes."""
-    gold, texts = [], []
-    for f in sorted(folder.glob("*_groundtruth.tsv")):
-        with f.open(encoding="utf-8", errors="replace") as fh:
-            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                s = float(row["mean_sentiment"])
-                gold.append("positive" if s >= 0.5 else "negative" if s <= -0.5 else "neutral")
-                texts.append(row["text"])
-    ours = [label(score_text(t, "en")) for t in texts]
-    return _sentiment_rows("en", "VADER ground truth (4 sets)", gold, ours)
+    """VADER ground truth, test split: document sentiment, 3 classes."""
+    test = [e for e in load_vader(folder) if split_of(e.key) == "test"]
+    gold, texts = [e.label for e in test], [e.text for e in test]
+    ours = [verdict for verdict, _ in model().judge(texts)]
+    lexicon = [label(score_text(t, "en")) for t in texts]
+    return _sentiment_rows("en", "VADER ground truth (4 sets), test split", gold, ours, lexicon,
+                           "VADER (lexicon)")
 
 
 def eval_german(folder: Path) -> list[Row]:
@@ -115,6 +121,8 @@ def eval_german(folder: Path) -> list[Row]:
         data = list(csv.DictReader(fh, delimiter="\t"))
     texts = [d["text"] for d in data]
     notes = Annotator(DB, keyphrases=False).annotate((t, "de") for t in texts)
+    lex_notes = Annotator(DB, keyphrases=False, sentiment="lexicon").annotate(
+        (t, "de") for t in texts)
     gold_rel = [d["relevance"] == "true" for d in data]
     pred_rel = [bool(a.mentions) for a in notes]
     tp = sum(g and p for g, p in zip(gold_rel, pred_rel, strict=True))
@@ -124,24 +132,31 @@ def eval_german(folder: Path) -> list[Row]:
               {"precision": prec, "recall": rec,
                "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0})
     gold = [d["sentiment"] for d in data]
-    lexicon = [label(score_text(t, "de")) for t in texts]
-    # Our answer for a document: its brand mentions' labels (the most frequent), else the text's.
-    ours = []
-    for a, whole in zip(notes, lexicon, strict=True):
-        labels = Counter(m.sentiment for m in a.mentions if m.sentiment != "unscored")
-        ours.append(labels.most_common(1)[0][0] if labels else whole)
-    return [rel, *_sentiment_rows("de", "GermEval 2017 test_syn", gold, ours, lexicon)]
+    # A document without a mention is judged as a whole by the same method.
+    whole = [v for v, _ in model().judge(texts)]
+    whole_lex = [label(score_text(t, "de")) for t in texts]
+    ours = [_document_label([m.sentiment for m in a.mentions], w)
+            for a, w in zip(notes, whole, strict=True)]
+    lexicon = [_document_label([m.sentiment for m in a.mentions], w)
+               for a, w in zip(lex_notes, whole_lex, strict=True)]
+    return [rel, *_sentiment_rows("de", "GermEval 2017 test_syn", gold, ours, lexicon,
+                                  "project lexicon (per mention)")]
 
 
 def eval_russian(folder: Path) -> list[Row]:
     """SentiRuEval-2016 banks: sentiment per bank target (official: macro-F1 over pos/neg)."""
     with (folder / "banks_test_etalon.tsv").open(encoding="utf-8") as fh:
         data = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    notes = Annotator(list(BANKS.values()), keyphrases=False).annotate((d["text"], "ru") for d in data)
+    banks = list(BANKS.values())
+    texts = [d["text"] for d in data]
+    notes = Annotator(banks, keyphrases=False).annotate((t, "ru") for t in texts)
+    lex_notes = Annotator(banks, keyphrases=False, sentiment="lexicon").annotate(
+        (t, "ru") for t in texts)
+    wholes = [v for v, _ in model().judge(texts)]
     names = {"-1": "negative", "0": "neutral", "1": "positive"}
     gold, ours, lexicon, found = [], [], [], 0
-    for d, a in zip(data, notes, strict=True):
-        whole = label(score_text(d["text"], "ru"))
+    for d, a, la, whole in zip(data, notes, lex_notes, wholes, strict=True):
+        whole_lex = label(score_text(d["text"], "ru"))
         for bank in BANKS:
             value = (d.get(bank) or "NULL").strip()
             if value not in names:
@@ -149,9 +164,11 @@ def eval_russian(folder: Path) -> list[Row]:
             gold.append(names[value])
             mine = [m.sentiment for m in a.mentions if m.brand == bank]
             found += bool(mine)
-            ours.append(Counter(mine).most_common(1)[0][0] if mine else whole)
-            lexicon.append(whole)
-    rows = _sentiment_rows("ru", "SentiRuEval-2016 banks", gold, ours, lexicon)
+            ours.append(_document_label(mine, whole))
+            lexicon.append(_document_label([m.sentiment for m in la.mentions if m.brand == bank],
+                                           whole_lex))
+    rows = _sentiment_rows("ru", "SentiRuEval-2016 banks", gold, ours, lexicon,
+                           "project lexicon (per mention)")
     rows.append(Row("ru", "relevance", "SentiRuEval-2016 banks", "brandradar (brand matcher)",
                     len(gold), {"recall": found / len(gold)}))
     return rows

@@ -11,16 +11,22 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 
 from brandradar.config import Brand
-from brandradar.nlp import components
+from brandradar.nlp import components, sentiment_model
 from brandradar.nlp.langid import LANGID_VERSION, detect
 
-VERSIONS = ";".join([
-    f"spacy-{spacy.__version__}", components.NORMS_VERSION, components.BRANDS_VERSION,
-    components.SENTIMENT_VERSION, components.KEYPHRASES_VERSION, LANGID_VERSION,
-])
+
+def versions(sentiment: str = "model") -> str:
+    """The versions of every component, as stored with each enriched row."""
+    judge = (f"{sentiment_model.ENCODER_VERSION}+{sentiment_model.model().version}"
+             if sentiment == "model" else "lexicons")
+    return ";".join([
+        f"spacy-{spacy.__version__}", components.NORMS_VERSION, components.BRANDS_VERSION,
+        f"{components.SENTIMENT_VERSION}:{judge}", components.KEYPHRASES_VERSION, LANGID_VERSION,
+    ])
 
 
-def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True) -> Language:
+def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True,
+          sentiment: str = "model") -> Language:
     """A pipeline for ``lang`` (blank 'xx' for languages spaCy has no rules for)."""
     try:
         nlp = spacy.blank(lang)
@@ -31,7 +37,7 @@ def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True) -> Langua
     nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n"]})
     nlp.add_pipe("brandradar_norms")
     nlp.add_pipe("brandradar_brands", config={"brands": [b.model_dump() for b in brands]})
-    nlp.add_pipe("brandradar_sentiment")
+    nlp.add_pipe("brandradar_sentiment", config={"method": sentiment})
     if keyphrases:
         nlp.add_pipe("brandradar_keyphrases")
     return nlp
@@ -76,16 +82,19 @@ class Annotation:
 class Annotator:
     """Annotates many texts in one process, one cached pipeline per language."""
 
-    def __init__(self, brands: Sequence[Brand], keyphrases: bool = True) -> None:
+    def __init__(self, brands: Sequence[Brand], keyphrases: bool = True,
+                 sentiment: str = "model") -> None:
         self.brands = list(brands)
         self.keyphrases = keyphrases
+        self.sentiment = sentiment
+        self.versions = versions(sentiment)
         self._pipes: dict[str, Language] = {}
         self._roles = {b.name: b.role for b in self.brands}
 
     def pipe_for(self, lang: str) -> Language:
         """The (cached) pipeline of one language."""
         if lang not in self._pipes:
-            self._pipes[lang] = build(lang, self.brands, self.keyphrases)
+            self._pipes[lang] = build(lang, self.brands, self.keyphrases, self.sentiment)
         return self._pipes[lang]
 
     def annotate(self, items: Iterable[tuple[str, str | None]]) -> list[Annotation]:

@@ -21,6 +21,8 @@ import importlib, importlib.resources as r
 for m in {mods!r}:
     importlib.import_module(m)
 assert r.files("brandradar.nlp").joinpath("lexicons/de.tsv").is_file()
+assert r.files("brandradar.nlp").joinpath("models/sentiment-e5.npz").is_file()
+assert r.files("brandradar.nlp").joinpath("models/MODEL_CARD.md").is_file()
 assert r.files("brandradar.index.elasticsearch").joinpath("templates/mentions.json").is_file()
 assert r.files("brandradar.dashboards.web").joinpath("static/app.js").is_file()
 assert r.files("brandradar.dashboards.kibana").joinpath("objects/dashboard-overview.json").is_file()

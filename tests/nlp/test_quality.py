@@ -23,18 +23,21 @@ def test_metrics_on_a_known_case() -> None:
 
 @pytest.mark.slow
 def test_english_floor() -> None:
-    ours, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
-    assert ours.n == 23703
-    assert ours.scores["macro_f1"] >= 0.54  # measured 0.562; the target is 0.75 (docs/quality.md)
-    assert ours.scores["macro_f1"] > majority.scores["macro_f1"] + 0.3
+    ours, vader, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
+    assert ours.n == 4697  # the test split only: the classifier was trained on the train split
+    assert ours.scores["macro_f1"] >= 0.69  # measured 0.702; the target is 0.75 (docs/quality.md)
+    assert ours.scores["macro_f1"] > vader.scores["macro_f1"] + 0.1
+    assert ours.scores["macro_f1"] > majority.scores["macro_f1"] + 0.4
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not NONCOMMERCIAL.is_dir(), reason="measuring-only data not present")
 def test_german_and_russian_floors() -> None:
-    rel, ours, majority, _ = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
+    rel, ours, lexicon, majority = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
     assert rel.scores["f1"] >= 0.88  # measured 0.908
-    assert ours.scores["macro_f1"] > majority.scores["macro_f1"]
-    ru = eval_russian(NONCOMMERCIAL / "sentirueval_2016_banks")
-    assert ru[0].scores["macro_f1"] > ru[1].scores["macro_f1"]
-    assert ru[-1].scores["recall"] >= 0.85  # bank names found in inflected forms; measured 0.893
+    assert ours.scores["macro_f1"] >= 0.44  # measured 0.454
+    assert ours.scores["macro_f1"] > max(lexicon.scores["macro_f1"], majority.scores["macro_f1"])
+    ru_ours, ru_lexicon, _, ru_found = eval_russian(NONCOMMERCIAL / "sentirueval_2016_banks")
+    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.38  # measured 0.400; the target is 0.55
+    assert ru_ours.scores["macro_f1_pos_neg"] > ru_lexicon.scores["macro_f1_pos_neg"] + 0.2
+    assert ru_found.scores["recall"] >= 0.85  # bank names found in inflected forms; measured 0.893

@@ -1,0 +1,110 @@
+"""Reprocess the archive with another model version beside the active rows, compare, switch.
+
+``brandradar reprocess --workdir DIR`` enriches every stored document again with the current
+components (or ``--sentiment lexicon``) into ``DIR/versions/<id>/``; the active
+``enriched/`` and ``mentions/`` rows, the store and the dashboard stay as they are. It prints
+what would change (mentions per brand, sentiment shares, labels that flip). ``--switch <id>``
+then moves the active rows to ``versions/<old id>/`` (kept for a switch back), puts the new
+ones in place and re-indexes. Crawling and extraction are never repeated: documents are read
+from their Parquet partitions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from brandradar.config import Brand
+from brandradar.errors import ConfigError
+from brandradar.parquet import partitions, read_rows
+
+_STAGES = ("enriched", "mentions")
+_ID_FILE = "version.json"
+
+
+def version_id(versions: str, brands: list[Brand]) -> str:
+    """Short id of a model set and brand definition."""
+    blob = versions + json.dumps([b.model_dump() for b in brands], sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:10]
+
+
+def build_version(workdir: Path, brands: list[Brand], author_key: str,
+                  sentiment: str = "model") -> tuple[str, dict[str, int]]:
+    """Enrich all documents into ``versions/<id>``; return the id and counts."""
+    from brandradar.enrich import cluster_stories, enrich_source
+    from brandradar.nlp.pipeline import Annotator
+
+    annotator = Annotator(brands, sentiment=sentiment)
+    vid = version_id(annotator.versions, brands)
+    out = workdir / "versions" / vid
+    sources = sorted({p.parent.parent.name.removeprefix("source=")
+                      for p in partitions(workdir, "documents")})
+    counts: Counter[str] = Counter()
+    for source in sources:
+        counts.update(enrich_source(source, workdir, brands, author_key, annotator, out=out))
+    counts["stories"] = cluster_stories(out)["stories"]
+    (out / _ID_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions}))
+    return vid, dict(counts)
+
+
+def active_id(workdir: Path) -> str | None:
+    """Id of the active rows (None before the first switch)."""
+    path = workdir / "enriched" / _ID_FILE
+    return json.loads(path.read_text())["id"] if path.exists() else None
+
+
+def _summary(root: Path) -> dict[str, Any]:
+    rows = read_rows(partitions(root, "mentions"))
+    per_brand: dict[str, Counter[str]] = {}
+    for r in rows:
+        per_brand.setdefault(r["brand"], Counter())[r["sentiment"]] += 1
+    labels = {r["mention_id"]: r["sentiment"] for r in rows}
+    return {"mentions": len(rows), "per_brand": per_brand, "labels": labels}
+
+
+def compare(workdir: Path, vid: str) -> dict[str, Any]:
+    """Active rows against version ``vid``: mentions and sentiment shares per brand, flips."""
+    old, new = _summary(workdir), _summary(workdir / "versions" / vid)
+    same = old["labels"].keys() & new["labels"].keys()
+    flips = Counter(f"{old['labels'][k]}→{new['labels'][k]}" for k in same
+                    if old["labels"][k] != new["labels"][k])
+    brands = sorted(old["per_brand"].keys() | new["per_brand"].keys())
+
+    def shares(c: Counter[str] | None) -> dict[str, Any]:
+        c = c or Counter()
+        total = sum(c.values())
+        return {"mentions": total, **{k: round(c[k] / total, 3) if total else 0.0
+                                      for k in ("positive", "negative", "neutral", "unscored")}}
+
+    return {"version": vid, "active_mentions": old["mentions"], "new_mentions": new["mentions"],
+            "same_mentions": len(same), "label_changes": dict(flips.most_common()),
+            "brands": {b: {"active": shares(old["per_brand"].get(b)),
+                           "new": shares(new["per_brand"].get(b))} for b in brands}}
+
+
+def switch(workdir: Path, vid: str) -> str:
+    """Make version ``vid`` active; the previous rows move to ``versions/<their id>``."""
+    new = workdir / "versions" / vid
+    if not (new / _ID_FILE).exists():
+        raise ConfigError(f"{workdir}: no complete version {vid!r} (run reprocess first)")
+    previous = active_id(workdir) or "before-" + vid
+    keep = workdir / "versions" / previous
+    if keep.exists():
+        shutil.rmtree(keep)
+    keep.mkdir(parents=True)
+    for stage in _STAGES:
+        if (workdir / stage).exists():
+            os.replace(workdir / stage, keep / stage)
+        os.replace(new / stage, workdir / stage)
+    if (keep / "enriched" / _ID_FILE).exists():
+        os.replace(keep / "enriched" / _ID_FILE, keep / _ID_FILE)
+    else:
+        (keep / _ID_FILE).write_text(json.dumps({"id": previous, "versions": "before versioning"}))
+    os.replace(new / _ID_FILE, workdir / "enriched" / _ID_FILE)
+    shutil.rmtree(new)
+    return previous
