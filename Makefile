@@ -26,6 +26,8 @@ clean:
 eval: setup
 	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
 	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
+	rm -rf build/eval-demo && $(UV) run brandradar demo --once --no-browser --workdir build/eval-demo
+	$(UV) run python -m brandradar.index.alert_evaluation build/eval-demo docs/metrics.md
 
 bench: setup
 	$(UV) run python benchmarks/run.py

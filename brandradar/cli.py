@@ -80,8 +80,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _serve(ctx: Any, host: str, port: int, token: str | None, open_browser: bool = False) -> int:
     from brandradar.dashboards.web.server import serve
 
-    httpd = serve(ctx.settings, ctx.brands, host, port, token)
-    url = f"http://{host}:{httpd.server_address[1]}/"
+    httpd = serve(ctx.settings, ctx.brands, host, port, token, ctx.project.source_weights)
+    url = f"http://{host}:{httpd.server_address[1]}/" + (f"?token={token}" if token else "")
     print(f"dashboard: {url}", flush=True)
     if open_browser:
         webbrowser.open(url)
@@ -149,11 +149,16 @@ def _store(ctx: Any) -> Any:
 
 def cmd_sov(args: argparse.Namespace) -> int:
     from brandradar.index.analytics import share_of_voice
+    from brandradar.index.store import Filters
 
     ctx = _ctx(args)
+    filters = Filters(tuple(args.kind or ()), tuple(args.language or ()),
+                      tuple(args.sentiment or ()), tuple(args.source or ()))
+    weights = ctx.project.source_weights if args.reach else None
     store = _store(ctx)
     try:
-        rows = share_of_voice(store, ctx.brands, args.since, args.until, per_story=args.per_story)
+        rows = share_of_voice(store, ctx.brands, args.since, args.until, per_story=args.per_story,
+                              filters=filters, weights=weights)
     finally:
         store.close()
     if args.json:
@@ -161,8 +166,34 @@ def cmd_sov(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             state = " (too few mentions)" if r["too_few"] else ""
-            print(f"{r['brand']:<20} {r['mentions']:>6}  {r['share']:6.1%}  "
+            reach = f"  reach {r['reach']:>8g}" if "reach" in r else ""
+            print(f"{r['brand']:<20} {r['mentions']:>6}{reach}  {r['share']:6.1%}  "
                   f"[{r['ci_low']:.1%} – {r['ci_high']:.1%}]{state}")
+    return 0
+
+
+def cmd_authors(args: argparse.Namespace) -> int:
+    from brandradar.index.analytics import author_segments
+
+    ctx = _ctx(args)
+    store = _store(ctx)
+    try:
+        rows = author_segments(store, args.since, args.until)
+    finally:
+        store.close()
+    if args.segment:
+        rows = [r for r in rows if r["segment"] == args.segment]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows[: args.limit]:
+        print(f"{r['segment']:<11} {r['author']}  {r['source']:<18} {r['posts']:>4} posts "
+              f"{r['mentions']:>4} mentions  +{r['positive']} -{r['negative']} ={r['neutral']}  "
+              f"{r['replies']} replies")
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["segment"]] = counts.get(r["segment"], 0) + 1
+    print(", ".join(f"{n} {seg}" for seg, n in counts.items()) or "no authors")
     return 0
 
 
@@ -187,7 +218,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     path = ctx.workdir / "analysis" / "trends.json"
-    rows = json.loads(path.read_text()) if path.exists() else []
+    rows = [t for t in (json.loads(path.read_text()) if path.exists() else [])
+            if t.get("brand") == args.brand]
     if args.json:
         _print_json(rows)
     else:
@@ -452,6 +484,22 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--until", type=_date)
             sp.add_argument("--per-story", action="store_true",
                             help="count each story (syndicated copies) once")
+            sp.add_argument("--reach", action="store_true",
+                            help="weight each document by its source's weight (source_weights)")
+            for flag, what in (("--kind", "source kind"), ("--language", "language"),
+                               ("--sentiment", "mention sentiment"), ("--source", "source")):
+                sp.add_argument(flag, action="append", help=f"only this {what} (repeatable)")
+        if name == "trends":
+            sp.add_argument("--brand", help="trends in documents that mention this brand")
+
+    sp = add("authors", cmd_authors, "Author segments of forums and reviews (pseudonymous): "
+             "influencers, critics, advocates, observers, occasional.", DEFAULT_DEMO_DIR)
+    sp.add_argument("--since", type=_date)
+    sp.add_argument("--until", type=_date)
+    sp.add_argument("--segment", choices=["influencer", "critic", "advocate", "observer",
+                                          "occasional"])
+    sp.add_argument("--limit", type=int, default=20, help="rows to print (text output)")
+    sp.add_argument("--json", action="store_true")
 
     sp = add("report", cmd_report, "Write the competitor report for a period.", DEFAULT_DEMO_DIR)
     sp.add_argument("--format", choices=["html", "csv"], default="html")

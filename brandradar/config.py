@@ -140,6 +140,8 @@ class ProjectConfig(BaseModel):
     alerts: AlertRules = Field(default_factory=AlertRules)
     trends: TrendRules = Field(default_factory=TrendRules)
     notify: list[Webhook | Email] = Field(default_factory=list)
+    # Reach weights per source for reach-weighted share of voice (1.0 when not listed).
+    source_weights: dict[str, float] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
 
 

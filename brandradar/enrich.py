@@ -67,6 +67,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
                 "author_pseudonym": pseudonym(d["author"], d["source"], author_key),
                 "rating": d["rating"], "product": d["product"], "key_phrases": a.key_phrases,
                 "story_id": "", "versions": annotator.versions,
+                "post_id": d["post_id"], "reply_to": d["reply_to"],
             })
             for m in a.mentions:
                 mentions.append({

@@ -64,6 +64,10 @@ class EnrichedDocument:
     key_phrases: list[str] = field(default_factory=list)
     story_id: str = ""
     versions: str = ""
+    # Forums and reviews: the post's id on its page and the post it answers or quotes, so that
+    # replies received can be counted per (pseudonymous) author.
+    post_id: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass

@@ -204,6 +204,8 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
                                incomplete_sources=incomplete_sources(ctx))
         store.save_alerts(alerts)
         trends = trending_topics(store, ctx.project.trends, now)
+        for brand in ctx.brands:
+            trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))
     finally:
         store.close()
     out = ctx.workdir / "analysis"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
-from brandradar.index.store import Store
+from brandradar.index.store import NO_FILTERS, Filters, Store
 from brandradar.urls import stable_id
 
 TOO_FEW = 30
@@ -22,19 +22,23 @@ TOO_FEW = 30
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval of a proportion k/n."""
-    if n == 0:
-        return 0.0, 0.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return wilson_p(k / n, n, z) if n else (0.0, 0.0)
 
 
 def share_of_voice(store: Store, brands: list[Brand], since: datetime | None = None,
-                   until: datetime | None = None, per_story: bool = False) -> list[dict[str, Any]]:
-    """Share of voice per tracked brand, with a Wilson interval and a too-few state."""
-    counts = store.brand_counts(since, until, per_story)
+                   until: datetime | None = None, per_story: bool = False,
+                   filters: Filters = NO_FILTERS,
+                   weights: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Share of voice per tracked brand, with a Wilson interval and a too-few state.
+
+    Units: documents (default), stories (``per_story``: syndicated copies count once), or reach
+    (``weights``: each document counts its source's weight, 1 when not listed). The interval of a
+    reach-weighted share uses Kish's effective sample size, since weighted counts are not
+    binomial; "too few" always looks at the unweighted documents.
+    """
+    if weights is not None:
+        return _weighted_share(store, brands, since, until, filters, weights)
+    counts = store.brand_counts(since, until, per_story, filters)
     total = sum(counts.get(b.name, 0) for b in brands)
     out = []
     for b in brands:
@@ -47,11 +51,105 @@ def share_of_voice(store: Store, brands: list[Brand], since: datetime | None = N
     return out
 
 
+def _weighted_share(store: Store, brands: list[Brand], since: datetime | None,
+                    until: datetime | None, filters: Filters,
+                    weights: dict[str, float]) -> list[dict[str, Any]]:
+    names = {b.name for b in brands}
+    rows = [r for r in store.brand_source_counts(since, until, filters) if r["brand"] in names]
+    raw: Counter[str] = Counter()
+    reach: dict[str, float] = defaultdict(float)
+    sum_w = sum_w2 = 0.0
+    for r in rows:
+        w, n = weights.get(r["source"], 1.0), int(r["mentions"])
+        raw[r["brand"]] += n
+        reach[r["brand"]] += w * n
+        sum_w += w * n
+        sum_w2 += w * w * n
+    n_eff = sum_w * sum_w / sum_w2 if sum_w2 else 0.0
+    out = []
+    for b in brands:
+        share = reach[b.name] / sum_w if sum_w else 0.0
+        low, high = wilson_p(share, n_eff)
+        out.append({"brand": b.name, "role": b.role, "mentions": raw[b.name],
+                    "reach": round(reach[b.name], 2), "total": round(sum_w, 2),
+                    "share": round(share, 4), "ci_low": round(low, 4), "ci_high": round(high, 4),
+                    "too_few": raw[b.name] < TOO_FEW, "unit": "reach"})
+    return out
+
+
+def wilson_p(p: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson interval of a proportion p observed on an (effective) sample of size n."""
+    if n <= 0:
+        return 0.0, 0.0
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | None = None,
+                        until: datetime | None = None,
+                        filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+    """Per brand and day: positive / negative / neutral shares of the scored mentions, the net
+    score (positive − negative) / scored, and the unscored mentions, counted and never hidden."""
+    names = {b.name for b in brands}
+    out = []
+    for r in store.daily(since, until, filters):
+        if r["brand"] not in names:
+            continue
+        pos, neg, neu, uns = (int(r[k]) for k in ("positive", "negative", "neutral", "unscored"))
+        scored = pos + neg + neu
+        out.append({"brand": r["brand"], "day": r["day"], "mentions": int(r["mentions"]),
+                    "scored": scored, "unscored": uns,
+                    "positive": round(pos / scored, 4) if scored else None,
+                    "negative": round(neg / scored, 4) if scored else None,
+                    "neutral": round(neu / scored, 4) if scored else None,
+                    "net": round((pos - neg) / scored, 4) if scored else None})
+    return out
+
+
+def author_segments(store: Store, since: datetime | None = None, until: datetime | None = None,
+                    min_active: int = 3) -> list[dict[str, Any]]:
+    """Pseudonymous forum and review authors in segments (docs/metrics.md):
+
+    influencer — replies received in the top 1 % of authors and at least ``min_active``;
+    advocate — at least ``min_active`` scored mentions, ≥ 60 % positive;
+    critic — at least ``min_active`` scored mentions, ≥ 60 % negative;
+    observer — active but neither; occasional — fewer than ``min_active`` scored mentions.
+    """
+    rows = store.author_stats(since, until)
+    replies = sorted((int(r["replies"]) for r in rows), reverse=True)
+    cut = replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0
+    out = []
+    for r in rows:
+        scored = int(r["positive"]) + int(r["negative"]) + int(r["neutral"])
+        pos = int(r["positive"]) / scored if scored else 0.0
+        neg = int(r["negative"]) / scored if scored else 0.0
+        if int(r["replies"]) >= max(cut, min_active):
+            segment = "influencer"
+        elif scored < min_active:
+            segment = "occasional"
+        elif pos >= 0.6:
+            segment = "advocate"
+        elif neg >= 0.6:
+            segment = "critic"
+        else:
+            segment = "observer"
+        out.append({**r, "scored": scored, "positive_share": round(pos, 4),
+                    "negative_share": round(neg, 4), "segment": segment})
+    order = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
+    out.sort(key=lambda a: (order[a["segment"]], -int(a["replies"]), -int(a["mentions"]),
+                            a["author"], a["source"]))
+    return out
+
+
 def _robust(x: float, baseline: Sequence[float]) -> tuple[float, float]:
     med = statistics.median(baseline) if baseline else 0.0
     mad = statistics.median([abs(v - med) for v in baseline]) if baseline else 0.0
-    # With sparse hourly counts the MAD is often 0; one mention of noise keeps z finite.
-    sigma = max(1.4826 * mad, 1.0)
+    # Hourly counts are Poisson-like: their noise is at least √median, which a MAD over four
+    # baseline hours often underestimates (0 when they agree). Without this floor a quiet
+    # brand with 6 mentions an hour raised false alarms at 12 (docs/metrics.md, alert evaluation).
+    sigma = max(1.4826 * mad, math.sqrt(med), 1.0)
     return (x - med) / sigma, med
 
 
@@ -148,10 +246,13 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
     return out
 
 
-def trending_topics(store: Store, rules: TrendRules, now: datetime) -> list[dict[str, Any]]:
-    """Key phrases whose document rate grows ≥ min_growth× against the baseline (per window)."""
+def trending_topics(store: Store, rules: TrendRules, now: datetime,
+                    brand: str | None = None) -> list[dict[str, Any]]:
+    """Key phrases whose document rate grows ≥ min_growth× against the baseline (per window);
+    with ``brand``, only in documents that mention the brand."""
     longest = max(rules.windows_hours)
-    rows = store.phrase_docs(now - timedelta(hours=longest) - timedelta(days=rules.baseline_days))
+    rows = store.phrase_docs(now - timedelta(hours=longest) - timedelta(days=rules.baseline_days),
+                             brand)
     out: list[dict[str, Any]] = []
     for window in rules.windows_hours:
         recent_start = now - timedelta(hours=window)
@@ -183,7 +284,7 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime) -> list[dict
                 state = "declining"
             else:
                 continue
-            out.append({"phrase": phrase, "window_hours": window, "state": state,
+            out.append({"phrase": phrase, "brand": brand, "window_hours": window, "state": state,
                         "documents": n_recent, "baseline_documents": n_base,
                         "domains": len(domains.get(phrase, ())),
                         "growth": None if math.isinf(growth) else round(growth, 2),

@@ -6,10 +6,30 @@ Backends implement the queries; ``brandradar.index.analytics`` turns their answe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from brandradar.settings import Settings
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which mentions a metric counts; an empty tuple means "all"."""
+
+    source_kinds: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def items(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(mention field, allowed values) for every filter that is set."""
+        pairs = [("source_kind", self.source_kinds), ("language", self.languages),
+                 ("sentiment", self.sentiments), ("source", self.sources)]
+        return [(f, v) for f, v in pairs if v]
+
+
+NO_FILTERS = Filters()
 
 
 class Store(Protocol):
@@ -22,23 +42,36 @@ class Store(Protocol):
         """Number of documents and mentions."""
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
-                     per_story: bool) -> dict[str, int]:
+                     per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
         """Mentions per brand (documents mentioning it, or stories when ``per_story``)."""
+
+    def brand_source_counts(self, since: datetime | None, until: datetime | None,
+                            filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        """Per brand and source: ``brand``, ``source``, ``mentions`` (documents)."""
+
+    def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """Per pseudonymous forum/review author and source: ``author``, ``source``, ``posts``,
+        ``mentions``, ``positive``, ``negative``, ``neutral``, ``replies`` (posts answering or
+        quoting theirs)."""
 
     def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
         """Per brand and hour: ``brand``, ``hour``, ``mentions``, ``negative``."""
 
-    def daily(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-        """Per brand and day: ``brand``, ``day``, ``mentions``, and per-sentiment counts."""
+    def daily(self, since: datetime | None, until: datetime | None,
+              filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        """Per brand and day: ``brand``, ``day``, ``mentions``, and per-sentiment counts
+        (``positive``, ``negative``, ``neutral``, ``unscored``)."""
 
-    def sentiment(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def sentiment(self, since: datetime | None, until: datetime | None,
+                  filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
         """Per brand: ``positive``, ``negative``, ``neutral``, ``unscored`` counts."""
 
-    def phrase_docs(self, since: datetime) -> list[dict[str, Any]]:
-        """Per key phrase and document since ``since``: ``phrase``, ``doc_id``, ``domain``,
-        ``published``."""
+    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
+        """Per key phrase and document since ``since`` (only documents mentioning ``brand`` when
+        given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
 
-    def search(self, query: str | None, brand: str | None, limit: int) -> list[dict[str, Any]]:
+    def search(self, query: str | None, brand: str | None, limit: int,
+               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
         """Mentions with their document, best full-text matches first (newest without query)."""
 
     def top_documents(self, brand: str, since: datetime, until: datetime,

@@ -25,7 +25,8 @@ def overview(store: Store, brands: list[Brand], workdir: Path, since: datetime |
     for row in sentiment:
         row["net"] = net_sentiment(row)
     trends_path = workdir / "analysis" / "trends.json"
-    trends = json.loads(trends_path.read_text()) if trends_path.exists() else []
+    trends = [t for t in (json.loads(trends_path.read_text()) if trends_path.exists() else [])
+              if t.get("brand") is None]
     return {
         "brands": [{"name": b.name, "role": b.role} for b in brands],
         "sov": share_of_voice(store, brands, since, until, per_story=False),

@@ -6,6 +6,7 @@ the embedded default free of a web framework. Binding to anything but loopback r
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
@@ -17,9 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from brandradar.config import Brand
-from brandradar.dashboards.reports.data import overview
+from brandradar.dashboards.web.api import page_data
 from brandradar.errors import ConfigError
-from brandradar.health import source_health
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
 from brandradar.settings import Settings
@@ -41,24 +41,19 @@ def _json_default(o: Any) -> Any:
 class Dashboard:
     """The dashboard's data access: one store connection guarded by a lock."""
 
-    def __init__(self, store: Store, brands: list[Brand], workdir: Path) -> None:
+    def __init__(self, store: Store, brands: list[Brand], workdir: Path,
+                 weights: dict[str, float] | None = None) -> None:
         self.store = store
         self.brands = brands
         self.workdir = workdir
+        self.weights = weights or {}
         self.lock = threading.Lock()
 
     def api(self, path: str, query: dict[str, list[str]]) -> Any:
+        """The JSON of an ``/api/<page>`` path (None when there is no such page)."""
         with self.lock:
-            if path == "/api/overview":
-                return overview(self.store, self.brands, self.workdir)
-            if path == "/api/health":
-                return source_health(self.workdir)
-            if path == "/api/mentions":
-                q = (query.get("q") or [""])[0].strip() or None
-                brand = (query.get("brand") or [""])[0] or None
-                limit = min(int((query.get("limit") or ["50"])[0]), 500)
-                return self.store.search(q, brand, limit)
-        return None
+            return page_data(path.removeprefix("/api/"), self.store, self.brands, self.workdir,
+                             self.weights, query)
 
 
 def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHandler]:
@@ -77,8 +72,9 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
-            if token and (query.get("token") or [""])[0] != token and \
-                    self.headers.get("Authorization") != f"Bearer {token}":
+            given = (query.get("token") or [""])[0] or \
+                (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            if token and not hmac.compare_digest(given.encode(), token.encode()):
                 self._send(401, "text/plain", b"token required")
                 return
             if parts.path in _STATIC:
@@ -106,7 +102,8 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
 
 
 def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
-          token: str | None = None) -> ThreadingHTTPServer:
+          token: str | None = None,
+          weights: dict[str, float] | None = None) -> ThreadingHTTPServer:
     """Create the dashboard server (call ``serve_forever`` on it)."""
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
@@ -120,7 +117,7 @@ def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port
         if not db.exists():
             raise ConfigError(f"{db}: not found (run the pipeline first)")
         store = DuckDBStore(db, read_only=True)
-    dash = Dashboard(store, brands, Path(settings.workdir))
+    dash = Dashboard(store, brands, Path(settings.workdir), weights)
     httpd = ThreadingHTTPServer((host, port), make_handler(dash, token))
     httpd.daemon_threads = True
     return httpd

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import duckdb_extension_fts
 
+from brandradar.index.store import NO_FILTERS, Filters
 from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
 
 _DDL = """
@@ -18,7 +19,9 @@ CREATE TABLE IF NOT EXISTS documents (
     doc_id VARCHAR PRIMARY KEY, source VARCHAR, source_kind VARCHAR, url VARCHAR, domain VARCHAR,
     title VARCHAR, text VARCHAR, published TIMESTAMPTZ, fetched TIMESTAMPTZ, language VARCHAR,
     author_pseudonym VARCHAR, rating DOUBLE, product VARCHAR, key_phrases VARCHAR[],
-    story_id VARCHAR, versions VARCHAR);
+    story_id VARCHAR, versions VARCHAR, post_id VARCHAR, reply_to VARCHAR);
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS post_id VARCHAR;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS reply_to VARCHAR;
 CREATE TABLE IF NOT EXISTS mentions (
     mention_id VARCHAR PRIMARY KEY, doc_id VARCHAR, brand VARCHAR, brand_role VARCHAR,
     "start" INTEGER, "end" INTEGER, matched VARCHAR, sentiment VARCHAR, score DOUBLE,
@@ -33,14 +36,19 @@ def _fts_extension() -> str:
     return str(next(folder.glob("v*/fts.duckdb_extension")))
 
 
-def _window(column: str, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+def _window(column: str, since: datetime | None, until: datetime | None,
+            filters: Filters = NO_FILTERS, prefix: str = "") -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
     if since is not None:
         clauses.append(f"{column} >= ?")
         params.append(since)
     if until is not None:
         clauses.append(f"{column} < ?")
         params.append(until)
+    for field, values in filters.items():
+        clauses.append(f"{prefix}{field} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
     return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -96,13 +104,38 @@ class DuckDBStore:
         return {"documents": int(docs[0]) if docs else 0, "mentions": int(ments[0]) if ments else 0}
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
-                     per_story: bool) -> dict[str, int]:
-        where, params = _window("published", since, until)
+                     per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
+        where, params = _window("published", since, until, filters)
         unit = "story_id" if per_story else "doc_id"
         rows = self.con.execute(
             f"SELECT brand, count(DISTINCT {unit}) FROM mentions WHERE {where} GROUP BY brand",
             params).fetchall()
         return {str(b): int(n) for b, n in rows}
+
+    def brand_source_counts(self, since: datetime | None, until: datetime | None,
+                            filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        where, params = _window("published", since, until, filters)
+        return self._rows(
+            "SELECT brand, source, count(DISTINCT doc_id) AS mentions FROM mentions "
+            f"WHERE {where} GROUP BY ALL ORDER BY brand, source", params)
+
+    def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        where, params = _window("d.published", since, until)
+        return self._rows(
+            "WITH posts AS (SELECT doc_id, source, author_pseudonym, post_id FROM documents d"
+            "  WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')"
+            f"  AND {where}),"
+            " replies AS (SELECT p.author_pseudonym AS author, p.source, count(*) AS replies"
+            "  FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id"
+            "  AND r.doc_id <> p.doc_id GROUP BY ALL),"
+            " said AS (SELECT p.author_pseudonym AS author, p.source,"
+            "  count(DISTINCT p.doc_id) AS posts, count(m.mention_id) AS mentions,"
+            "  count(m.mention_id) FILTER (WHERE m.sentiment = 'positive') AS positive,"
+            "  count(m.mention_id) FILTER (WHERE m.sentiment = 'negative') AS negative,"
+            "  count(m.mention_id) FILTER (WHERE m.sentiment = 'neutral') AS neutral"
+            "  FROM posts p LEFT JOIN mentions m USING (doc_id) GROUP BY ALL)"
+            " SELECT s.*, coalesce(r.replies, 0) AS replies FROM said s"
+            " LEFT JOIN replies r USING (author, source) ORDER BY s.author, s.source", params)
 
     def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
         where, params = _window("published", since, until)
@@ -112,19 +145,22 @@ class DuckDBStore:
             f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour",
             params)
 
-    def daily(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-        where, params = _window("published", since, until)
+    def daily(self, since: datetime | None, until: datetime | None,
+              filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        where, params = _window("published", since, until, filters)
         return self._rows(
             "SELECT brand, CAST(date_trunc('day', published) AS DATE) AS day,"
             " count(DISTINCT doc_id) AS mentions,"
             " count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
             " count(*) FILTER (WHERE sentiment = 'negative') AS negative,"
-            " count(*) FILTER (WHERE sentiment = 'neutral') AS neutral "
+            " count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,"
+            " count(*) FILTER (WHERE sentiment = 'unscored') AS unscored "
             f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY day",
             params)
 
-    def sentiment(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-        where, params = _window("published", since, until)
+    def sentiment(self, since: datetime | None, until: datetime | None,
+                  filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        where, params = _window("published", since, until, filters)
         return self._rows(
             "SELECT brand, count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
             " count(*) FILTER (WHERE sentiment = 'negative') AS negative,"
@@ -132,30 +168,30 @@ class DuckDBStore:
             " count(*) FILTER (WHERE sentiment = 'unscored') AS unscored "
             f"FROM mentions WHERE {where} GROUP BY brand ORDER BY brand", params)
 
-    def phrase_docs(self, since: datetime) -> list[dict[str, Any]]:
+    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
+        about = " AND doc_id IN (SELECT doc_id FROM mentions WHERE brand = ?)" if brand else ""
         return self._rows(
             "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published FROM documents "
-            "WHERE published >= ?", [since])
+            f"WHERE published >= ?{about}", [since, *([brand] if brand else [])])
 
-    def search(self, query: str | None, brand: str | None, limit: int) -> list[dict[str, Any]]:
-        params: list[Any] = []
-        brand_sql = ""
+    def search(self, query: str | None, brand: str | None, limit: int,
+               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        where, params = _window("m.published", None, None, filters, prefix="m.")
         if brand:
-            brand_sql = " AND m.brand = ?"
+            where += " AND m.brand = ?"
+            params.append(brand)
+        cols = ("SELECT m.brand, m.matched, m.sentiment, m.score, m.span_text, m.published, d.url,"
+                " d.title, d.source, d.domain, m.doc_id")
         if query:
             if self._fts_dirty or not self._has_fts():
                 self.build_search_index()
-            sql = ("SELECT m.brand, m.sentiment, m.score, m.span_text, m.published, d.url, d.title,"
-                   " d.source, d.domain, m.doc_id, fts_main_documents.match_bm25(d.doc_id, ?) AS rank"
+            sql = (f"{cols}, fts_main_documents.match_bm25(d.doc_id, ?) AS rank"
                    " FROM mentions m JOIN documents d USING (doc_id) WHERE rank IS NOT NULL"
-                   f"{brand_sql} ORDER BY rank DESC, m.published DESC LIMIT ?")
-            params = [query, *([brand] if brand else []), limit]
-        else:
-            sql = ("SELECT m.brand, m.sentiment, m.score, m.span_text, m.published, d.url, d.title,"
-                   " d.source, d.domain, m.doc_id FROM mentions m JOIN documents d USING (doc_id)"
-                   f" WHERE TRUE{brand_sql} ORDER BY m.published DESC NULLS LAST LIMIT ?")
-            params = [*([brand] if brand else []), limit]
-        return self._rows(sql, params)
+                   f" AND {where} ORDER BY rank DESC, m.published DESC LIMIT ?")
+            return self._rows(sql, [query, *params, limit])
+        sql = (f"{cols} FROM mentions m JOIN documents d USING (doc_id)"
+               f" WHERE {where} ORDER BY m.published DESC NULLS LAST LIMIT ?")
+        return self._rows(sql, [*params, limit])
 
     def _has_fts(self) -> bool:
         row = self.con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = "

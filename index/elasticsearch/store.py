@@ -19,6 +19,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.helpers import scan, streaming_bulk
 
 from brandradar.errors import TransientError
+from brandradar.index.store import NO_FILTERS, Filters
 from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
 from brandradar.settings import Settings
 
@@ -43,13 +44,16 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _range(since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+def _range(since: datetime | None, until: datetime | None,
+           filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
     r: dict[str, Any] = {}
     if since is not None:
         r["gte"] = since.isoformat()
     if until is not None:
         r["lt"] = until.isoformat()
-    return [{"range": {"published": r}}] if r else []
+    out: list[dict[str, Any]] = [{"range": {"published": r}}] if r else []
+    out.extend({"terms": {field: list(values)}} for field, values in filters.items())
+    return out
 
 
 def _parse_time(value: str) -> datetime:
@@ -124,16 +128,65 @@ class ElasticsearchStore:
         return result
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
-                     per_story: bool) -> dict[str, int]:
+                     per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
         unit = "story_id" if per_story else "doc_id"
-        aggs = self._aggs(_range(since, until), {"brand": {
+        aggs = self._aggs(_range(since, until, filters), {"brand": {
             "terms": {"field": "brand", "size": 1000},
             "aggs": {"n": {"cardinality": {"field": unit, "precision_threshold": _PRECISION}}}}})
         return {b["key"]: int(b["n"]["value"]) for b in aggs["brand"]["buckets"]}
 
+    def brand_source_counts(self, since: datetime | None, until: datetime | None,
+                            filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        aggs = self._aggs(_range(since, until, filters), {"brand": {
+            "terms": {"field": "brand", "size": 1000},
+            "aggs": {"source": {"terms": {"field": "source", "size": 1000}, "aggs": {
+                "n": {"cardinality": {"field": "doc_id", "precision_threshold": _PRECISION}}}}}}})
+        rows = [{"brand": b["key"], "source": s["key"], "mentions": int(s["n"]["value"])}
+                for b in aggs["brand"]["buckets"] for s in b["source"]["buckets"]]
+        return sorted(rows, key=lambda r: (r["brand"], r["source"]))
+
+    def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        # Elasticsearch has no joins: posts, their mentions and the replies are read with scans
+        # and put together here, the same way the DuckDB query joins them.
+        posts: dict[str, dict[str, Any]] = {}
+        query = {"bool": {"filter": [*_range(since, until),
+                                     {"terms": {"source_kind": ["forum", "review"]}},
+                                     {"exists": {"field": "author_pseudonym"}}]}}
+        for hit in scan(self.es, index=self.alias("documents"), query={
+                "query": query, "_source": ["doc_id", "source", "author_pseudonym", "post_id"]}):
+            posts[hit["_source"]["doc_id"]] = hit["_source"]
+        stats: dict[tuple[str, str], dict[str, Any]] = {}
+        for p in posts.values():
+            row = stats.setdefault((p["author_pseudonym"], p["source"]), {
+                "author": p["author_pseudonym"], "source": p["source"], "posts": 0, "mentions": 0,
+                "positive": 0, "negative": 0, "neutral": 0, "replies": 0})
+            row["posts"] += 1
+        ids = list(posts)
+        for i in range(0, len(ids), 10000):
+            for hit in scan(self.es, index=self.alias("mentions"), query={
+                    "query": {"terms": {"doc_id": ids[i : i + 10000]}},
+                    "_source": ["doc_id", "sentiment"]}):
+                m = hit["_source"]
+                p = posts[m["doc_id"]]
+                row = stats[(p["author_pseudonym"], p["source"])]
+                row["mentions"] += 1
+                if m["sentiment"] in ("positive", "negative", "neutral"):
+                    row[m["sentiment"]] += 1
+        owner = {(p["source"], p["post_id"]): (p["author_pseudonym"], p["source"], d)
+                 for d, p in posts.items() if p.get("post_id")}
+        for hit in scan(self.es, index=self.alias("documents"), query={
+                "query": {"exists": {"field": "reply_to"}},
+                "_source": ["doc_id", "source", "reply_to"]}):
+            r = hit["_source"]
+            target = owner.get((r["source"], r["reply_to"]))
+            if target and target[2] != r["doc_id"]:
+                stats[target[:2]]["replies"] += 1
+        return [stats[k] for k in sorted(stats)]
+
     def _histogram(self, since: datetime | None, until: datetime | None, interval: str,
-                   sub: dict[str, Any]) -> list[tuple[str, datetime, dict[str, Any]]]:
-        aggs = self._aggs([*_range(since, until), {"exists": {"field": "published"}}], {"brand": {
+                   sub: dict[str, Any],
+                   filters: Filters = NO_FILTERS) -> list[tuple[str, datetime, dict[str, Any]]]:
+        aggs = self._aggs([*_range(since, until, filters), {"exists": {"field": "published"}}], {"brand": {
             "terms": {"field": "brand", "size": 1000},
             "aggs": {"t": {"date_histogram": {"field": "published", "fixed_interval": interval,
                                               "min_doc_count": 1}, "aggs": sub}}}})
@@ -152,19 +205,20 @@ class ElasticsearchStore:
                  "negative": int(t["neg"]["docs"]["value"])}
                 for brand, hour, t in self._histogram(since, until, "1h", sub)]
 
-    def daily(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def daily(self, since: datetime | None, until: datetime | None,
+              filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
         sub = {"docs": {"cardinality": {"field": "doc_id", "precision_threshold": _PRECISION}},
                "s": {"terms": {"field": "sentiment", "size": 10}}}
         out = []
-        for brand, day, t in self._histogram(since, until, "1d", sub):
+        for brand, day, t in self._histogram(since, until, "1d", sub, filters):
             by = {b["key"]: b["doc_count"] for b in t["s"]["buckets"]}
             out.append({"brand": brand, "day": day.date(), "mentions": int(t["docs"]["value"]),
-                        "positive": by.get("positive", 0), "negative": by.get("negative", 0),
-                        "neutral": by.get("neutral", 0)})
+                        **{k: by.get(k, 0) for k in ("positive", "negative", "neutral", "unscored")}})
         return out
 
-    def sentiment(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-        aggs = self._aggs(_range(since, until), {"brand": {
+    def sentiment(self, since: datetime | None, until: datetime | None,
+                  filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        aggs = self._aggs(_range(since, until, filters), {"brand": {
             "terms": {"field": "brand", "size": 1000, "order": {"_key": "asc"}},
             "aggs": {"s": {"terms": {"field": "sentiment", "size": 10}}}}})
         out = []
@@ -174,16 +228,27 @@ class ElasticsearchStore:
                                                ("positive", "negative", "neutral", "unscored")}})
         return out
 
-    def phrase_docs(self, since: datetime) -> list[dict[str, Any]]:
+    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
+        window: dict[str, Any] = {"range": {"published": {"gte": since.isoformat()}}}
+        queries = [window]
+        if brand:
+            ids = sorted({h["_source"]["doc_id"] for h in scan(
+                self.es, index=self.alias("mentions"), query={
+                    "query": {"bool": {"filter": [{"term": {"brand": brand}}, window]}},
+                    "_source": ["doc_id"]})})
+            # A terms query takes at most 65,536 values (index.max_terms_count).
+            queries = [{"bool": {"filter": [window, {"terms": {"doc_id": ids[i : i + 10000]}}]}}
+                       for i in range(0, len(ids), 10000)]
         out = []
-        for hit in scan(self.es, index=self.alias("documents"),
-                        query={"query": {"range": {"published": {"gte": since.isoformat()}}},
-                               "_source": ["doc_id", "domain", "published", "key_phrases"]}):
-            src = hit["_source"]
-            when = _parse_time(src["published"])
-            for phrase in src.get("key_phrases") or []:
-                out.append({"phrase": phrase, "doc_id": src["doc_id"], "domain": src["domain"],
-                            "published": when})
+        for query in queries:
+            for hit in scan(self.es, index=self.alias("documents"),
+                            query={"query": query,
+                                   "_source": ["doc_id", "domain", "published", "key_phrases"]}):
+                src = hit["_source"]
+                when = _parse_time(src["published"])
+                for phrase in src.get("key_phrases") or []:
+                    out.append({"phrase": phrase, "doc_id": src["doc_id"], "domain": src["domain"],
+                                "published": when})
         return out
 
     def _docs(self, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -192,8 +257,11 @@ class ElasticsearchStore:
         resp = self.es.mget(index=self.alias("documents"), ids=ids)
         return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
 
-    def search(self, query: str | None, brand: str | None, limit: int) -> list[dict[str, Any]]:
-        filters: list[dict[str, Any]] = [{"term": {"brand": brand}}] if brand else []
+    def search(self, query: str | None, brand: str | None, limit: int,
+               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        selected = _range(None, None, filters)
+        if brand:
+            selected.append({"term": {"brand": brand}})
         rank: dict[str, float] = {}
         if query:
             resp = self.es.search(index=self.alias("documents"), size=max(limit * 4, 100),
@@ -202,9 +270,9 @@ class ElasticsearchStore:
             rank = {h["_id"]: float(h["_score"]) for h in resp["hits"]["hits"]}
             if not rank:
                 return []
-            filters.append({"terms": {"doc_id": list(rank)}})
+            selected.append({"terms": {"doc_id": list(rank)}})
         resp = self.es.search(index=self.alias("mentions"), size=limit if not query else 10000,
-                              query={"bool": {"filter": filters}},
+                              query={"bool": {"filter": selected}},
                               sort=[{"published": {"order": "desc", "missing": "_last"}}])
         mentions = [h["_source"] for h in resp["hits"]["hits"]]
         if query:
@@ -214,7 +282,8 @@ class ElasticsearchStore:
         out = []
         for m in mentions:
             d = docs.get(m["doc_id"], {})
-            row = {"brand": m["brand"], "sentiment": m["sentiment"], "score": m["score"],
+            row = {"brand": m["brand"], "matched": m["matched"], "sentiment": m["sentiment"],
+                   "score": m["score"],
                    "span_text": m["span_text"], "published": m.get("published"),
                    "url": d.get("url"), "title": d.get("title"), "source": m["source"],
                    "domain": m["domain"], "doc_id": m["doc_id"]}

@@ -1,72 +1,239 @@
-"""The dashboard opened in headless Chromium as a person would: no console errors, the numbers
-shown are the store's, search works, and a screenshot is kept in test-artifacts/."""
+"""The dashboard opened in headless Chromium as a person would: every page without console errors,
+the numbers shown are the store's, the view state lives in the URL, crawled markup never runs,
+and screenshots are kept in test-artifacts/."""
 
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from brandradar.dashboards.web.server import serve
-from brandradar.index.analytics import share_of_voice
+from brandradar.errors import ConfigError
+from brandradar.index.analytics import author_segments, share_of_voice
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.stages import context_from_workdir
+from brandradar.stages import context_from_workdir, load_context, run_pipeline
+from tests.webserver import serve as serve_routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
+PAGES = ["overview", "brand", "topics", "alerts", "mentions", "authors", "sources"]
 
 
 @pytest.fixture(scope="module")
 def dashboard(demo_run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     ctx = context_from_workdir(demo_run["workdir"])
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0,
+                  weights=ctx.project.source_weights)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", ctx
     httpd.shutdown()
     httpd.server_close()
 
 
-def test_dashboard_shows_the_store_numbers(dashboard: tuple[str, Any], artifacts: Path) -> None:
-    url, ctx = dashboard
+def _open(page: Page, url: str, errors: list[str]) -> None:
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    assert page.query_selector("#error") is None, page.inner_text("#error")
+
+
+@pytest.fixture(scope="module")
+def browser_page() -> Iterator[tuple[Page, list[str]]]:
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_selector("body[data-ready=true]", timeout=20000)
-        page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
-        shown = {r.get_attribute("data-brand"): float(r.get_attribute("data-share") or "nan")
-                 for r in page.query_selector_all("#sov tbody tr")}
-        alert_brands = [a.get_attribute("data-brand") for a in page.query_selector_all("#alerts .alert")]
-        trends = page.inner_text("#trends")
-        counts = page.inner_text("#counts")
-        health = {r.get_attribute("data-source"): r.query_selector_all("td")[-1].inner_text()
-                  for r in page.query_selector_all("#health tbody tr")}
-        page.fill("#q", "Akku")
-        page.select_option("#brand", "Voltaro")
-        page.click("#search button")
-        page.wait_for_function("new URLSearchParams(location.search).get('q') === 'Akku'")
-        page.wait_for_selector("#mentions tbody tr mark")
-        rows = page.query_selector_all("#mentions tbody tr")
-        brands_in_results = {r.query_selector_all("td")[1].inner_text() for r in rows}
-        page.screenshot(path=str(artifacts / "dashboard-search.png"), full_page=False)
+        page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+        yield page, errors
         browser.close()
+
+
+def _store(ctx: Any) -> DuckDBStore:
+    return DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
+
+
+def test_every_page_loads_and_shows_the_store_numbers(
+        dashboard: tuple[str, Any], browser_page: tuple[Page, list[str]], artifacts: Path) -> None:
+    url, ctx = dashboard
+    page, errors = browser_page
+    seen: dict[str, Any] = {}
+    for name in PAGES:
+        _open(page, f"{url}?page={name}", errors)
+        page.screenshot(path=str(artifacts / f"dashboard-{name}.png"), full_page=True)
+        assert page.get_attribute(f"#nav-{name}", "class") == "current"
+        if name == "overview":
+            seen["sov"] = {r.get_attribute("data-brand"): float(r.get_attribute("data-share") or "nan")
+                           for r in page.query_selector_all("#sov tbody tr")}
+            seen["markers"] = len(page.query_selector_all(".alert-marker"))
+            seen["counts"] = page.inner_text("#counts")
+        elif name == "brand":
+            seen["compare_head"] = [th.inner_text() for th in page.query_selector_all("#compare th")]
+            seen["compare_mentions"] = [td.inner_text() for td in
+                                        page.query_selector_all("#compare tr[data-metric=Mentions] td")]
+        elif name == "topics":
+            seen["trends"] = page.inner_text("#trends")
+        elif name == "alerts":
+            seen["alerts"] = [a.get_attribute("data-brand") for a in page.query_selector_all("#alerts .alert")]
+            seen["alert_docs"] = len(page.query_selector_all("#alerts .alert a"))
+        elif name == "mentions":
+            seen["newest"] = int(page.get_attribute("body", "data-results") or "0")
+        elif name == "authors":
+            seen["segments"] = {r.get_attribute("data-segment") for r in
+                                page.query_selector_all("#authors tbody tr")}
+            seen["segment_line"] = page.inner_text("#segments")
+        elif name == "sources":
+            seen["health"] = {r.get_attribute("data-source"): r.query_selector_all("td")[-1].inner_text()
+                              for r in page.query_selector_all("#health tbody tr")}
     assert errors == []
-    store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
+    store = _store(ctx)
     try:
-        expected = {r["brand"]: r["share"] for r in share_of_voice(store, ctx.brands)}
+        sov = share_of_voice(store, ctx.brands)
         n = store.counts()
+        segments = author_segments(store)
     finally:
         store.close()
-    assert shown == expected
-    assert alert_brands == ["Voltaro"]
-    assert "suncharge" in trends
-    assert f"{n['documents']} documents" in counts
-    assert rows and brands_in_results == {"Voltaro"}
-    assert set(health) == {s.name for s in ctx.sources} and set(health.values()) == {"ok"}
+    assert seen["sov"] == {r["brand"]: r["share"] for r in sov}
+    assert seen["markers"] == 1 and seen["alerts"] == ["Voltaro"] and seen["alert_docs"] >= 3
+    assert f"{n['documents']} documents" in seen["counts"]
+    assert seen["compare_head"][1:] == [b.name for b in ctx.brands]  # own brand first
+    assert seen["compare_mentions"][1:] == [str(r["mentions"]) for r in sov]
+    assert "suncharge" in seen["trends"]
+    assert seen["newest"] == 50
+    assert seen["segments"] == {a["segment"] for a in segments[:200]}
+    for segment in {a["segment"] for a in segments}:
+        count = sum(a["segment"] == segment for a in segments)
+        assert f"{count} {segment}" in seen["segment_line"]
+    assert set(seen["health"]) == {s.name for s in ctx.sources} and set(seen["health"].values()) == {"ok"}
+
+
+def test_view_state_lives_in_the_url(dashboard: tuple[str, Any],
+                                     browser_page: tuple[Page, list[str]], artifacts: Path) -> None:
+    url, ctx = dashboard
+    page, errors = browser_page
+    last = datetime.now(UTC).date()
+    first = last - timedelta(days=6)
+    view = f"from={first}&to={last}&brands=Voltaro,Pedalix"
+    _open(page, f"{url}?page=brand&{view}", errors)
+    page.screenshot(path=str(artifacts / "dashboard-brand-last-week.png"), full_page=True)
+    head = [th.inner_text() for th in page.query_selector_all("#compare th")]
+    mentions = [td.inner_text() for td in page.query_selector_all("#compare tr[data-metric=Mentions] td")]
+    checked = [i.get_attribute("value") for i in page.query_selector_all("#brand-picks input")
+               if i.is_checked()]
+    assert page.input_value("#from") == str(first) and page.input_value("#to") == str(last)
+    # Links to the other pages keep the view.
+    assert view.replace(",", "%2C") in (page.get_attribute("#nav-overview", "href") or "")
+    page.click("#nav-mentions")
+    page.wait_for_selector("body[data-ready=true]")
+    page.fill("#q", "Akku")
+    page.select_option("#brand", "Voltaro")
+    page.click("#search button")
+    page.wait_for_function("new URLSearchParams(location.search).get('q') === 'Akku'")
+    page.wait_for_selector("#mentions tbody tr mark")
+    rows = page.query_selector_all("#mentions tbody tr")
+    brands_in_results = {r.query_selector_all("td")[1].inner_text() for r in rows}
+    marked = {m.inner_text().lower() for m in page.query_selector_all("#mentions mark")}
+    shared = page.url
+    page.screenshot(path=str(artifacts / "dashboard-search.png"), full_page=False)
+    _open(page, shared, errors)  # the shared link shows the same search
+    again = len(page.query_selector_all("#mentions tbody tr"))
+    assert errors == []
+    assert head[1:] == ["Voltaro", "Pedalix"] and checked == ["Voltaro", "Pedalix"]
+    store = _store(ctx)
+    try:
+        brands = [b for b in ctx.brands if b.name in ("Voltaro", "Pedalix")]
+        since = datetime.combine(first, datetime.min.time(), UTC)
+        expected = share_of_voice(store, brands, since, since + timedelta(days=7))
+    finally:
+        store.close()
+    assert mentions[1:] == [str(r["mentions"]) for r in expected]
+    assert rows and brands_in_results == {"Voltaro"} and again == len(rows)
+    assert {"akku", "voltaro"} <= marked or "akku" in marked
+
+
+def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path) -> None:
+    hostile = ("&lt;script&gt;window.__pwned=1&lt;/script&gt; &lt;img src=x "
+               "onerror=\"window.__pwned=2\"&gt; Voltaro hat einen tollen Akku, sagt "
+               "&lt;b onmouseover=alert(3)&gt;Tester&lt;/b&gt;. ") * 4
+    page_html = (f"<html><head><meta charset='utf-8'><title>Voltaro &lt;script&gt;alert(4)&lt;/script&gt;"
+                 f"</title><meta property='article:published_time' content='{datetime.now(UTC):%Y-%m-%dT%H:00:00Z}'>"
+                 f"</head><body><article><h1>Voltaro &lt;svg onload=alert(5)&gt;</h1><p>{hostile}</p>"
+                 "</article></body></html>").encode()
+    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+              "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
+                            b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
+                            b"<link>/a.html</link></item></channel></rss>"),
+              "/a.html": (200, {}, page_html)}
+    with serve_routes(routes) as (base, _):
+        project = tmp_path / "p.yaml"
+        project.write_text("brands: [{name: Voltaro, role: own}]\n"
+                           f"sources:\n  - {{name: evil, kind: news, feeds: ['{base}/feed.xml']}}\n"
+                           "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false}\n")
+        ctx = load_context(project, tmp_path / "w")
+        run_pipeline(ctx)
+    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for name in PAGES:
+                page.goto(f"{url}?page={name}&q=Akku")
+                page.wait_for_selector("body[data-ready=true]", timeout=30000)
+                for el in page.query_selector_all("td, p, h3"):
+                    el.hover(timeout=2000) if el.is_visible() else None
+                assert page.evaluate("window.__pwned") is None, name
+            page.goto(f"{url}?page=mentions")
+            page.wait_for_selector("body[data-ready=true]")
+            shown = page.inner_text("#mentions")
+            injected = page.evaluate("document.querySelectorAll('#page script, #page img, #page svg b, "
+                                     "#page [onerror], #page [onmouseover]').length")
+            page.screenshot(path=str(artifacts / "dashboard-injection.png"), full_page=True)
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert errors == []
+    assert "<script>window.__pwned=1</script>" in shown  # shown as text, not run
+    assert injected == 0
+
+
+def test_binding_beyond_loopback_needs_a_token(demo_run: dict[str, Any]) -> None:
+    ctx = context_from_workdir(demo_run["workdir"])
+    with pytest.raises(ConfigError, match="needs --token"):
+        serve(ctx.settings, ctx.brands, "127.0.0.2", 0)
+    httpd = serve(ctx.settings, ctx.brands, "127.0.0.2", 0, token="s3cret-token")
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.2:{httpd.server_address[1]}"
+
+    def status(path: str, header: str | None = None) -> int:
+        req = urllib.request.Request(base + path, headers={"Authorization": header} if header else {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    try:
+        assert status("/") == 401 and status("/api/overview") == 401
+        assert status("/api/overview?token=wrong") == 401
+        assert status("/api/overview", "Bearer wrong") == 401
+        assert status("/?token=s3cret-token") == 200
+        assert status("/api/overview", "Bearer s3cret-token") == 200
+        assert status("/api/overview?token=s3cret-token&from=yesterday") == 400
+        assert status("/api/overview?token=s3cret-token&brands=Nobody") == 400
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -18,10 +18,16 @@ from elastic_transport import Urllib3HttpNode
 from elasticsearch import Elasticsearch
 
 from brandradar.config import AlertRules, TrendRules, load_brands
-from brandradar.index.analytics import detect_alerts, share_of_voice, trending_topics
+from brandradar.index.analytics import (
+    author_segments,
+    detect_alerts,
+    sentiment_over_time,
+    share_of_voice,
+    trending_topics,
+)
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.elasticsearch.store import ElasticsearchStore, load_template
-from brandradar.index.store import Store
+from brandradar.index.store import Filters, Store
 from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
 from brandradar.parquet import partitions, read_rows
 
@@ -165,3 +171,32 @@ def test_reindexing_a_document_replaces_its_mentions(store: Store, rows: Any) ->
     before = store.counts()
     assert store.upsert([doc], [edited]) == 0
     assert store.counts() == before  # the old mention is gone, not kept beside the new one
+
+
+WEIGHTS = {"demo_rad_kurier": 5.0, "demo_pedal_blog": 2.0, "demo_bike_reviews": 1.5}
+
+
+def test_filters_reach_sentiment_time_authors_parity(store: Store, reference: DuckDBStore,
+                                                     rows: Any) -> None:
+    _, mentions = rows
+    german_forum = Filters(source_kinds=("forum",), languages=("de",))
+    got = share_of_voice(store, BRANDS, filters=german_forum)
+    assert got == share_of_voice(reference, BRANDS, filters=german_forum)
+    expected = {b.name: len({m["doc_id"] for m in mentions if m["brand"] == b.name
+                             and m["source_kind"] == "forum" and m["language"] == "de"})
+                for b in BRANDS}
+    assert {r["brand"]: r["mentions"] for r in got} == expected
+    negative = Filters(sentiments=("negative",), sources=("demo_velo_forum", "demo_rad_kurier"))
+    assert share_of_voice(store, BRANDS, filters=negative) == \
+        share_of_voice(reference, BRANDS, filters=negative)
+    reach = share_of_voice(store, BRANDS, weights=WEIGHTS)
+    assert reach == share_of_voice(reference, BRANDS, weights=WEIGHTS)
+    assert all(r["unit"] == "reach" and r["ci_low"] <= r["share"] <= r["ci_high"] for r in reach)
+    assert abs(sum(r["share"] for r in reach) - 1) < 1e-3
+    assert sentiment_over_time(store, BRANDS) == sentiment_over_time(reference, BRANDS)
+    a1, a2 = author_segments(store), author_segments(reference)
+    assert a1 == a2
+    assert "influencer" in {a["segment"] for a in a1} and len({a["segment"] for a in a1}) >= 3
+    for brand in ("Voltaro", "Pedalix"):
+        assert trending_topics(store, TrendRules(), NOW, brand) == \
+            trending_topics(reference, TrendRules(), NOW, brand)

@@ -1,0 +1,178 @@
+"""The data behind each dashboard page, from the URL's view state (period, brands, filters).
+
+Every number comes from the metric functions of ``brandradar.index.analytics`` — the same ones
+the CLI and the reports use — so a page shows exactly what ``brandradar sov`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from brandradar.config import Brand
+from brandradar.health import source_health
+from brandradar.index.analytics import (
+    author_segments,
+    sentiment_over_time,
+    share_of_voice,
+)
+from brandradar.index.store import Filters, Store
+
+Query = dict[str, list[str]]
+PAGES = ("overview", "brand", "topics", "alerts", "mentions", "authors", "sources")
+
+
+def _one(query: Query, key: str) -> str:
+    return (query.get(key) or [""])[0].strip()
+
+
+def _day(query: Query, key: str) -> date | None:
+    value = _one(query, key)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{key}: expected YYYY-MM-DD, got {value[:20]!r}") from None
+
+
+class View:
+    """The view state of a page: period (inclusive days), brands shown, mention filters."""
+
+    def __init__(self, query: Query, brands: list[Brand]) -> None:
+        first, last = _day(query, "from"), _day(query, "to")
+        self.since = datetime.combine(first, datetime.min.time(), UTC) if first else None
+        self.until = (datetime.combine(last, datetime.min.time(), UTC) + timedelta(days=1)
+                      if last else None)
+        wanted = [b for b in _one(query, "brands").split(",") if b]
+        known = {b.name: b for b in brands}
+        unknown = [b for b in wanted if b not in known]
+        if unknown:
+            raise ValueError(f"brands: unknown {unknown[0][:60]!r}")
+        self.brands = [known[b] for b in wanted] or list(brands)
+
+        def many(key: str) -> tuple[str, ...]:
+            return tuple(v for v in _one(query, key).split(",") if v)
+
+        self.filters = Filters(many("kind"), many("language"), many("sentiment"), many("source"))
+
+
+def meta(store: Store, brands: list[Brand], workdir: Path) -> dict[str, Any]:
+    """Brands, counts and the period the data covers (for the date pickers)."""
+    days = [r["day"] for r in store.daily(None, None)]
+    return {"brands": [{"name": b.name, "role": b.role} for b in brands],
+            "counts": store.counts(), "pages": list(PAGES),
+            "first_day": min(days).isoformat() if days else None,
+            "last_day": max(days).isoformat() if days else None}
+
+
+def _net(row: dict[str, Any]) -> float | None:
+    scored = row["positive"] + row["negative"] + row["neutral"]
+    return round((row["positive"] - row["negative"]) / scored, 4) if scored else None
+
+
+def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, Any]:
+    """Share of voice (documents, stories, reach), sentiment per brand, daily volume, alerts."""
+    names = {b.name for b in view.brands}
+    sentiment = [{**r, "net": _net(r)} for r in store.sentiment(view.since, view.until, view.filters)
+                 if r["brand"] in names]
+    return {
+        "sov": share_of_voice(store, view.brands, view.since, view.until, False, view.filters),
+        "sov_story": share_of_voice(store, view.brands, view.since, view.until, True,
+                                    view.filters),
+        "sov_reach": share_of_voice(store, view.brands, view.since, view.until, False,
+                                    view.filters, weights),
+        "sentiment": sentiment,
+        "daily": [r for r in store.daily(view.since, view.until, view.filters)
+                  if r["brand"] in names],
+        "alerts": _alerts(store, view),
+    }
+
+
+def _alerts(store: Store, view: View) -> list[dict[str, Any]]:
+    names = {b.name for b in view.brands}
+    out = []
+    for a in store.alerts():
+        start = datetime.fromisoformat(a["start"])
+        if a["brand"] in names and (view.since is None or start >= view.since) and \
+                (view.until is None or start < view.until):
+            out.append(a)
+    return out
+
+
+def brand_page(store: Store, view: View, all_brands: list[Brand],
+               workdir: Path) -> dict[str, Any]:
+    """One brand (the own brand by default) against each competitor, side by side."""
+    own = next((b for b in view.brands if b.role == "own"), view.brands[0])
+    rivals = [b for b in all_brands if b.name != own.name and b in view.brands] or \
+        [b for b in all_brands if b.name != own.name]
+    shown = [own, *rivals]
+    sov = share_of_voice(store, shown, view.since, view.until, False, view.filters)
+    sentiment = {r["brand"]: {**r, "net": _net(r)}
+                 for r in store.sentiment(view.since, view.until, view.filters)}
+    over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
+    return {"brand": own.name, "brands": [b.name for b in shown], "sov": sov,
+            "sentiment": [sentiment.get(b.name, {"brand": b.name, "positive": 0, "negative": 0,
+                                                  "neutral": 0, "unscored": 0, "net": None})
+                          for b in shown],
+            "over_time": over_time,
+            "topics": {b.name: _trends(workdir, b.name)[:8] for b in shown}}
+
+
+def _trends(workdir: Path, brand: str | None) -> list[dict[str, Any]]:
+    path = workdir / "analysis" / "trends.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    return [t for t in rows if t.get("brand") == brand]
+
+
+def topics(workdir: Path, view: View, query: Query) -> dict[str, Any]:
+    """Trending topics overall or of one brand."""
+    brand = _one(query, "brand") or None
+    if brand is not None and brand not in {b.name for b in view.brands}:
+        raise ValueError(f"brand: unknown {brand[:60]!r}")
+    return {"brand": brand, "trends": _trends(workdir, brand)}
+
+
+def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
+    """Mention explorer: full-text search with brand and mention filters."""
+    q = _one(query, "q") or None
+    brand = _one(query, "brand") or None
+    try:
+        limit = min(max(int(_one(query, "limit") or "50"), 1), 500)
+    except ValueError:
+        raise ValueError("limit: expected a number") from None
+    return store.search(q, brand, limit, view.filters)
+
+
+def authors(store: Store, view: View) -> dict[str, Any]:
+    """Author segments with their counts."""
+    rows = author_segments(store, view.since, view.until)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["segment"]] = counts.get(r["segment"], 0) + 1
+    return {"segments": counts, "authors": rows[:200]}
+
+
+def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
+              weights: dict[str, float], query: Query) -> Any:
+    """The JSON of ``/api/<name>``; None for an unknown name."""
+    view = View(query, brands)
+    if name == "meta":
+        return meta(store, brands, workdir)
+    if name == "overview":
+        return overview(store, view, weights)
+    if name == "brand":
+        return brand_page(store, view, brands, workdir)
+    if name == "topics":
+        return topics(workdir, view, query)
+    if name == "alerts":
+        return _alerts(store, view)
+    if name == "mentions":
+        return mentions(store, view, query)
+    if name == "authors":
+        return authors(store, view)
+    if name == "health":
+        return source_health(workdir)
+    return None
