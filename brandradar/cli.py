@@ -144,7 +144,7 @@ def _ctx(args: argparse.Namespace) -> Any:
 def _store(ctx: Any) -> Any:
     from brandradar.index.store import open_store
 
-    return open_store(ctx.settings)
+    return open_store(ctx.settings, read_only=True)
 
 
 def cmd_sov(args: argparse.Namespace) -> int:

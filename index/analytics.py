@@ -105,6 +105,7 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
                     "negative": round(neg / scored, 4) if scored else None,
                     "neutral": round(neu / scored, 4) if scored else None,
                     "net": round((pos - neg) / scored, 4) if scored else None})
+    out.sort(key=lambda r: (str(r["day"]), r["brand"]))
     return out
 
 

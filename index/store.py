@@ -21,11 +21,13 @@ class Filters:
     languages: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
 
     def items(self) -> list[tuple[str, tuple[str, ...]]]:
         """(mention field, allowed values) for every filter that is set."""
         pairs = [("source_kind", self.source_kinds), ("language", self.languages),
-                 ("sentiment", self.sentiments), ("source", self.sources)]
+                 ("sentiment", self.sentiments), ("source", self.sources),
+                 ("brand", self.brands)]
         return [(f, v) for f, v in pairs if v]
 
 
@@ -88,12 +90,16 @@ class Store(Protocol):
         """Release the backend."""
 
 
-def open_store(settings: Settings) -> Store:
-    """The backend that settings choose (``store: duckdb`` or ``store: elasticsearch``)."""
+def open_store(settings: Settings, read_only: bool = False) -> Store:
+    """The backend that settings choose (``store: duckdb`` or ``store: elasticsearch``).
+
+    ``read_only`` opens the DuckDB file shared: any number of readers (CLI, reports, the
+    dashboard) at once, but not while a pipeline writes to it.
+    """
     if settings.store == "elasticsearch":
         from brandradar.index.elasticsearch.store import ElasticsearchStore
 
         return ElasticsearchStore.from_settings(settings)
     from brandradar.index.duckdb.store import DuckDBStore
 
-    return DuckDBStore(settings.workdir / "brandradar.duckdb")
+    return DuckDBStore(settings.workdir / "brandradar.duckdb", read_only=read_only)

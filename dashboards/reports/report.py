@@ -52,7 +52,7 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
     """Write the report as ``html`` or ``csv`` to ``out``."""
     if fmt not in ("html", "csv"):
         raise ConfigError(f"report format {fmt!r} not supported (html, csv)")
-    store = open_store(ctx.settings)
+    store = open_store(ctx.settings, read_only=True)
     try:
         data = overview(store, ctx.brands, ctx.workdir, since, until)
     finally:

@@ -7,6 +7,7 @@ the CLI and the reports use — so a page shows exactly what ``brandradar sov`` 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,9 @@ def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
         limit = min(max(int(_one(query, "limit") or "50"), 1), 500)
     except ValueError:
         raise ValueError("limit: expected a number") from None
-    return store.search(q, brand, limit, view.filters)
+    # The brands chosen for the view narrow the explorer too (all brands: no filter).
+    chosen = tuple(b.name for b in view.brands) if _one(query, "brands") else ()
+    return store.search(q, brand, limit, replace(view.filters, brands=chosen))
 
 
 def authors(store: Store, view: View) -> dict[str, Any]:

@@ -101,9 +101,21 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
     return Handler
 
 
+class DashboardServer(ThreadingHTTPServer):
+    """The HTTP server; closing it releases the store (a DuckDB file stays locked otherwise)."""
+
+    daemon_threads = True
+    dashboard: Dashboard
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self.dashboard.lock:
+            self.dashboard.store.close()
+
+
 def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
           token: str | None = None,
-          weights: dict[str, float] | None = None) -> ThreadingHTTPServer:
+          weights: dict[str, float] | None = None) -> DashboardServer:
     """Create the dashboard server (call ``serve_forever`` on it)."""
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
@@ -111,13 +123,17 @@ def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port
     if settings.store != "duckdb":
         from brandradar.index.store import open_store
 
-        store: Store = open_store(settings)
+        store: Store = open_store(settings, read_only=True)
     else:
         db = Path(settings.workdir) / "brandradar.duckdb"
         if not db.exists():
             raise ConfigError(f"{db}: not found (run the pipeline first)")
         store = DuckDBStore(db, read_only=True)
     dash = Dashboard(store, brands, Path(settings.workdir), weights)
-    httpd = ThreadingHTTPServer((host, port), make_handler(dash, token))
-    httpd.daemon_threads = True
+    try:
+        httpd = DashboardServer((host, port), make_handler(dash, token))
+    except OSError:
+        store.close()
+        raise
+    httpd.dashboard = dash
     return httpd

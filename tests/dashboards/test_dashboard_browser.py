@@ -82,7 +82,8 @@ def test_every_page_loads_and_shows_the_store_numbers(
         elif name == "topics":
             seen["trends"] = page.inner_text("#trends")
         elif name == "alerts":
-            seen["alerts"] = [a.get_attribute("data-brand") for a in page.query_selector_all("#alerts .alert")]
+            seen["alerts"] = [a.get_attribute("data-brand")
+                              for a in page.query_selector_all("#alerts .alert")]
             seen["alert_docs"] = len(page.query_selector_all("#alerts .alert a"))
         elif name == "mentions":
             seen["newest"] = int(page.get_attribute("body", "data-results") or "0")
@@ -137,7 +138,7 @@ def test_view_state_lives_in_the_url(dashboard: tuple[str, Any],
     page.select_option("#brand", "Voltaro")
     page.click("#search button")
     page.wait_for_function("new URLSearchParams(location.search).get('q') === 'Akku'")
-    page.wait_for_selector("#mentions tbody tr mark")
+    page.wait_for_selector("body[data-query=Akku] #mentions tbody tr mark")
     rows = page.query_selector_all("#mentions tbody tr")
     brands_in_results = {r.query_selector_all("td")[1].inner_text() for r in rows}
     marked = {m.inner_text().lower() for m in page.query_selector_all("#mentions mark")}
@@ -159,12 +160,14 @@ def test_view_state_lives_in_the_url(dashboard: tuple[str, Any],
     assert {"akku", "voltaro"} <= marked or "akku" in marked
 
 
-def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path) -> None:
+def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path,
+                                   browser_page: tuple[Page, list[str]]) -> None:
     hostile = ("&lt;script&gt;window.__pwned=1&lt;/script&gt; &lt;img src=x "
                "onerror=\"window.__pwned=2\"&gt; Voltaro hat einen tollen Akku, sagt "
                "&lt;b onmouseover=alert(3)&gt;Tester&lt;/b&gt;. ") * 4
+    stamp = f"{datetime.now(UTC):%Y-%m-%dT%H:00:00Z}"
     page_html = (f"<html><head><meta charset='utf-8'><title>Voltaro &lt;script&gt;alert(4)&lt;/script&gt;"
-                 f"</title><meta property='article:published_time' content='{datetime.now(UTC):%Y-%m-%dT%H:00:00Z}'>"
+                 f"</title><meta property='article:published_time' content='{stamp}'>"
                  f"</head><body><article><h1>Voltaro &lt;svg onload=alert(5)&gt;</h1><p>{hostile}</p>"
                  "</article></body></html>").encode()
     routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
@@ -182,26 +185,22 @@ def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path) -> None:
     httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    errors: list[str] = []
+    page, errors = browser_page
+    errors.clear()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page()
-            page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            for name in PAGES:
-                page.goto(f"{url}?page={name}&q=Akku")
-                page.wait_for_selector("body[data-ready=true]", timeout=30000)
-                for el in page.query_selector_all("td, p, h3"):
-                    el.hover(timeout=2000) if el.is_visible() else None
-                assert page.evaluate("window.__pwned") is None, name
-            page.goto(f"{url}?page=mentions")
-            page.wait_for_selector("body[data-ready=true]")
-            shown = page.inner_text("#mentions")
-            injected = page.evaluate("document.querySelectorAll('#page script, #page img, #page svg b, "
-                                     "#page [onerror], #page [onmouseover]').length")
-            page.screenshot(path=str(artifacts / "dashboard-injection.png"), full_page=True)
-            browser.close()
+        for name in PAGES:
+            page.goto(f"{url}?page={name}&q=Akku")
+            page.wait_for_selector("body[data-ready=true]", timeout=30000)
+            for el in page.query_selector_all("td, p, h3"):
+                if el.is_visible():
+                    el.hover(timeout=2000)
+            assert page.evaluate("window.__pwned") is None, name
+        page.goto(f"{url}?page=mentions")
+        page.wait_for_selector("body[data-ready=true]")
+        shown = page.inner_text("#mentions")
+        injected = page.evaluate("document.querySelectorAll('#page script, #page img, #page svg b, "
+                                 "#page [onerror], #page [onmouseover]').length")
+        page.screenshot(path=str(artifacts / "dashboard-injection.png"), full_page=True)
     finally:
         httpd.shutdown()
         httpd.server_close()

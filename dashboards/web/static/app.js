@@ -267,6 +267,7 @@ async function search(tb) {
   }
   if (!rows.length) row(tb, ["", "", "", "No mentions match.", ""]);
   document.body.dataset.results = String(rows.length);
+  document.body.dataset.query = state.get("q") || "";
 }
 
 async function authorsPage() {
