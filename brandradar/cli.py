@@ -234,7 +234,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     ctx = _ctx(args)
     until = args.until + timedelta(days=1) if args.until else None
-    out = report_stage(ctx, args.format, args.out, args.since, until)
+    brands = [b.strip() for b in args.brands.split(",") if b.strip()] if args.brands else None
+    out = report_stage(ctx, args.format, args.out, args.since, until, brands)
     print(out)
     return 0
 
@@ -501,11 +502,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=20, help="rows to print (text output)")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("report", cmd_report, "Write the competitor report for a period.", DEFAULT_DEMO_DIR)
-    sp.add_argument("--format", choices=["html", "csv"], default="html")
+    sp = add("report", cmd_report, "Write the competitor report for a period (default: the last "
+             "7 days, compared with the 7 days before) as HTML, PDF, XLSX, CSV or JSON.",
+             DEFAULT_DEMO_DIR)
+    sp.add_argument("--format", choices=["html", "pdf", "xlsx", "csv", "json"], default="html")
     sp.add_argument("--out", type=Path, required=True)
     sp.add_argument("--since", type=_date, help="first day (YYYY-MM-DD)")
     sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
+    sp.add_argument("--brands", help="comma-separated brands (default: all)")
 
     sp = add("serve", cmd_serve, "Serve the web dashboard of a work directory.", DEFAULT_DEMO_DIR)
     sp.add_argument("--host", default="127.0.0.1")

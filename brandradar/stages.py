@@ -221,11 +221,11 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
 
 
 def report_stage(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
-                 until: datetime | None = None) -> Path:
-    """Write the competitor report for a period."""
+                 until: datetime | None = None, brands: list[str] | None = None) -> Path:
+    """Write the competitor report for a period (default: the last 7 days) and brands."""
     from brandradar.dashboards.reports.report import write_report
 
-    return write_report(ctx, fmt, out, since, until)
+    return write_report(ctx, fmt, out, since, until, brands)
 
 
 def _write_run(ctx: Context, run_id: str, name: str, data: dict[str, Any]) -> None:

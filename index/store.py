@@ -77,8 +77,9 @@ class Store(Protocol):
         """Mentions with their document, best full-text matches first (newest without query)."""
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
-                      limit: int) -> list[dict[str, Any]]:
-        """The most negative documents of a brand in a window (for alert explanations)."""
+                      limit: int, most: str = "negative") -> list[dict[str, Any]]:
+        """The most negative (or ``most="positive"``) mentions of a brand in a window, with
+        their documents (alert explanations, reports)."""
 
     def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
         """Replace the stored alerts."""

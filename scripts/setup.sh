@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh machine: uv (from PyPI), Python deps from uv.lock, Debian chromium for browser
-# pages. Idempotent and quiet when everything is there already.
+# pages and PDF reports, poppler-utils (pdftoppm) for the tests that look at PDF pages.
+# Idempotent and quiet when everything is there already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +11,15 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
 fi
 python3 -m uv sync --frozen --quiet
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian chromium (Playwright cannot download its own browser here)" >&2
+PACKAGES=()
+[ -x /usr/bin/chromium ] || PACKAGES+=(chromium fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || PACKAGES+=(poppler-utils)
+if [ "${#PACKAGES[@]}" -gt 0 ]; then
+  echo "setup: installing Debian ${PACKAGES[*]} (Playwright cannot download its own browser here)" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core >/dev/null \
+  $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null \
     || { $SUDO apt-get update >/dev/null && \
-         $SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+         $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null; }
 fi

@@ -42,6 +42,9 @@ for t in dag.tasks:
     assert t.retries >= 2 and t.execution_timeout is not None, t.task_id
 mapped = sorted(t.task_id for t in dag.tasks if getattr(t, "is_mapped", False))
 print("MAPPED", ",".join(mapped))
+weekly = bag.dags["brandradar_weekly_report"]
+assert all(t.retries >= 2 and t.execution_timeout is not None for t in weekly.tasks)
+print("WEEKLY", weekly.timetable.expression)
 """
 
 
@@ -50,6 +53,7 @@ def test_dagbag_imports_with_retries_and_timeouts(airflow_home: Path) -> None:
                           env=_env(airflow_home), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "MAPPED crawl,enrich,extract" in proc.stdout.splitlines()
+    assert "WEEKLY 0 0 * * 0" in proc.stdout.splitlines()
 
 
 _RUN = """
@@ -59,6 +63,8 @@ bag = DagBag(dag_folder={folder!r})
 with DemoServer():
     run = bag.dags["brandradar_pipeline"].test()
 print("STATE", run.state)
+report = bag.dags["brandradar_weekly_report"].test()
+print("REPORT", report.state)
 """
 
 
@@ -74,3 +80,7 @@ def test_dag_runs_the_pipeline_on_the_demo_web(airflow_home: Path, tmp_path: Pat
     (sources,) = con.execute("SELECT count(DISTINCT source) FROM documents").fetchone() or (0,)
     (alerts,) = con.execute("SELECT count(*) FROM alerts").fetchone() or (0,)
     assert docs > 1500 and sources == 4 and alerts >= 1
+    assert "REPORT success" in proc.stdout, (proc.stdout[-2000:], proc.stderr[-4000:])
+    written = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
+    assert written == [".html", ".json", ".pdf", ".xlsx"]
+    assert all(p.stat().st_size > 1000 for p in (tmp_path / "reports").iterdir())

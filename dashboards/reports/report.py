@@ -1,24 +1,32 @@
-"""The competitor report for a period: self-contained HTML (charts as inline SVG) and CSV.
+"""The competitor report for a period and a set of brands, as HTML, PDF, XLSX, CSV or JSON.
 
-Crawled text is escaped in HTML (Jinja2 autoescape) and formula-escaped in CSV.
+HTML is self-contained (charts as inline SVG; crawled text escaped by Jinja2's autoescape). PDF
+is that HTML printed by the headless Chromium brandradar already uses for browser pages. XLSX
+has one sheet per table and native charts (XlsxWriter; strings are never turned into formulas
+and text starting like a formula is prefixed with a quote, as in CSV).
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from brandradar.dashboards.reports.data import overview
-from brandradar.errors import ConfigError
+from brandradar.config import Brand
+from brandradar.dashboards.reports.data import report_data
+from brandradar.errors import ConfigError, TransientError
 from brandradar.index.store import open_store
 
 if TYPE_CHECKING:
     from brandradar.stages import Context
 
+FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -29,46 +37,161 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def _csv(data: dict[str, Any], out: Path) -> None:
+def _brand_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """One row per brand: the table of the CSV file and of the XLSX summary sheet."""
     sentiment = {r["brand"]: r for r in data["sentiment"]}
     story = {r["brand"]: r for r in data["sov_story"]}
+    reach = {r["brand"]: r for r in data["sov_reach"]}
+    before = {r["brand"]: r for r in data["sov_before"]}
+    rows = []
+    for r in data["sov"]:
+        s = sentiment[r["brand"]]
+        rows.append([r["brand"], r["role"], r["mentions"], r["share"], r["ci_low"], r["ci_high"],
+                     r["too_few"], story[r["brand"]]["mentions"], story[r["brand"]]["share"],
+                     reach[r["brand"]]["share"], before[r["brand"]]["share"],
+                     s["positive"], s["negative"], s["neutral"], s["unscored"], s["net"],
+                     s["net_before"], s["net_change"],
+                     sum(1 for a in data["alerts"] if a["brand"] == r["brand"])])
+    return rows
+
+
+BRAND_COLUMNS = ["brand", "role", "mentions", "share", "ci_low", "ci_high", "too_few",
+                 "stories", "share_per_story", "share_reach_weighted", "share_previous_period",
+                 "positive", "negative", "neutral", "unscored", "net_sentiment",
+                 "net_sentiment_previous_period", "net_sentiment_change", "alerts"]
+
+
+def _csv(data: dict[str, Any], out: Path) -> None:
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["brand", "role", "mentions", "share", "ci_low", "ci_high", "too_few",
-                    "stories", "share_per_story", "positive", "negative", "neutral", "unscored",
-                    "net_sentiment", "alerts"])
-        for r in data["sov"]:
-            s = sentiment.get(r["brand"], {"positive": 0, "negative": 0, "neutral": 0,
-                                           "unscored": 0, "net": 0.0})
-            n_alerts = sum(1 for a in data["alerts"] if a["brand"] == r["brand"])
-            w.writerow([csv_safe(v) for v in (
-                r["brand"], r["role"], r["mentions"], r["share"], r["ci_low"], r["ci_high"],
-                r["too_few"], story[r["brand"]]["mentions"], story[r["brand"]]["share"],
-                s["positive"], s["negative"], s["neutral"], s["unscored"], s["net"], n_alerts)])
+        w.writerow(BRAND_COLUMNS)
+        for row in _brand_rows(data):
+            w.writerow([csv_safe(v) for v in row])
+
+
+def _xlsx(data: dict[str, Any], out: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False,
+                                          "strings_to_urls": False})
+    bold = book.add_format({"bold": True})
+    pct = book.add_format({"num_format": "0.0%"})
+
+    def sheet(name: str, header: list[str], rows: list[list[Any]]) -> Any:
+        ws = book.add_worksheet(name)
+        ws.write_row(0, 0, header, bold)
+        for i, row in enumerate(rows, 1):
+            for j, value in enumerate(row):
+                value = csv_safe(value)
+                if isinstance(value, str):
+                    ws.write_string(i, j, value)
+                elif value is None:
+                    ws.write_blank(i, j, None)
+                else:
+                    ws.write(i, j, value)
+        ws.set_column(0, len(header) - 1, 16)
+        ws.freeze_panes(1, 0)
+        return ws
+
+    summary = book.add_worksheet("Summary")
+    summary.write(0, 0, "Competitor report", bold)
+    summary.write_string(1, 0, f"{data['since'][:10]} – {data['until'][:10]}")
+    for i, line in enumerate(data["summary"], 3):
+        summary.write_string(i, 0, csv_safe(line))
+    summary.set_column(0, 0, 120)
+    rows = _brand_rows(data)
+    ws = sheet("Share of voice", BRAND_COLUMNS, rows)
+    for col in (3, 4, 5, 8, 9, 10):
+        ws.set_column(col, col, 12, pct)
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series({"name": "Share of voice", "categories": ["Share of voice", 1, 0, len(rows), 0],
+                      "values": ["Share of voice", 1, 3, len(rows), 3], "data_labels": {"value": True}})
+    chart.set_title({"name": "Share of voice"})
+    chart.set_legend({"none": True})
+    ws.insert_chart(len(rows) + 3, 0, chart)
+    sent = [[s["brand"], s["positive"], s["negative"], s["neutral"], s["unscored"], s["net"],
+             s["net_before"], s["net_change"]] for s in data["sentiment"]]
+    ws = sheet("Sentiment", ["brand", "positive", "negative", "neutral", "unscored", "net",
+                             "net_previous_period", "net_change"], sent)
+    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    for col, name, colour in ((1, "positive", "#1b7a3a"), (2, "negative", "#b3261e"),
+                              (3, "neutral", "#9aa3ad"), (4, "unscored", "#d5d9de")):
+        chart.add_series({"name": name, "categories": ["Sentiment", 1, 0, len(sent), 0],
+                          "values": ["Sentiment", 1, col, len(sent), col],
+                          "fill": {"color": colour}})
+    chart.set_title({"name": "Mentions by sentiment"})
+    ws.insert_chart(len(sent) + 3, 0, chart)
+    sheet("Topics", ["brand", "phrase", "documents"],
+          [[b, t["phrase"], t["documents"]] for b, ts in data["topics"].items() for t in ts])
+    docs = [[b, kind, d["score"], d["title"], d["span_text"], d["url"], d["source"]]
+            for kind in ("positive", "negative")
+            for b, ds in data[f"{kind}_documents"].items() for d in ds]
+    sheet("Documents", ["brand", "sentiment", "score", "title", "clause", "url", "source"], docs)
+    sheet("Alerts", ["brand", "kind", "severity", "start", "end", "summary", "complete"],
+          [[a["brand"], a["kind"], a["severity"], a["start"], a["end"],
+            a["explanation"]["summary"], a["complete"]] for a in data["alerts"]])
+    sheet("Coverage", ["source", "last run", "documents", "complete", "flags"],
+          [[c["source"], c["run"], c["documents"], c["complete"], ", ".join(c["flags"])]
+           for c in data["coverage"]])
+    sheet("Daily", ["brand", "day", "mentions", "positive", "negative", "neutral", "unscored"],
+          [[r["brand"], r["day"], r["mentions"], r["positive"], r["negative"], r["neutral"],
+            r["unscored"]] for r in data["daily"]])
+    book.close()
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The self-contained HTML report."""
+    env = Environment(loader=PackageLoader("brandradar.dashboards.reports", "templates"),
+                      autoescape=select_autoescape(default=True))
+    return env.get_template("report.html.j2").render(
+        data=data, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        period=f"{data['since'][:10]} – {data['until'][:10]}")
+
+
+def print_pdf(html: str, out: Path, chromium: str) -> None:
+    """Print HTML to PDF with headless Chromium (no network: the HTML is self-contained)."""
+    if not Path(chromium).exists():
+        raise TransientError(f"report: {chromium} not found (PDF needs Chromium; apt-get install "
+                             "chromium, or set BRANDRADAR_BROWSER_EXECUTABLE)")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+               f"--print-to-pdf={out}", page.as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+        raise TransientError(f"report: Chromium could not print the PDF: {proc.stderr[-500:]}")
 
 
 def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
-                 until: datetime | None = None) -> Path:
-    """Write the report as ``html`` or ``csv`` to ``out``."""
-    if fmt not in ("html", "csv"):
-        raise ConfigError(f"report format {fmt!r} not supported (html, csv)")
+                 until: datetime | None = None, brands: list[str] | None = None) -> Path:
+    """Write the report of a period (default: the last 7 days) for some brands (default: all)."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"report format {fmt!r} not supported ({', '.join(FORMATS)})")
+    chosen: list[Brand] = ctx.brands
+    if brands:
+        known = {b.name: b for b in ctx.brands}
+        unknown = [b for b in brands if b not in known]
+        if unknown:
+            raise ConfigError(f"report: unknown brand {unknown[0]!r} (known: {', '.join(known)})")
+        chosen = [known[b] for b in brands]
     store = open_store(ctx.settings, read_only=True)
     try:
-        data = overview(store, ctx.brands, ctx.workdir, since, until)
+        data = report_data(store, chosen, ctx.workdir, since, until, ctx.project.source_weights)
     finally:
         store.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         _csv(data, out)
-        return out
-    env = Environment(loader=PackageLoader("brandradar.dashboards.reports", "templates"),
-                      autoescape=select_autoescape(default=True))
-    own = next((r for r in data["sov"] if r["role"] == "own"), None)
-    leader = max(data["sov"], key=lambda r: r["share"]) if data["sov"] else None
-    html = env.get_template("report.html.j2").render(
-        data=data, own=own, leader=leader, since=since, until=until,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        period=f"{since:%Y-%m-%d} – {until:%Y-%m-%d}" if since and until else "all data",
-    )
-    out.write_text(html, encoding="utf-8")
+    elif fmt == "json":
+        out.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str),
+                       encoding="utf-8")
+    elif fmt == "xlsx":
+        _xlsx(data, out)
+    elif fmt == "pdf":
+        print_pdf(render_html(data), out, ctx.settings.browser_executable)
+    else:
+        out.write_text(render_html(data), encoding="utf-8")
     return out

@@ -199,12 +199,13 @@ class DuckDBStore:
         return bool(row and row[0])
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
-                      limit: int) -> list[dict[str, Any]]:
+                      limit: int, most: str = "negative") -> list[dict[str, Any]]:
+        order = "DESC" if most == "positive" else "ASC"
         return self._rows(
             "SELECT m.doc_id, d.url, d.title, m.span_text, m.score, m.sentiment, d.source, "
             "d.key_phrases "
             "FROM mentions m JOIN documents d USING (doc_id) WHERE m.brand = ? AND m.published >= ?"
-            " AND m.published < ? ORDER BY m.score ASC, m.published LIMIT ?",
+            f" AND m.published < ? ORDER BY m.score {order}, m.published, m.mention_id LIMIT ?",
             [brand, since, until, limit])
 
     def save_alerts(self, alerts: list[dict[str, Any]]) -> None:

@@ -293,11 +293,12 @@ class ElasticsearchStore:
         return out
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
-                      limit: int) -> list[dict[str, Any]]:
+                      limit: int, most: str = "negative") -> list[dict[str, Any]]:
+        order = "desc" if most == "positive" else "asc"
         resp = self.es.search(index=self.alias("mentions"), size=limit,
                               query={"bool": {"filter": [{"term": {"brand": brand}},
                                                          *_range(since, until)]}},
-                              sort=[{"score": "asc"}, {"published": "asc"}])
+                              sort=[{"score": order}, {"published": "asc"}, {"mention_id": "asc"}])
         mentions = [h["_source"] for h in resp["hits"]["hits"]]
         docs = self._docs(sorted({m["doc_id"] for m in mentions}))
         return [{"doc_id": m["doc_id"], "url": docs.get(m["doc_id"], {}).get("url"),

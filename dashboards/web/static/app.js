@@ -90,7 +90,8 @@ function lineChart(parent, days, series, opts = {}) {
     box.append(svg("line", {x1: L, x2: W - 10, y1: y(v), y2: y(v), stroke: "#e6e9ee"}));
     box.append(svg("text", {x: 2, y: y(v) + 4}, opts.format ? opts.format(v) : Math.round(v)));
   }
-  days.forEach((d, i) => { if (i % 7 === 0) box.append(svg("text", {x: x(i) - 14, y: H - 6}, d.slice(5))); });
+  const step = days.length > 14 ? 7 : 1;
+  days.forEach((d, i) => { if (i % step === 0) box.append(svg("text", {x: x(i) - 14, y: H - 6}, d.slice(5))); });
   for (const s of series) {
     const pts = s.values.map((v, i) => v === null ? null : `${x(i)},${y(v)}`).filter(Boolean).join(" ");
     box.append(svg("polyline", {points: pts, fill: "none", stroke: s.color, "stroke-width": 2}));
