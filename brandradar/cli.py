@@ -322,6 +322,22 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_es_reindex(args: argparse.Namespace) -> int:
+    from brandradar.index.elasticsearch.store import ElasticsearchStore
+    from brandradar.settings import load_settings
+
+    store = ElasticsearchStore.from_settings(load_settings())
+    try:
+        result = store.reindex(args.kind, delete_old=args.delete_old)
+    finally:
+        store.close()
+    print(f"{result['alias']}: {result['rows']} rows copied from {', '.join(result['from'])} to "
+          f"{result['to']}; the alias now points to {result['to']}"
+          + ("; old indices deleted" if result["old_deleted"] else
+             "; old indices kept (delete them when satisfied)"))
+    return 0
+
+
 def cmd_brands_test(args: argparse.Namespace) -> int:
     from brandradar.config import load_brands
     from brandradar.nlp.brand_test import explain, read_texts, render, summary
@@ -533,6 +549,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("annotate", cmd_annotate, "Read JSON lines {id, text, lang?} on stdin, write brand "
              "mentions with sentiment as JSON lines.")
     sp.add_argument("--brands", type=Path, required=True, help="brands file (YAML)")
+
+    es = sub.add_parser("es", help="Elasticsearch maintenance.",
+                        description="Elasticsearch maintenance (BRANDRADAR_ES_URL, _ES_API_KEY).")
+    es_sub = es.add_subparsers(dest="es_command", required=True, metavar="COMMAND")
+    sp = _command(es_sub, "reindex", cmd_es_reindex, "Copy an index kind into a new index from "
+                  "the current template and switch its alias in one step (after a mapping change).")
+    sp.add_argument("kind", choices=["documents", "mentions", "alerts"])
+    sp.add_argument("--delete-old", action="store_true", help="delete the old indices afterwards")
 
     br = sub.add_parser("brands", help="Brand definitions.", description="Brand definitions.")
     br_sub = br.add_subparsers(dest="brands_command", required=True, metavar="COMMAND")

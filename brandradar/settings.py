@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     es_url: str | None = None
     es_index_prefix: str = "brandradar"
     es_api_key: str | None = None
+    # Index lifecycle (ILM): roll documents/mentions indices over, delete them after retention.
+    # Off for servers without ILM (OpenSearch uses ISM).
+    es_ilm: bool = True
+    es_retention_days: int = 730
     kibana_url: str | None = None
     kibana_api_key: str | None = None
 

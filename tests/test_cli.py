@@ -11,7 +11,8 @@ from tests.conftest import FIXTURES, run_cli
 
 COMMANDS = [["demo"], ["run"], ["sov"], ["alerts"], ["trends"], ["report"], ["serve"],
             ["kibana", "build"], ["kibana", "import"], ["extract"], ["annotate"],
-            ["sources", "list"], ["sources", "health"], ["sources", "new"], ["sources", "check"]]
+            ["sources", "list"], ["sources", "health"], ["sources", "new"], ["sources", "check"],
+            ["authors"], ["reprocess"], ["brands", "test"], ["es", "reindex"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -26,6 +26,8 @@ from brandradar.settings import Settings
 log = logging.getLogger(__name__)
 
 KINDS = ("documents", "mentions", "alerts")
+# Kinds that grow with the crawl: rolled over and deleted after retention by the ILM policy.
+ROLLING = ("documents", "mentions")
 INDEX_VERSION = "v1"
 # Exact below this many distinct values per bucket (Elasticsearch's documented maximum).
 _PRECISION = 40000
@@ -63,10 +65,13 @@ def _parse_time(value: str) -> datetime:
 class ElasticsearchStore:
     """Documents, mentions and alerts in Elasticsearch, behind versioned aliases."""
 
-    def __init__(self, client: Elasticsearch, prefix: str = "brandradar", max_retries: int = 3) -> None:
+    def __init__(self, client: Elasticsearch, prefix: str = "brandradar", max_retries: int = 3,
+                 ilm: bool = True, retention_days: int = 730) -> None:
         self.es = client
         self.prefix = prefix
         self.max_retries = max_retries
+        self.ilm = ilm
+        self.retention_days = retention_days
         self.ensure_indices()
 
     @classmethod
@@ -76,16 +81,30 @@ class ElasticsearchStore:
             raise TransientError("store: elasticsearch needs es_url (BRANDRADAR_ES_URL)")
         client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, request_timeout=30,
                                retry_on_timeout=True, max_retries=3)
-        return cls(client, settings.es_index_prefix)
+        return cls(client, settings.es_index_prefix, ilm=settings.es_ilm,
+                   retention_days=settings.es_retention_days)
 
     def alias(self, kind: str) -> str:
         """The alias that reads and writes one kind."""
         return f"{self.prefix}-{kind}"
 
+    def policy_name(self) -> str:
+        """The ILM policy of the rolling indices."""
+        return f"{self.prefix}-lifecycle"
+
     def ensure_indices(self) -> None:
-        """Install the index templates and create the first versioned index behind each alias."""
+        """Install the ILM policy and index templates, and create the first versioned index
+        behind each alias (the alias's write index)."""
+        if self.ilm:
+            text = resources.files("brandradar.index.elasticsearch").joinpath(
+                "templates/ilm-policy.json").read_text("utf-8")
+            policy = json.loads(text.replace("{retention_days}", str(self.retention_days)))
+            self.es.ilm.put_lifecycle(name=self.policy_name(), policy=policy)
         for kind in KINDS:
             body = load_template(kind, self.prefix)
+            if self.ilm and kind in ROLLING:
+                body["template"]["settings"]["index.lifecycle.name"] = self.policy_name()
+                body["template"]["settings"]["index.lifecycle.rollover_alias"] = self.alias(kind)
             self.es.indices.put_index_template(name=self.alias(kind), **body)
             if not self.es.indices.exists_alias(name=self.alias(kind)):
                 self.es.indices.create(index=f"{self.alias(kind)}-{INDEX_VERSION}-000001",
@@ -108,15 +127,60 @@ class ElasticsearchStore:
     def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
         # A document's mentions are replaced as a whole, as on DuckDB: an edited post keeps none
         # of its old ones.
+        # After a rollover an id written again lands in the new write index while its old copy
+        # stays in an older one: old copies are deleted first, so ids stay unique per alias.
         ids = [d["doc_id"] for d in documents]
         for i in range(0, len(ids), 1000):
             self.es.delete_by_query(index=self.alias("mentions"), refresh=True,
                                     query={"terms": {"doc_id": ids[i : i + 1000]}},
                                     conflicts="proceed")
+            self._delete_older_copies("documents", ids[i : i + 1000])
         failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS)
         failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS)
         self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")
         return failed
+
+    def _write_index(self, kind: str) -> str:
+        aliases = self.es.indices.get_alias(name=self.alias(kind))
+        for index, body in aliases.items():
+            if body["aliases"][self.alias(kind)].get("is_write_index"):
+                return str(index)
+        return str(next(iter(aliases)))
+
+    def _delete_older_copies(self, kind: str, ids: list[str]) -> None:
+        indices = list(self.es.indices.get_alias(name=self.alias(kind)))
+        if len(indices) < 2:
+            return
+        older = [i for i in indices if i != self._write_index(kind)]
+        self.es.delete_by_query(index=",".join(older), query={"ids": {"values": ids}},
+                                refresh=True, conflicts="proceed")
+
+    def reindex(self, kind: str, delete_old: bool = False) -> dict[str, Any]:
+        """Copy every row of ``kind`` into a new index made from the current template, then
+        switch the alias to it in one step; the old indices are kept unless ``delete_old``."""
+        if kind not in KINDS:
+            raise TransientError(f"reindex: unknown kind {kind!r} ({', '.join(KINDS)})")
+        alias = self.alias(kind)
+        old = sorted(self.es.indices.get_alias(name=alias))
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        new = f"{alias}-{INDEX_VERSION}-r{stamp}-000001"
+        self.es.indices.create(index=new)
+        result = self.es.reindex(source={"index": alias}, dest={"index": new},
+                                 wait_for_completion=True, refresh=True)
+        failures = result.get("failures") or []
+        before = int(self.es.count(index=alias)["count"])
+        after = int(self.es.count(index=new)["count"])
+        if failures or before != after:
+            self.es.indices.delete(index=new)
+            raise TransientError(f"reindex {kind}: {len(failures)} failures, {after} of {before} "
+                                 f"rows copied; the alias still points to {', '.join(old)}")
+        self.es.indices.update_aliases(actions=[
+            *({"remove": {"index": i, "alias": alias}} for i in old),
+            {"add": {"index": new, "alias": alias, "is_write_index": True}}])
+        if delete_old:
+            self.es.indices.delete(index=",".join(old))
+        return {"kind": kind, "alias": alias, "from": old, "to": new, "rows": after,
+                "old_deleted": delete_old}
 
     def counts(self) -> dict[str, int]:
         return {k: int(self.es.count(index=self.alias(k))["count"]) for k in ("documents", "mentions")}

@@ -1,0 +1,149 @@
+"""The Elasticsearch backend's requests: lifecycle policy and templates, the aggregation shapes
+the metrics send, reindex with an alias switch, and unique ids across a rollover.
+
+Requests go to osmem-server (test-only stand-in) through a recording node. osmem has no ILM API;
+the recording node answers the ILM calls itself so their bodies can be checked. The real cluster
+runs the same code in the ``live`` tests of test_store_parity.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from brandradar.index.elasticsearch.store import ElasticsearchStore
+from brandradar.index.store import Filters
+from tests.index.test_store_parity import PlainJsonNode
+
+pytestmark = pytest.mark.slow
+SENT: list[tuple[str, str, Any]] = []
+
+
+class RecordingNode(PlainJsonNode):
+    """Test only: records every request; answers ILM calls and drops the lifecycle settings
+    from templates before forwarding them, since osmem-server knows neither."""
+
+    def perform_request(self, method: str, target: str, body: bytes | None = None,
+                        headers: Any = None, **kw: Any) -> Any:
+        if target.split("?")[0].endswith("/_bulk"):  # NDJSON, not recorded
+            return super().perform_request(method, target, body=body, headers=headers, **kw)
+        SENT.append((method, target.split("?")[0], json.loads(body) if body else None))
+        sent = json.loads(body) if body else None
+        if target.startswith("/_ilm/"):
+            return super().perform_request("GET", "/", None, headers, **kw)
+        if target.startswith("/_index_template/") and sent is not None:
+            settings = sent["template"]["settings"]
+            for key in [k for k in settings if k.startswith("index.lifecycle.")]:
+                del settings[key]
+            body = json.dumps(sent).encode()
+        return super().perform_request(method, target, body=body, headers=headers, **kw)
+
+
+@pytest.fixture
+def store(osmem_clone: Any) -> Any:
+    SENT.clear()
+    s = ElasticsearchStore(Elasticsearch(osmem_clone.url, node_class=RecordingNode),
+                           prefix="shape", ilm=True, retention_days=365)
+    yield s
+    s.close()
+
+
+def _sent(method: str, path: str) -> list[Any]:
+    return [b for m, p, b in SENT if m == method and p == path]
+
+
+def test_lifecycle_policy_and_templates(store: ElasticsearchStore) -> None:
+    (policy,) = _sent("PUT", "/_ilm/policy/shape-lifecycle")
+    phases = policy["policy"]["phases"]
+    assert phases["hot"]["actions"]["rollover"] == {"max_primary_shard_size": "25gb",
+                                                    "max_age": "30d"}
+    assert phases["delete"] == {"min_age": "365d", "actions": {"delete": {}}}
+    for kind in ("documents", "mentions", "alerts"):
+        (tpl,) = _sent("PUT", f"/_index_template/shape-{kind}")
+        settings = tpl["template"]["settings"]
+        assert tpl["index_patterns"] == [f"shape-{kind}-v1-*"]
+        assert tpl["template"]["mappings"]["dynamic"] is False
+        if kind == "alerts":
+            assert "index.lifecycle.name" not in settings
+        else:
+            assert settings["index.lifecycle.name"] == "shape-lifecycle"
+            assert settings["index.lifecycle.rollover_alias"] == f"shape-{kind}"
+    created = [p for m, p, _ in SENT if m == "PUT" and p.startswith("/shape-")]
+    assert sorted(created) == ["/shape-alerts-v1-000001", "/shape-documents-v1-000001",
+                               "/shape-mentions-v1-000001"]
+
+
+def test_aggregation_shapes(store: ElasticsearchStore) -> None:
+    since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)
+    window = {"range": {"published": {"gte": "2026-11-01T00:00:00+00:00",
+                                      "lt": "2026-11-08T00:00:00+00:00"}}}
+    docs = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}
+    SENT.clear()
+    store.brand_counts(since, until, True, Filters(source_kinds=("forum",), languages=("de",)))
+    (body,) = _sent("POST", "/shape-mentions/_search")
+    assert body == {"size": 0, "query": {"bool": {"filter": [
+        window, {"terms": {"source_kind": ["forum"]}}, {"terms": {"language": ["de"]}}]}},
+        "aggs": {"brand": {"terms": {"field": "brand", "size": 1000}, "aggs": {"n": {
+            "cardinality": {"field": "story_id", "precision_threshold": 40000}}}}}}
+    SENT.clear()
+    store.brand_source_counts(since, until)
+    (body,) = _sent("POST", "/shape-mentions/_search")
+    assert body["aggs"] == {"brand": {"terms": {"field": "brand", "size": 1000}, "aggs": {
+        "source": {"terms": {"field": "source", "size": 1000}, "aggs": {"n": docs}}}}}
+    SENT.clear()
+    store.daily(since, until, Filters(sentiments=("negative",)))
+    (body,) = _sent("POST", "/shape-mentions/_search")
+    assert body["query"] == {"bool": {"filter": [
+        window, {"terms": {"sentiment": ["negative"]}}, {"exists": {"field": "published"}}]}}
+    assert body["aggs"]["brand"]["aggs"]["t"] == {
+        "date_histogram": {"field": "published", "fixed_interval": "1d", "min_doc_count": 1},
+        "aggs": {"docs": docs, "s": {"terms": {"field": "sentiment", "size": 10}}}}
+    SENT.clear()
+    store.hourly(since, until)
+    (body,) = _sent("POST", "/shape-mentions/_search")
+    assert body["aggs"]["brand"]["aggs"]["t"]["date_histogram"]["fixed_interval"] == "1h"
+    assert body["aggs"]["brand"]["aggs"]["t"]["aggs"]["neg"] == {
+        "filter": {"term": {"sentiment": "negative"}}, "aggs": {"docs": docs}}
+
+
+def _rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    when = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    docs = [{"doc_id": f"d{i}", "source": "s", "source_kind": "forum", "url": f"https://e.org/{i}",
+             "domain": "e.org", "title": "t", "text": "Voltaro", "published": when,
+             "fetched": when, "language": "de", "author_pseudonym": None, "rating": None,
+             "product": None, "key_phrases": [], "story_id": f"d{i}", "versions": "v",
+             "post_id": None, "reply_to": None} for i in range(n)]
+    mentions = [{"mention_id": f"m{i}", "doc_id": f"d{i}", "brand": "Voltaro",
+                 "brand_role": "own", "start": 0, "end": 7, "matched": "Voltaro",
+                 "sentiment": "neutral", "score": 0.0, "span_text": "Voltaro", "source": "s",
+                 "source_kind": "forum", "domain": "e.org", "language": "de", "published": when,
+                 "story_id": f"d{i}", "versions": "v"} for i in range(n)]
+    return docs, mentions
+
+
+def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
+        store: ElasticsearchStore) -> None:
+    docs, mentions = _rows(30)
+    assert store.upsert(docs, mentions) == 0
+    result = store.reindex("documents")
+    aliases = store.es.indices.get_alias(name="shape-documents")
+    assert list(aliases) == [result["to"]] and result["rows"] == 30
+    assert aliases[result["to"]]["aliases"]["shape-documents"]["is_write_index"] is True
+    assert store.es.indices.exists(index="shape-documents-v1-000001")  # kept until asked
+    assert store.counts() == {"documents": 30, "mentions": 30}
+    # A rollover: a new write index behind the alias; writing the same ids again must not
+    # leave a second copy in the older index.
+    store.es.indices.create(index="shape-documents-v1-000002")
+    store.es.indices.update_aliases(actions=[
+        {"add": {"index": result["to"], "alias": "shape-documents", "is_write_index": False}},
+        {"add": {"index": "shape-documents-v1-000002", "alias": "shape-documents",
+                 "is_write_index": True}}])
+    assert store.upsert(docs[:10], mentions[:10]) == 0
+    assert store.counts() == {"documents": 30, "mentions": 30}
+    assert int(store.es.count(index="shape-documents-v1-000002")["count"]) == 10
+    with pytest.raises(Exception, match="unknown kind"):
+        store.reindex("nothing")
