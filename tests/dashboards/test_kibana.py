@@ -35,9 +35,17 @@ def test_build_writes_one_line_per_object(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == len(load_objects()) >= 6
     assert lines[0]["type"] == "index-pattern"  # data views first: references resolve on import
-    dash = next(o for o in lines if o["type"] == "dashboard")
+    dash = next(o for o in lines if o["id"] == "brandradar-overview")
     assert isinstance(dash["attributes"]["panelsJSON"], str)
     assert len(json.loads(dash["attributes"]["panelsJSON"])) == 5
+
+
+def test_the_dashboard_pages_have_kibana_counterparts() -> None:
+    ids = {o["id"] for o in load_objects()}
+    assert {"brandradar-overview", "brandradar-brand", "brandradar-alerts"} <= ids  # dashboards
+    assert {"brandradar-share-of-voice", "brandradar-sentiment", "brandradar-sentiment-over-time",
+            "brandradar-key-phrases", "brandradar-alerts-per-brand", "brandradar-alert-list",
+            "brandradar-mention-explorer"} <= ids
 
 
 def test_every_reference_resolves() -> None:
