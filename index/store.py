@@ -56,6 +56,9 @@ class Store(Protocol):
         ``mentions``, ``positive``, ``negative``, ``neutral``, ``replies`` (posts answering or
         quoting theirs)."""
 
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """First and last ``published`` of any mention (None, None when empty)."""
+
     def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
         """Per brand and hour: ``brand``, ``hour``, ``mentions``, ``negative``."""
 

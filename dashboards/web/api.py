@@ -62,11 +62,11 @@ class View:
 
 def meta(store: Store, brands: list[Brand], workdir: Path) -> dict[str, Any]:
     """Brands, counts and the period the data covers (for the date pickers)."""
-    days = [r["day"] for r in store.daily(None, None)]
+    first, last = store.time_range()
     return {"brands": [{"name": b.name, "role": b.role} for b in brands],
             "counts": store.counts(), "pages": list(PAGES),
-            "first_day": min(days).isoformat() if days else None,
-            "last_day": max(days).isoformat() if days else None}
+            "first_day": first.date().isoformat() if first else None,
+            "last_day": last.date().isoformat() if last else None}
 
 
 def _net(row: dict[str, Any]) -> float | None:

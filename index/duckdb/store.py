@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,32 @@ CREATE TABLE IF NOT EXISTS mentions (
     span_text VARCHAR, source VARCHAR, source_kind VARCHAR, domain VARCHAR, language VARCHAR,
     published TIMESTAMPTZ, story_id VARCHAR, versions VARCHAR);
 CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR PRIMARY KEY, start TIMESTAMPTZ, body JSON);
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
+# Per brand, hour, source, kind and language: documents (each counted once per brand: a document
+# has one hour, source, kind and language, so these counts add up exactly), documents with at
+# least one mention of each sentiment, and mentions per sentiment. Dashboards read this instead
+# of millions of mention rows; it is rebuilt when the writer closes the store.
+_ROLLUP = """
+CREATE OR REPLACE TABLE mention_rollup AS
+WITH per_doc AS (
+    SELECT brand, doc_id, any_value(source) AS source, any_value(source_kind) AS source_kind,
+           any_value(language) AS language, date_trunc('hour', any_value(published)) AS hour,
+           count(*) FILTER (WHERE sentiment = 'positive') AS pos,
+           count(*) FILTER (WHERE sentiment = 'negative') AS neg,
+           count(*) FILTER (WHERE sentiment = 'neutral') AS neu,
+           count(*) FILTER (WHERE sentiment = 'unscored') AS uns
+    FROM mentions GROUP BY brand, doc_id)
+SELECT brand, hour, source, source_kind, language, count(*) AS docs,
+       count(*) FILTER (WHERE pos > 0) AS docs_positive,
+       count(*) FILTER (WHERE neg > 0) AS docs_negative,
+       count(*) FILTER (WHERE neu > 0) AS docs_neutral,
+       count(*) FILTER (WHERE uns > 0) AS docs_unscored,
+       sum(pos) AS positive, sum(neg) AS negative, sum(neu) AS neutral, sum(uns) AS unscored
+FROM per_doc GROUP BY ALL;
+INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'fresh');
+"""
+_SENTIMENTS = ("positive", "negative", "neutral", "unscored")
 
 
 def _fts_extension() -> str:
@@ -64,6 +90,8 @@ class DuckDBStore:
         if not read_only:
             self.con.execute(_DDL)
         self._fts_dirty = False
+        # Tests switch this off to compare the rollup's answers with the raw rows'.
+        self.use_rollup = True
 
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
@@ -89,6 +117,7 @@ class DuckDBStore:
                 self.con.execute("DELETE FROM mentions WHERE doc_id IN (SELECT doc_id FROM incoming)")
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
             self.con.unregister("incoming")
+        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'stale')")
         self._fts_dirty = True
         return 0
 
@@ -98,6 +127,29 @@ class DuckDBStore:
                          "overwrite=1, stemmer='none', strip_accents=1, lower=1)")
         self._fts_dirty = False
 
+    def build_rollup(self) -> None:
+        """(Re)build the hourly rollup the dashboard queries read."""
+        self.con.execute(_ROLLUP)
+
+    def _rollup(self, since: datetime | None, until: datetime | None,
+                filters: Filters) -> tuple[str, list[Any], str] | None:
+        """WHERE clause, parameters and document column for the rollup, or None when only the
+        mention rows can answer exactly: a window not on whole hours, several sentiments, or a
+        rollup older than the last write."""
+        if not self.use_rollup or len(filters.sentiments) > 1:
+            return None
+        if any(t is not None and (t.minute or t.second or t.microsecond) for t in (since, until)):
+            return None
+        try:
+            row = self.con.execute("SELECT value FROM store_meta WHERE key = 'rollup'").fetchone()
+        except duckdb.CatalogException:
+            return None
+        if not row or row[0] != "fresh":
+            return None
+        where, params = _window("hour", since, until, replace(filters, sentiments=()))
+        docs = f"docs_{filters.sentiments[0]}" if filters.sentiments else "docs"
+        return where, params, docs
+
     def counts(self) -> dict[str, int]:
         docs = self.con.execute("SELECT count(*) FROM documents").fetchone()
         ments = self.con.execute("SELECT count(*) FROM mentions").fetchone()
@@ -105,6 +157,13 @@ class DuckDBStore:
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
                      per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
+        fast = None if per_story else self._rollup(since, until, filters)
+        if fast is not None:
+            where, params, docs = fast
+            rows = self.con.execute(f"SELECT brand, sum({docs}) FROM mention_rollup WHERE {where}"
+                                    " GROUP BY brand HAVING sum({docs}) > 0".replace("{docs}", docs),
+                                    params).fetchall()
+            return {str(b): int(n) for b, n in rows}
         where, params = _window("published", since, until, filters)
         unit = "story_id" if per_story else "doc_id"
         rows = self.con.execute(
@@ -114,6 +173,13 @@ class DuckDBStore:
 
     def brand_source_counts(self, since: datetime | None, until: datetime | None,
                             filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        fast = self._rollup(since, until, filters)
+        if fast is not None:
+            where, params, docs = fast
+            return self._rows(
+                f"SELECT brand, source, CAST(sum({docs}) AS BIGINT) AS mentions FROM mention_rollup"
+                f" WHERE {where} GROUP BY ALL HAVING sum({docs}) > 0 ORDER BY brand, source",
+                params)
         where, params = _window("published", since, until, filters)
         return self._rows(
             "SELECT brand, source, count(DISTINCT doc_id) AS mentions FROM mentions "
@@ -137,16 +203,38 @@ class DuckDBStore:
             " SELECT s.*, coalesce(r.replies, 0) AS replies FROM said s"
             " LEFT JOIN replies r USING (author, source) ORDER BY s.author, s.source", params)
 
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        row = self.con.execute("SELECT min(published), max(published) FROM mentions").fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        fast = self._rollup(since, until, NO_FILTERS)
+        if fast is not None:
+            where, params, _ = fast
+            return self._rows(
+                "SELECT brand, hour, CAST(sum(docs) AS BIGINT) AS mentions,"
+                " CAST(sum(docs_negative) AS BIGINT) AS negative FROM mention_rollup"
+                f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour, brand", params)
         where, params = _window("published", since, until)
         return self._rows(
             "SELECT brand, date_trunc('hour', published) AS hour, count(DISTINCT doc_id) AS mentions,"
             " count(DISTINCT doc_id) FILTER (WHERE sentiment = 'negative') AS negative "
-            f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour",
+            f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour, brand",
             params)
 
     def daily(self, since: datetime | None, until: datetime | None,
               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        fast = self._rollup(since, until, filters)
+        if fast is not None:
+            where, params, docs = fast
+            counts = ", ".join(
+                f"CAST(sum({s}) AS BIGINT) AS {s}" if not filters.sentiments or
+                s in filters.sentiments else f"0 AS {s}" for s in _SENTIMENTS)
+            return self._rows(
+                "SELECT brand, CAST(date_trunc('day', hour) AS DATE) AS day,"
+                f" CAST(sum({docs}) AS BIGINT) AS mentions, {counts} FROM mention_rollup"
+                f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL HAVING sum({docs}) > 0"
+                " ORDER BY day, brand", params)
         where, params = _window("published", since, until, filters)
         return self._rows(
             "SELECT brand, CAST(date_trunc('day', published) AS DATE) AS day,"
@@ -155,11 +243,19 @@ class DuckDBStore:
             " count(*) FILTER (WHERE sentiment = 'negative') AS negative,"
             " count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,"
             " count(*) FILTER (WHERE sentiment = 'unscored') AS unscored "
-            f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY day",
+            f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY day, brand",
             params)
 
     def sentiment(self, since: datetime | None, until: datetime | None,
                   filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+        fast = self._rollup(since, until, filters)
+        if fast is not None:
+            where, params, docs = fast
+            counts = ", ".join(
+                f"CAST(sum({s}) AS BIGINT) AS {s}" if not filters.sentiments or
+                s in filters.sentiments else f"0 AS {s}" for s in _SENTIMENTS)
+            return self._rows(f"SELECT brand, {counts} FROM mention_rollup WHERE {where}"
+                              f" GROUP BY brand HAVING sum({docs}) > 0 ORDER BY brand", params)
         where, params = _window("published", since, until, filters)
         return self._rows(
             "SELECT brand, count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
@@ -221,4 +317,5 @@ class DuckDBStore:
     def close(self) -> None:
         if self._fts_dirty and os.access(self.path, os.W_OK):
             self.build_search_index()
+            self.build_rollup()
         self.con.close()

@@ -247,6 +247,12 @@ class ElasticsearchStore:
                 stats[target[:2]]["replies"] += 1
         return [stats[k] for k in sorted(stats)]
 
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        aggs = self._aggs([], {"first": {"min": {"field": "published"}},
+                               "last": {"max": {"field": "published"}}})
+        first, last = aggs["first"].get("value_as_string"), aggs["last"].get("value_as_string")
+        return (_parse_time(first) if first else None, _parse_time(last) if last else None)
+
     def _histogram(self, since: datetime | None, until: datetime | None, interval: str,
                    sub: dict[str, Any],
                    filters: Filters = NO_FILTERS) -> list[tuple[str, datetime, dict[str, Any]]]:

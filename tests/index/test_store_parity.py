@@ -202,3 +202,42 @@ def test_filters_reach_sentiment_time_authors_parity(store: Store, reference: Du
     for brand in ("Voltaro", "Pedalix"):
         assert trending_topics(store, TrendRules(), NOW, brand) == \
             trending_topics(reference, TrendRules(), NOW, brand)
+
+
+def test_time_range_parity(store: Store, reference: DuckDBStore, rows: Any) -> None:
+    first, last = store.time_range()
+    assert (first, last) == reference.time_range()
+    published = [m["published"] for m in rows[1] if m["published"] is not None]
+    assert first == min(published) and last == max(published)
+
+
+def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> None:
+    s = DuckDBStore(tmp_path / "r.duckdb")
+    s.upsert(*rows)
+    s.build_rollup()
+    day = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = [(None, None), (day - timedelta(days=30), day), (day - timedelta(days=2), None)]
+    filters = [Filters(), Filters(source_kinds=("forum",), languages=("de", "ru")),
+               Filters(sentiments=("negative",)), Filters(sources=("demo_rad_kurier",))]
+
+    def answers() -> list[Any]:
+        out: list[Any] = []
+        for since, until in windows:
+            out.append(s.hourly(since, until))
+            for f in filters:
+                out += [s.brand_counts(since, until, False, f), s.brand_source_counts(since, until, f),
+                        s.daily(since, until, f), s.sentiment(since, until, f),
+                        share_of_voice(s, BRANDS, since, until, filters=f, weights=WEIGHTS)]
+        out.append(detect_alerts(s, BRANDS, AlertRules(), NOW))
+        return out
+
+    fast = answers()
+    s.use_rollup = False
+    assert answers() == fast
+    assert s._rollup(None, None, Filters()) is None  # switched off: the rows answer
+    s.use_rollup = True
+    assert s._rollup(NOW, None, Filters()) is None  # not on a whole hour
+    assert s._rollup(None, None, Filters(sentiments=("positive", "negative"))) is None
+    s.upsert(rows[0][:1], [])
+    assert s._rollup(None, None, Filters()) is None  # stale after a write until rebuilt
+    s.close()
