@@ -45,13 +45,33 @@ WITH per_doc AS (
            count(*) FILTER (WHERE sentiment = 'neutral') AS neu,
            count(*) FILTER (WHERE sentiment = 'unscored') AS uns
     FROM mentions GROUP BY brand, doc_id)
-SELECT brand, hour, source, source_kind, language, count(*) AS docs,
+SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source_kind, language,
+       count(*) AS docs,
        count(*) FILTER (WHERE pos > 0) AS docs_positive,
        count(*) FILTER (WHERE neg > 0) AS docs_negative,
        count(*) FILTER (WHERE neu > 0) AS docs_neutral,
        count(*) FILTER (WHERE uns > 0) AS docs_unscored,
-       sum(pos) AS positive, sum(neg) AS negative, sum(neu) AS neutral, sum(uns) AS unscored
-FROM per_doc GROUP BY ALL;
+       CAST(sum(pos) AS BIGINT) AS positive, CAST(sum(neg) AS BIGINT) AS negative,
+       CAST(sum(neu) AS BIGINT) AS neutral, CAST(sum(uns) AS BIGINT) AS unscored
+FROM per_doc GROUP BY ALL ORDER BY hour, brand;
+CREATE OR REPLACE TABLE author_rollup AS
+WITH posts AS (
+    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
+    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')),
+said AS (
+    SELECT p.author_pseudonym AS author, p.source, p.hour, count(DISTINCT p.doc_id) AS posts,
+           count(m.mention_id) AS mentions,
+           count(m.mention_id) FILTER (WHERE m.sentiment = 'positive') AS positive,
+           count(m.mention_id) FILTER (WHERE m.sentiment = 'negative') AS negative,
+           count(m.mention_id) FILTER (WHERE m.sentiment = 'neutral') AS neutral
+    FROM posts p LEFT JOIN mentions m USING (doc_id) GROUP BY ALL),
+replies AS (
+    SELECT p.author_pseudonym AS author, p.source, p.hour, count(*) AS replies
+    FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id
+    AND r.doc_id <> p.doc_id GROUP BY ALL)
+SELECT s.*, coalesce(r.replies, 0) AS replies
+FROM said s LEFT JOIN replies r ON r.author = s.author AND r.source = s.source
+    AND r.hour IS NOT DISTINCT FROM s.hour;
 INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'fresh');
 """
 _SENTIMENTS = ("positive", "negative", "neutral", "unscored")
@@ -186,6 +206,16 @@ class DuckDBStore:
             f"WHERE {where} GROUP BY ALL ORDER BY brand, source", params)
 
     def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        fast = self._rollup(since, until, NO_FILTERS)
+        if fast is not None:
+            where, params, _ = fast
+            return self._rows(
+                "SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
+                " CAST(sum(mentions) AS BIGINT) AS mentions,"
+                " CAST(sum(positive) AS BIGINT) AS positive,"
+                " CAST(sum(negative) AS BIGINT) AS negative,"
+                " CAST(sum(neutral) AS BIGINT) AS neutral, CAST(sum(replies) AS BIGINT) AS replies"
+                f" FROM author_rollup WHERE {where} GROUP BY ALL ORDER BY author, source", params)
         where, params = _window("d.published", since, until)
         return self._rows(
             "WITH posts AS (SELECT doc_id, source, author_pseudonym, post_id FROM documents d"
@@ -231,7 +261,7 @@ class DuckDBStore:
                 f"CAST(sum({s}) AS BIGINT) AS {s}" if not filters.sentiments or
                 s in filters.sentiments else f"0 AS {s}" for s in _SENTIMENTS)
             return self._rows(
-                "SELECT brand, CAST(date_trunc('day', hour) AS DATE) AS day,"
+                "SELECT brand, day,"
                 f" CAST(sum({docs}) AS BIGINT) AS mentions, {counts} FROM mention_rollup"
                 f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL HAVING sum({docs}) > 0"
                 " ORDER BY day, brand", params)
@@ -285,8 +315,12 @@ class DuckDBStore:
                    " FROM mentions m JOIN documents d USING (doc_id) WHERE rank IS NOT NULL"
                    f" AND {where} ORDER BY rank DESC, m.published DESC LIMIT ?")
             return self._rows(sql, [query, *params, limit])
-        sql = (f"{cols} FROM mentions m JOIN documents d USING (doc_id)"
-               f" WHERE {where} ORDER BY m.published DESC NULLS LAST LIMIT ?")
+        # The newest mentions first, then their documents: joining millions of rows to keep 50
+        # took a second on 10 M mentions.
+        sql = (f"WITH m AS (SELECT * FROM mentions m WHERE {where}"
+               " ORDER BY m.published DESC NULLS LAST, m.mention_id LIMIT ?)"
+               f" {cols} FROM m JOIN documents d USING (doc_id)"
+               " ORDER BY m.published DESC NULLS LAST, m.mention_id")
         return self._rows(sql, [*params, limit])
 
     def _has_fts(self) -> bool:

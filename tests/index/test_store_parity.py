@@ -223,7 +223,7 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     def answers() -> list[Any]:
         out: list[Any] = []
         for since, until in windows:
-            out.append(s.hourly(since, until))
+            out += [s.hourly(since, until), s.author_stats(since, until)]
             for f in filters:
                 out += [s.brand_counts(since, until, False, f), s.brand_source_counts(since, until, f),
                         s.daily(since, until, f), s.sentiment(since, until, f),
