@@ -35,18 +35,33 @@ CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 # has one hour, source, kind and language, so these counts add up exactly), documents with at
 # least one mention of each sentiment, and mentions per sentiment. Dashboards read this instead
 # of millions of mention rows; it is rebuilt when the writer closes the store.
+# Per-story counts: a story whose only document (of those mentioning the brand) passes the
+# filters counts once, like its document, so single-document stories are counted in the rollup
+# (``singles``); the few stories with several documents keep one row per document in
+# ``story_rollup`` and are counted distinct there.
 _ROLLUP = """
-CREATE OR REPLACE TABLE mention_rollup AS
-WITH per_doc AS (
-    SELECT brand, doc_id, any_value(source) AS source, any_value(source_kind) AS source_kind,
-           any_value(language) AS language, date_trunc('hour', any_value(published)) AS hour,
+CREATE OR REPLACE TEMP TABLE per_doc AS
+WITH docs AS (
+    SELECT brand, doc_id, any_value(story_id) AS story_id, any_value(source) AS source,
+           any_value(source_kind) AS source_kind, any_value(language) AS language,
+           date_trunc('hour', any_value(published)) AS hour,
            count(*) FILTER (WHERE sentiment = 'positive') AS pos,
            count(*) FILTER (WHERE sentiment = 'negative') AS neg,
            count(*) FILTER (WHERE sentiment = 'neutral') AS neu,
            count(*) FILTER (WHERE sentiment = 'unscored') AS uns
     FROM mentions GROUP BY brand, doc_id)
+SELECT *, count(*) OVER (PARTITION BY brand, story_id) = 1 AS single FROM docs;
+CREATE OR REPLACE TABLE story_rollup AS
+SELECT brand, story_id, hour, source, source_kind, language, pos > 0 AS has_positive,
+       neg > 0 AS has_negative, neu > 0 AS has_neutral, uns > 0 AS has_unscored
+FROM per_doc WHERE NOT single;
+CREATE OR REPLACE TABLE mention_rollup AS
 SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source_kind, language,
-       count(*) AS docs,
+       count(*) AS docs, count(*) FILTER (WHERE single) AS singles,
+       count(*) FILTER (WHERE single AND pos > 0) AS singles_positive,
+       count(*) FILTER (WHERE single AND neg > 0) AS singles_negative,
+       count(*) FILTER (WHERE single AND neu > 0) AS singles_neutral,
+       count(*) FILTER (WHERE single AND uns > 0) AS singles_unscored,
        count(*) FILTER (WHERE pos > 0) AS docs_positive,
        count(*) FILTER (WHERE neg > 0) AS docs_negative,
        count(*) FILTER (WHERE neu > 0) AS docs_neutral,
@@ -54,6 +69,7 @@ SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source
        CAST(sum(pos) AS BIGINT) AS positive, CAST(sum(neg) AS BIGINT) AS negative,
        CAST(sum(neu) AS BIGINT) AS neutral, CAST(sum(uns) AS BIGINT) AS unscored
 FROM per_doc GROUP BY ALL ORDER BY hour, brand;
+DROP TABLE per_doc;
 CREATE OR REPLACE TABLE author_rollup AS
 WITH posts AS (
     SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
@@ -177,12 +193,21 @@ class DuckDBStore:
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
                      per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
-        fast = None if per_story else self._rollup(since, until, filters)
+        fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
-            rows = self.con.execute(f"SELECT brand, sum({docs}) FROM mention_rollup WHERE {where}"
-                                    " GROUP BY brand HAVING sum({docs}) > 0".replace("{docs}", docs),
-                                    params).fetchall()
+            if not per_story:
+                rows = self.con.execute(
+                    f"SELECT brand, sum({docs}) FROM mention_rollup WHERE {where}"
+                    f" GROUP BY brand HAVING sum({docs}) > 0", params).fetchall()
+                return {str(b): int(n) for b, n in rows}
+            singles = docs.replace("docs", "singles")
+            flag = f" AND has_{filters.sentiments[0]}" if filters.sentiments else ""
+            rows = self.con.execute(
+                f"SELECT brand, sum(n) FROM (SELECT brand, sum({singles}) AS n FROM mention_rollup"
+                f" WHERE {where} GROUP BY brand UNION ALL SELECT brand, count(DISTINCT story_id)"
+                f" FROM story_rollup WHERE {where}{flag} GROUP BY brand)"
+                " GROUP BY brand HAVING sum(n) > 0", [*params, *params]).fetchall()
             return {str(b): int(n) for b, n in rows}
         where, params = _window("published", since, until, filters)
         unit = "story_id" if per_story else "doc_id"

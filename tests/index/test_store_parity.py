@@ -225,7 +225,8 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
         for since, until in windows:
             out += [s.hourly(since, until), s.author_stats(since, until)]
             for f in filters:
-                out += [s.brand_counts(since, until, False, f), s.brand_source_counts(since, until, f),
+                out += [s.brand_counts(since, until, False, f), s.brand_counts(since, until, True, f),
+                        s.brand_source_counts(since, until, f),
                         s.daily(since, until, f), s.sentiment(since, until, f),
                         share_of_voice(s, BRANDS, since, until, filters=f, weights=WEIGHTS)]
         out.append(detect_alerts(s, BRANDS, AlertRules(), NOW))
