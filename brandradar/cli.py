@@ -292,7 +292,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from brandradar.config import load_brands
-    from brandradar.nlp.pipeline import Annotator
+    from brandradar.nlp.pipeline import Annotator, parse_item
 
     annotator = Annotator(load_brands(args.brands), keyphrases=False)
     batch: list[tuple[str, str | None, str | None]] = []
@@ -308,14 +308,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-            text = item["text"]
-            if not isinstance(text, str):
-                raise TypeError("text is not a string")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"stdin line {n}: not a JSON object with 'text' ({exc})") from exc
-        batch.append((item.get("id"), text, item.get("lang")))
+        batch.append(parse_item(line, f"stdin line {n}"))
         if len(batch) >= 1000:
             flush()
     flush()

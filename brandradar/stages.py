@@ -194,8 +194,9 @@ def incomplete_sources(ctx: Context) -> list[str]:
 
 def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     """Compute alerts (stored) and trending topics (written to analysis/trends.json)."""
+    from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
-    from brandradar.index.store import open_store
+    from brandradar.index.store import health_rows, open_store
 
     now = now or datetime.now(UTC)
     store = open_store(ctx.settings)
@@ -203,6 +204,7 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,
                                incomplete_sources=incomplete_sources(ctx))
         store.save_alerts(alerts)
+        store.save_health(health_rows(source_health(ctx.workdir), now))
         trends = trending_topics(store, ctx.project.trends, now)
         for brand in ctx.brands:
             trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))

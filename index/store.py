@@ -87,11 +87,25 @@ class Store(Protocol):
     def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
         """Replace the stored alerts."""
 
+    def save_health(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the stored sources health (``health_rows``), for dashboards outside brandradar."""
+
     def alerts(self) -> list[dict[str, Any]]:
         """Stored alerts, newest first."""
 
     def close(self) -> None:
         """Release the backend."""
+
+
+def health_rows(health: list[dict[str, Any]], checked: datetime) -> list[dict[str, Any]]:
+    """Flat rows of ``brandradar.health.source_health`` as both backends store them."""
+    return [{"health_id": f"{h['source']}|{h['run_id']}", "source": h["source"],
+             "run_id": h["run_id"], "checked": checked, "discovered": h["discovered"],
+             "fetched": h["fetched"], "not_modified": h["not_modified"],
+             "failed_total": sum(h["failed"].values()), "documents": h["documents"],
+             "new_documents": h["new_documents"], "empty_extractions": h["empty_extractions"],
+             "newest_document": h["newest_document"], "flags": list(h["flags"]),
+             "complete": not h["flags"]} for h in health]
 
 
 def open_store(settings: Settings, read_only: bool = False) -> Store:

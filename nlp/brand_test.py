@@ -8,7 +8,6 @@ trusting the numbers it produces.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -17,7 +16,7 @@ from typing import Any
 
 from brandradar.config import Brand
 from brandradar.errors import ConfigError
-from brandradar.nlp.pipeline import Annotator
+from brandradar.nlp.pipeline import Annotator, parse_item
 
 
 def read_texts(path: Path) -> Iterator[tuple[str, str | None]]:
@@ -32,14 +31,8 @@ def read_texts(path: Path) -> Iterator[tuple[str, str | None]]:
             if not jsonl:
                 yield line.rstrip("\n"), None
                 continue
-            try:
-                item = json.loads(line)
-                text = item["text"]
-                if not isinstance(text, str):
-                    raise TypeError("text is not a string")
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ConfigError(f"{path} line {n}: not a JSON object with 'text' ({exc})") from exc
-            yield text, item.get("lang")
+            _, text, lang = parse_item(line, f"{path} line {n}")
+            yield text, lang
 
 
 def explain(brands: list[Brand], items: list[tuple[str, str | None]]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +12,21 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 
 from brandradar.config import Brand
+from brandradar.errors import ConfigError
 from brandradar.nlp import components, sentiment_model
 from brandradar.nlp.langid import LANGID_VERSION, detect
+
+
+def parse_item(line: str, where: str) -> tuple[Any, str, str | None]:
+    """(id, text, language) of one JSON line ``{"text": …, "id"?: …, "lang"?: …}``."""
+    try:
+        item = json.loads(line)
+        text = item["text"]
+        if not isinstance(text, str):
+            raise TypeError("text is not a string")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{where}: not a JSON object with 'text' ({exc})") from exc
+    return item.get("id"), text, item.get("lang")
 
 
 def versions(sentiment: str = "model") -> str:

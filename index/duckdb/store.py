@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS mentions (
     published TIMESTAMPTZ, story_id VARCHAR, versions VARCHAR);
 CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR PRIMARY KEY, start TIMESTAMPTZ, body JSON);
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS health (
+    health_id VARCHAR PRIMARY KEY, source VARCHAR, run_id VARCHAR, checked TIMESTAMPTZ,
+    discovered INTEGER, fetched INTEGER, not_modified INTEGER, failed_total INTEGER,
+    documents INTEGER, new_documents INTEGER, empty_extractions INTEGER,
+    newest_document TIMESTAMPTZ, flags VARCHAR[], complete BOOLEAN);
 """
 # Per brand, hour, source, kind and language: documents (each counted once per brand: a document
 # has one hour, source, kind and language, so these counts add up exactly), documents with at
@@ -112,6 +117,13 @@ def _window(column: str, since: datetime | None, until: datetime | None,
         clauses.append(f"{prefix}{field} IN ({', '.join('?' * len(values))})")
         params.extend(values)
     return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _sentiment_sums(filters: Filters) -> str:
+    """Rollup columns of mentions per sentiment; 0 for sentiments a filter leaves out."""
+    return ", ".join(f"CAST(sum({s}) AS BIGINT) AS {s}"
+                     if not filters.sentiments or s in filters.sentiments else f"0 AS {s}"
+                     for s in _SENTIMENTS)
 
 
 class DuckDBStore:
@@ -282,9 +294,7 @@ class DuckDBStore:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
-            counts = ", ".join(
-                f"CAST(sum({s}) AS BIGINT) AS {s}" if not filters.sentiments or
-                s in filters.sentiments else f"0 AS {s}" for s in _SENTIMENTS)
+            counts = _sentiment_sums(filters)
             return self._rows(
                 "SELECT brand, day,"
                 f" CAST(sum({docs}) AS BIGINT) AS mentions, {counts} FROM mention_rollup"
@@ -306,9 +316,7 @@ class DuckDBStore:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
-            counts = ", ".join(
-                f"CAST(sum({s}) AS BIGINT) AS {s}" if not filters.sentiments or
-                s in filters.sentiments else f"0 AS {s}" for s in _SENTIMENTS)
+            counts = _sentiment_sums(filters)
             return self._rows(f"SELECT brand, {counts} FROM mention_rollup WHERE {where}"
                               f" GROUP BY brand HAVING sum({docs}) > 0 ORDER BY brand", params)
         where, params = _window("published", since, until, filters)
@@ -368,6 +376,15 @@ class DuckDBStore:
         for a in alerts:
             self.con.execute("INSERT INTO alerts VALUES (?, ?, ?)",
                              [a["alert_id"], a["start"], json.dumps(a, default=str)])
+
+    def save_health(self, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        self.con.execute("DELETE FROM health")
+        if rows:
+            self.con.register("incoming", pa.Table.from_pylist(rows))
+            self.con.execute("INSERT INTO health BY NAME SELECT * FROM incoming")
+            self.con.unregister("incoming")
 
     def alerts(self) -> list[dict[str, Any]]:
         rows = self.con.execute("SELECT body FROM alerts ORDER BY start DESC").fetchall()

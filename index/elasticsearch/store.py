@@ -25,7 +25,7 @@ from brandradar.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("documents", "mentions", "alerts")
+KINDS = ("documents", "mentions", "alerts", "health")
 # Kinds that grow with the crawl: rolled over and deleted after retention by the ILM policy.
 ROLLING = ("documents", "mentions")
 INDEX_VERSION = "v1"
@@ -381,6 +381,11 @@ class ElasticsearchStore:
         self.es.delete_by_query(index=self.alias("alerts"), query={"match_all": {}}, refresh=True)
         self._bulk("alerts", alerts, "alert_id", list(alerts[0]) if alerts else [])
         self.es.indices.refresh(index=self.alias("alerts"))
+
+    def save_health(self, rows: list[dict[str, Any]]) -> None:
+        self.es.delete_by_query(index=self.alias("health"), query={"match_all": {}}, refresh=True)
+        self._bulk("health", rows, "health_id", list(rows[0]) if rows else [])
+        self.es.indices.refresh(index=self.alias("health"))
 
     def alerts(self) -> list[dict[str, Any]]:
         try:

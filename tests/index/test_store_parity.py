@@ -242,3 +242,19 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     s.upsert(rows[0][:1], [])
     assert s._rollup(None, None, Filters()) is None  # stale after a write until rebuilt
     s.close()
+
+
+def test_sources_health_is_stored(store: Store, demo_run: dict[str, Any]) -> None:
+    from brandradar.health import source_health
+    from brandradar.index.store import health_rows
+
+    rows = health_rows(source_health(demo_run["workdir"]), NOW)
+    assert len(rows) == 4 and all(r["complete"] for r in rows)
+    store.save_health(rows)
+    store.save_health(rows)  # replaced, not added
+    if isinstance(store, DuckDBStore):
+        (n,) = store.con.execute("SELECT count(*) FROM health WHERE complete").fetchone() or (0,)
+    else:
+        es: Elasticsearch = store.es  # type: ignore[attr-defined]
+        n = es.count(index=store.alias("health"), query={"term": {"complete": True}})["count"]  # type: ignore[attr-defined]
+    assert n == 4
