@@ -62,19 +62,19 @@ def test_lifecycle_policy_and_templates(store: ElasticsearchStore) -> None:
     assert phases["hot"]["actions"]["rollover"] == {"max_primary_shard_size": "25gb",
                                                     "max_age": "30d"}
     assert phases["delete"] == {"min_age": "365d", "actions": {"delete": {}}}
-    for kind in ("documents", "mentions", "alerts"):
+    for kind in ("documents", "mentions", "alerts", "health"):
         (tpl,) = _sent("PUT", f"/_index_template/shape-{kind}")
         settings = tpl["template"]["settings"]
         assert tpl["index_patterns"] == [f"shape-{kind}-v1-*"]
         assert tpl["template"]["mappings"]["dynamic"] is False
-        if kind == "alerts":
+        if kind in ("alerts", "health"):
             assert "index.lifecycle.name" not in settings
         else:
             assert settings["index.lifecycle.name"] == "shape-lifecycle"
             assert settings["index.lifecycle.rollover_alias"] == f"shape-{kind}"
     created = [p for m, p, _ in SENT if m == "PUT" and p.startswith("/shape-")]
     assert sorted(created) == ["/shape-alerts-v1-000001", "/shape-documents-v1-000001",
-                               "/shape-mentions-v1-000001"]
+                               "/shape-health-v1-000001", "/shape-mentions-v1-000001"]
 
 
 def test_aggregation_shapes(store: ElasticsearchStore) -> None:
@@ -147,3 +147,30 @@ def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
     assert int(store.es.count(index="shape-documents-v1-000002")["count"]) == 10
     with pytest.raises(Exception, match="unknown kind"):
         store.reindex("nothing")
+
+
+@pytest.mark.live
+def test_live_lifecycle_and_reindex() -> None:
+    import os
+
+    url = os.environ.get("ES_URL")
+    if not url:
+        pytest.skip("ES_URL not set")
+    prefix = f"brandradar-live-{datetime.now(UTC):%H%M%S%f}"
+    es = Elasticsearch(url, api_key=os.environ.get("ES_API_KEY"))
+    store = ElasticsearchStore(es, prefix=prefix, ilm=True, retention_days=30)
+    try:
+        policy = es.ilm.get_lifecycle(name=store.policy_name())[store.policy_name()]["policy"]
+        assert policy["phases"]["delete"]["min_age"] == "30d"
+        settings = es.indices.get_settings(index=f"{prefix}-mentions")
+        assert next(iter(settings.values()))["settings"]["index"]["lifecycle"]["name"] == \
+            store.policy_name()
+        docs, mentions = _rows(20)
+        assert store.upsert(docs, mentions) == 0
+        result = store.reindex("mentions", delete_old=True)
+        assert list(es.indices.get_alias(name=f"{prefix}-mentions")) == [result["to"]]
+        assert store.counts() == {"documents": 20, "mentions": 20}
+    finally:
+        es.indices.delete(index=f"{prefix}-*")
+        es.ilm.delete_lifecycle(name=store.policy_name())
+        store.close()
