@@ -196,7 +196,7 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     """Compute alerts (stored) and trending topics (written to analysis/trends.json)."""
     from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
-    from brandradar.index.store import health_rows, open_store
+    from brandradar.index.store import health_rows, open_store, trend_rows
 
     now = now or datetime.now(UTC)
     store = open_store(ctx.settings)
@@ -208,6 +208,7 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         trends = trending_topics(store, ctx.project.trends, now)
         for brand in ctx.brands:
             trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))
+        store.save_trends(trend_rows(trends, now))
     finally:
         store.close()
     out = ctx.workdir / "analysis"

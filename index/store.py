@@ -87,6 +87,9 @@ class Store(Protocol):
     def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
         """Replace the stored alerts."""
 
+    def save_trends(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the stored trending topics (``trend_rows``)."""
+
     def save_health(self, rows: list[dict[str, Any]]) -> None:
         """Replace the stored sources health (``health_rows``), for dashboards outside brandradar."""
 
@@ -95,6 +98,16 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the backend."""
+
+
+def trend_rows(trends: list[dict[str, Any]], computed: datetime) -> list[dict[str, Any]]:
+    """Trending topics (overall and per brand) as both backends store them."""
+    return [{"trend_id": f"{t['brand'] or ''}|{t['window_hours']}|{t['phrase']}",
+             "phrase": t["phrase"], "brand": t["brand"], "window_hours": t["window_hours"],
+             "state": t["state"], "documents": t["documents"],
+             "baseline_documents": t["baseline_documents"], "domains": t["domains"],
+             "growth": t["growth"], "doc_ids": list(t["doc_ids"]), "computed": computed}
+            for t in trends]
 
 
 def health_rows(health: list[dict[str, Any]], checked: datetime) -> list[dict[str, Any]]:

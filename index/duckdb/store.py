@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS mentions (
     published TIMESTAMPTZ, story_id VARCHAR, versions VARCHAR);
 CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR PRIMARY KEY, start TIMESTAMPTZ, body JSON);
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS trends (
+    trend_id VARCHAR PRIMARY KEY, phrase VARCHAR, brand VARCHAR, window_hours INTEGER,
+    state VARCHAR, documents INTEGER, baseline_documents INTEGER, domains INTEGER,
+    growth DOUBLE, doc_ids VARCHAR[], computed TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS health (
     health_id VARCHAR PRIMARY KEY, source VARCHAR, run_id VARCHAR, checked TIMESTAMPTZ,
     discovered INTEGER, fetched INTEGER, not_modified INTEGER, failed_total INTEGER,
@@ -377,14 +381,20 @@ class DuckDBStore:
             self.con.execute("INSERT INTO alerts VALUES (?, ?, ?)",
                              [a["alert_id"], a["start"], json.dumps(a, default=str)])
 
-    def save_health(self, rows: list[dict[str, Any]]) -> None:
+    def _replace(self, table: str, rows: list[dict[str, Any]]) -> None:
         import pyarrow as pa
 
-        self.con.execute("DELETE FROM health")
+        self.con.execute(f"DELETE FROM {table}")
         if rows:
             self.con.register("incoming", pa.Table.from_pylist(rows))
-            self.con.execute("INSERT INTO health BY NAME SELECT * FROM incoming")
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
             self.con.unregister("incoming")
+
+    def save_trends(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("trends", rows)
+
+    def save_health(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("health", rows)
 
     def alerts(self) -> list[dict[str, Any]]:
         rows = self.con.execute("SELECT body FROM alerts ORDER BY start DESC").fetchall()

@@ -25,7 +25,7 @@ from brandradar.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("documents", "mentions", "alerts", "health")
+KINDS = ("documents", "mentions", "alerts", "health", "trends")
 # Kinds that grow with the crawl: rolled over and deleted after retention by the ILM policy.
 ROLLING = ("documents", "mentions")
 INDEX_VERSION = "v1"
@@ -382,10 +382,16 @@ class ElasticsearchStore:
         self._bulk("alerts", alerts, "alert_id", list(alerts[0]) if alerts else [])
         self.es.indices.refresh(index=self.alias("alerts"))
 
+    def _replace(self, kind: str, rows: list[dict[str, Any]], id_field: str) -> None:
+        self.es.delete_by_query(index=self.alias(kind), query={"match_all": {}}, refresh=True)
+        self._bulk(kind, rows, id_field, list(rows[0]) if rows else [])
+        self.es.indices.refresh(index=self.alias(kind))
+
+    def save_trends(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("trends", rows, "trend_id")
+
     def save_health(self, rows: list[dict[str, Any]]) -> None:
-        self.es.delete_by_query(index=self.alias("health"), query={"match_all": {}}, refresh=True)
-        self._bulk("health", rows, "health_id", list(rows[0]) if rows else [])
-        self.es.indices.refresh(index=self.alias("health"))
+        self._replace("health", rows, "health_id")
 
     def alerts(self) -> list[dict[str, Any]]:
         try:

@@ -45,7 +45,8 @@ def test_the_dashboard_pages_have_kibana_counterparts() -> None:
     assert {"brandradar-overview", "brandradar-brand", "brandradar-alerts"} <= ids  # dashboards
     assert {"brandradar-share-of-voice", "brandradar-sentiment", "brandradar-sentiment-over-time",
             "brandradar-key-phrases", "brandradar-alerts-per-brand", "brandradar-alert-list",
-            "brandradar-mention-explorer", "brandradar-sources-health"} <= ids
+            "brandradar-mention-explorer", "brandradar-sources-health",
+            "brandradar-trending-topics"} <= ids
 
 
 def test_every_reference_resolves() -> None:

@@ -62,19 +62,20 @@ def test_lifecycle_policy_and_templates(store: ElasticsearchStore) -> None:
     assert phases["hot"]["actions"]["rollover"] == {"max_primary_shard_size": "25gb",
                                                     "max_age": "30d"}
     assert phases["delete"] == {"min_age": "365d", "actions": {"delete": {}}}
-    for kind in ("documents", "mentions", "alerts", "health"):
+    for kind in ("documents", "mentions", "alerts", "health", "trends"):
         (tpl,) = _sent("PUT", f"/_index_template/shape-{kind}")
         settings = tpl["template"]["settings"]
         assert tpl["index_patterns"] == [f"shape-{kind}-v1-*"]
         assert tpl["template"]["mappings"]["dynamic"] is False
-        if kind in ("alerts", "health"):
+        if kind in ("alerts", "health", "trends"):
             assert "index.lifecycle.name" not in settings
         else:
             assert settings["index.lifecycle.name"] == "shape-lifecycle"
             assert settings["index.lifecycle.rollover_alias"] == f"shape-{kind}"
     created = [p for m, p, _ in SENT if m == "PUT" and p.startswith("/shape-")]
     assert sorted(created) == ["/shape-alerts-v1-000001", "/shape-documents-v1-000001",
-                               "/shape-health-v1-000001", "/shape-mentions-v1-000001"]
+                               "/shape-health-v1-000001", "/shape-mentions-v1-000001",
+                               "/shape-trends-v1-000001"]
 
 
 def test_aggregation_shapes(store: ElasticsearchStore) -> None:

@@ -244,17 +244,24 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     s.close()
 
 
-def test_sources_health_is_stored(store: Store, demo_run: dict[str, Any]) -> None:
+def test_sources_health_and_trends_are_stored(store: Store, demo_run: dict[str, Any]) -> None:
     from brandradar.health import source_health
-    from brandradar.index.store import health_rows
+    from brandradar.index.store import health_rows, trend_rows
 
     rows = health_rows(source_health(demo_run["workdir"]), NOW)
     assert len(rows) == 4 and all(r["complete"] for r in rows)
-    store.save_health(rows)
-    store.save_health(rows)  # replaced, not added
+    trends = trend_rows(trending_topics(store, TrendRules(), NOW)
+                        + trending_topics(store, TrendRules(), NOW, "Voltaro"), NOW)
+    assert any(t["brand"] == "Voltaro" for t in trends) and any(t["brand"] is None for t in trends)
+    for _ in range(2):  # replaced, not added
+        store.save_health(rows)
+        store.save_trends(trends)
     if isinstance(store, DuckDBStore):
         (n,) = store.con.execute("SELECT count(*) FROM health WHERE complete").fetchone() or (0,)
+        (t,) = store.con.execute("SELECT count(*) FROM trends").fetchone() or (0,)
     else:
         es: Elasticsearch = store.es  # type: ignore[attr-defined]
-        n = es.count(index=store.alias("health"), query={"term": {"complete": True}})["count"]  # type: ignore[attr-defined]
-    assert n == 4
+        alias = store.alias  # type: ignore[attr-defined]
+        n = es.count(index=alias("health"), query={"term": {"complete": True}})["count"]
+        t = es.count(index=alias("trends"))["count"]
+    assert n == 4 and t == len(trends)
