@@ -8,6 +8,7 @@ syndicated copy or a repeated sentence is embedded once per process.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections import OrderedDict
 from functools import lru_cache
@@ -28,8 +29,6 @@ class SentimentModel:
     """Probabilities of negative / neutral / positive for short texts."""
 
     def __init__(self, data: bytes) -> None:
-        import io
-
         arrays = np.load(io.BytesIO(data))
         self.weights = arrays["weights"]
         self.bias = arrays["bias"]
