@@ -114,18 +114,21 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
     sentiment = {r["brand"]: {**r, "net": _net(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
+    trends = _trends(workdir)
     return {"brand": own.name, "brands": [b.name for b in shown], "sov": sov,
             "sentiment": [sentiment.get(b.name, {"brand": b.name, "positive": 0, "negative": 0,
                                                   "neutral": 0, "unscored": 0, "net": None})
                           for b in shown],
             "over_time": over_time,
-            "topics": {b.name: _trends(workdir, b.name)[:8] for b in shown}}
+            "topics": {b.name: [t for t in trends if t.get("brand") == b.name][:8]
+                       for b in shown}}
 
 
-def _trends(workdir: Path, brand: str | None) -> list[dict[str, Any]]:
+def _trends(workdir: Path) -> list[dict[str, Any]]:
+    """Every trend the last analyse run wrote (overall: ``brand`` None; and per brand)."""
     path = workdir / "analysis" / "trends.json"
-    rows = json.loads(path.read_text()) if path.exists() else []
-    return [t for t in rows if t.get("brand") == brand]
+    rows: list[dict[str, Any]] = json.loads(path.read_text()) if path.exists() else []
+    return rows
 
 
 def topics(workdir: Path, view: View, query: Query) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def topics(workdir: Path, view: View, query: Query) -> dict[str, Any]:
     brand = _one(query, "brand") or None
     if brand is not None and brand not in {b.name for b in view.brands}:
         raise ValueError(f"brand: unknown {brand[:60]!r}")
-    return {"brand": brand, "trends": _trends(workdir, brand)}
+    return {"brand": brand, "trends": [t for t in _trends(workdir) if t.get("brand") == brand]}
 
 
 def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
