@@ -87,6 +87,21 @@ def wilson_p(p: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def net_sentiment(row: dict[str, Any]) -> float | None:
+    """(positive − negative) / scored mentions, in [-1, 1]; None without scored mentions."""
+    scored = int(row["positive"]) + int(row["negative"]) + int(row["neutral"])
+    return round((int(row["positive"]) - int(row["negative"])) / scored, 4) if scored else None
+
+
+def alerts_in(store: Store, brands: list[Brand], since: datetime | None,
+              until: datetime | None) -> list[dict[str, Any]]:
+    """Stored alerts of these brands that start in the period, newest first."""
+    names = {b.name for b in brands}
+    return [a for a in store.alerts() if a["brand"] in names
+            and (since is None or datetime.fromisoformat(a["start"]) >= since)
+            and (until is None or datetime.fromisoformat(a["start"]) < until)]
+
+
 def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | None = None,
                         until: datetime | None = None,
                         filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
@@ -104,7 +119,7 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
                     "positive": round(pos / scored, 4) if scored else None,
                     "negative": round(neg / scored, 4) if scored else None,
                     "neutral": round(neu / scored, 4) if scored else None,
-                    "net": round((pos - neg) / scored, 4) if scored else None})
+                    "net": net_sentiment(r)})
     out.sort(key=lambda r: (str(r["day"]), r["brand"]))
     return out
 

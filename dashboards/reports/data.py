@@ -13,16 +13,10 @@ from typing import Any
 
 from brandradar.config import Brand
 from brandradar.health import source_health
-from brandradar.index.analytics import share_of_voice
+from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.store import Store
 
 DEFAULT_DAYS = 7
-
-
-def net_sentiment(row: dict[str, Any]) -> float | None:
-    """(positive − negative) / scored mentions, in [-1, 1]; None without scored mentions."""
-    scored = row["positive"] + row["negative"] + row["neutral"]
-    return round((row["positive"] - row["negative"]) / scored, 4) if scored else None
 
 
 def _sentiment(store: Store, brands: list[Brand], since: datetime,
@@ -120,8 +114,7 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
                                          ("positive", "negative", "neutral", "unscored"))}
                  for b in brands]
     names = {b.name for b in brands}
-    alerts = [a for a in store.alerts() if a["brand"] in names
-              and since <= datetime.fromisoformat(a["start"]) < until]
+    alerts = alerts_in(store, brands, since, until)
     coverage = [{"source": h["source"], "run": h["run_id"], "documents": h["documents"],
                  "complete": not h["flags"], "flags": h["flags"]} for h in source_health(workdir)]
     report: dict[str, Any] = {

@@ -15,7 +15,9 @@ from typing import Any
 from brandradar.config import Brand
 from brandradar.health import source_health
 from brandradar.index.analytics import (
+    alerts_in,
     author_segments,
+    net_sentiment,
     sentiment_over_time,
     share_of_voice,
 )
@@ -69,15 +71,10 @@ def meta(store: Store, brands: list[Brand], workdir: Path) -> dict[str, Any]:
             "last_day": last.date().isoformat() if last else None}
 
 
-def _net(row: dict[str, Any]) -> float | None:
-    scored = row["positive"] + row["negative"] + row["neutral"]
-    return round((row["positive"] - row["negative"]) / scored, 4) if scored else None
-
-
 def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, Any]:
     """Share of voice (documents, stories, reach), sentiment per brand, daily volume, alerts."""
     names = {b.name for b in view.brands}
-    sentiment = [{**r, "net": _net(r)} for r in store.sentiment(view.since, view.until, view.filters)
+    sentiment = [{**r, "net": net_sentiment(r)} for r in store.sentiment(view.since, view.until, view.filters)
                  if r["brand"] in names]
     return {
         "sov": share_of_voice(store, view.brands, view.since, view.until, False, view.filters),
@@ -93,14 +90,7 @@ def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, A
 
 
 def _alerts(store: Store, view: View) -> list[dict[str, Any]]:
-    names = {b.name for b in view.brands}
-    out = []
-    for a in store.alerts():
-        start = datetime.fromisoformat(a["start"])
-        if a["brand"] in names and (view.since is None or start >= view.since) and \
-                (view.until is None or start < view.until):
-            out.append(a)
-    return out
+    return alerts_in(store, view.brands, view.since, view.until)
 
 
 def brand_page(store: Store, view: View, all_brands: list[Brand],
@@ -111,7 +101,7 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
         [b for b in all_brands if b.name != own.name]
     shown = [own, *rivals]
     sov = share_of_voice(store, shown, view.since, view.until, False, view.filters)
-    sentiment = {r["brand"]: {**r, "net": _net(r)}
+    sentiment = {r["brand"]: {**r, "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
     trends = _trends(workdir)

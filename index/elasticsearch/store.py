@@ -378,9 +378,7 @@ class ElasticsearchStore:
                 for m in mentions]
 
     def save_alerts(self, alerts: list[dict[str, Any]]) -> None:
-        self.es.delete_by_query(index=self.alias("alerts"), query={"match_all": {}}, refresh=True)
-        self._bulk("alerts", alerts, "alert_id", list(alerts[0]) if alerts else [])
-        self.es.indices.refresh(index=self.alias("alerts"))
+        self._replace("alerts", alerts, "alert_id")
 
     def _replace(self, kind: str, rows: list[dict[str, Any]], id_field: str) -> None:
         self.es.delete_by_query(index=self.alias(kind), query={"match_all": {}}, refresh=True)
