@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from brandradar.nlp.encoder import ENCODER_VERSION, embed
+from brandradar.nlp.scores import sentiment_scores
 
 CLASSES = ("negative", "neutral", "positive")
 MODEL_PATH = Path(__file__).parent / "models" / "sentiment-e5.npz"
@@ -75,17 +76,6 @@ def cached_embeddings(texts: list[str], cache: Path | None) -> np.ndarray:
     return vectors
 
 
-def macro_f1(gold: list[str], pred: list[str]) -> float:
-    """Mean F1 over the three classes."""
-    scores = []
-    for c in CLASSES:
-        tp = sum(g == c == p for g, p in zip(gold, pred, strict=True))
-        fp = sum(p == c != g for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == c != p for g, p in zip(gold, pred, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
-
-
 def train(folder: Path, cache: Path | None, out: Path = MODEL_PATH) -> dict[str, object]:
     """Fit, choose C on dev, save weights and a summary; returns the summary."""
     from sklearn.linear_model import LogisticRegression
@@ -99,7 +89,7 @@ def train(folder: Path, cache: Path | None, out: Path = MODEL_PATH) -> dict[str,
     for c in (0.3, 1.0, 3.0, 10.0, 30.0):
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         clf.fit(x_train, y_train)
-        score = macro_f1(y_dev, list(clf.predict(x_dev)))
+        score = sentiment_scores(y_dev, list(clf.predict(x_dev)))["macro_f1"]
         print(f"C={c}: dev macro-F1 {score:.3f}")
         if best is None or score > best[0]:
             best = (score, c, clf)
