@@ -11,7 +11,7 @@ import pytest
 
 from brandradar.config import Brand
 from brandradar.stages import crawl_stage, enrich_stage, extract_stage, load_context
-from tests.webserver import serve
+from tests.webserver import feed_project, one_article_site, serve
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +22,8 @@ def test_unchanged_partitions_are_skipped(tmp_path: Path) -> None:
     page = ("<html><head><meta charset='utf-8'>"
             "<meta property='article:published_time' content='2026-11-20T10:00:00Z'></head>"
             f"<body><article><h1>T</h1><p>{TEXT}</p></article></body></html>").encode()
-    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
-              "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
-                            b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
-                            b"<link>/a.html</link></item></channel></rss>"),
-              "/a.html": (200, {}, page)}
-    with serve(routes) as (base, _):
-        project = tmp_path / "p.yaml"
-        project.write_text("brands: [{name: Voltaro}]\n"
-                           f"sources:\n  - {{name: s, kind: news, feeds: ['{base}/feed.xml']}}\n"
-                           "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false}\n")
+    with serve(one_article_site(page)) as (base, _):
+        project = feed_project(tmp_path / "p.yaml", base, "[{name: Voltaro}]", "s")
         ctx = load_context(project, tmp_path / "w")
         crawl_stage(ctx, "r1", ["s"])
     docs = next((ctx.workdir / "documents").rglob("documents.parquet"), None)

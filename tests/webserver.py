@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 Route = tuple[int, dict[str, str], bytes]
 # A route is a fixed response, or a function of how often the path was requested before.
@@ -40,3 +41,21 @@ def serve(routes: dict[str, RouteSpec], host: str = "127.0.0.1") -> Iterator[tup
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def one_article_site(page: bytes) -> dict[str, RouteSpec]:
+    """robots.txt, an RSS feed with one item, and that item's page at /a.html."""
+    return {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+            "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
+                          b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
+                          b"<link>/a.html</link></item></channel></rss>"),
+            "/a.html": (200, {}, page)}
+
+
+def feed_project(path: Path, base: str, brands: str, source: str) -> Path:
+    """A project config with ``brands`` (YAML flow list) and one news source on ``base``'s feed,
+    allowed to fetch from loopback."""
+    path.write_text(f"brands: {brands}\n"
+                    f"sources:\n  - {{name: {source}, kind: news, feeds: ['{base}/feed.xml']}}\n"
+                    "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false}\n")
+    return path

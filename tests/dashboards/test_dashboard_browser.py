@@ -20,6 +20,7 @@ from brandradar.errors import ConfigError
 from brandradar.index.analytics import author_segments, share_of_voice
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.stages import context_from_workdir, load_context, run_pipeline
+from tests.webserver import feed_project, one_article_site
 from tests.webserver import serve as serve_routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -170,16 +171,8 @@ def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path,
                  f"</title><meta property='article:published_time' content='{stamp}'>"
                  f"</head><body><article><h1>Voltaro &lt;svg onload=alert(5)&gt;</h1><p>{hostile}</p>"
                  "</article></body></html>").encode()
-    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
-              "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
-                            b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
-                            b"<link>/a.html</link></item></channel></rss>"),
-              "/a.html": (200, {}, page_html)}
-    with serve_routes(routes) as (base, _):
-        project = tmp_path / "p.yaml"
-        project.write_text("brands: [{name: Voltaro, role: own}]\n"
-                           f"sources:\n  - {{name: evil, kind: news, feeds: ['{base}/feed.xml']}}\n"
-                           "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false}\n")
+    with serve_routes(one_article_site(page_html)) as (base, _):
+        project = feed_project(tmp_path / "p.yaml", base, "[{name: Voltaro, role: own}]", "evil")
         ctx = load_context(project, tmp_path / "w")
         run_pipeline(ctx)
     httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
