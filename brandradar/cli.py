@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import webbrowser
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -190,9 +191,7 @@ def cmd_authors(args: argparse.Namespace) -> int:
         print(f"{r['segment']:<11} {r['author']}  {r['source']:<18} {r['posts']:>4} posts "
               f"{r['mentions']:>4} mentions  +{r['positive']} -{r['negative']} ={r['neutral']}  "
               f"{r['replies']} replies")
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["segment"]] = counts.get(r["segment"], 0) + 1
+    counts = Counter(r["segment"] for r in rows)
     print(", ".join(f"{n} {seg}" for seg, n in counts.items()) or "no authors")
     return 0
 

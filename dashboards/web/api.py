@@ -7,6 +7,7 @@ the CLI and the reports use — so a page shows exactly what ``brandradar sov`` 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -145,10 +146,7 @@ def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
 def authors(store: Store, view: View) -> dict[str, Any]:
     """Author segments with their counts."""
     rows = author_segments(store, view.since, view.until)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["segment"]] = counts.get(r["segment"], 0) + 1
-    return {"segments": counts, "authors": rows[:200]}
+    return {"segments": dict(Counter(r["segment"] for r in rows)), "authors": rows[:200]}
 
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
