@@ -116,7 +116,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
               f"(switch back with --switch {previous}); indexed {index}")
         return 0
     method = args.sentiment or ctx.settings.sentiment
-    vid, counts = reprocess.build_version(ctx.workdir, ctx.brands, ctx.settings.author_key, method)
+    vid, counts = reprocess.build_version(ctx.workdir, ctx.brands, ctx.settings.author_key, method,
+                                          ctx.project.topics)
     diff = reprocess.compare(ctx.workdir, vid)
     if args.json:
         _print_json({"counts": counts, **diff})

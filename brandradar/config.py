@@ -140,6 +140,9 @@ class ProjectConfig(BaseModel):
     alerts: AlertRules = Field(default_factory=AlertRules)
     trends: TrendRules = Field(default_factory=TrendRules)
     notify: list[Webhook | Email] = Field(default_factory=list)
+    # Spellings of one product or entity in several languages and scripts, merged into one key
+    # phrase (canonical name → aliases), e.g. {"SunCharge": ["СанЧардж"]}.
+    topics: dict[str, list[str]] = Field(default_factory=dict)
     # Reach weights per source for reach-weighted share of voice (1.0 when not listed).
     source_weights: dict[str, float] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)

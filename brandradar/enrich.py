@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     out = out or workdir
     counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "partitions_skipped": 0}
     # A changed brands file or model version re-enriches everything of the source.
-    fingerprint = hashlib.sha1(
-        (annotator.versions + json.dumps([b.model_dump() for b in brands], sort_keys=True)).encode()
-    ).hexdigest()
+    fingerprint = hashlib.sha1(annotator.definitions_key().encode()).hexdigest()
     marker = out / "enriched" / f"source={source}" / ".fingerprint"
     force = force or not marker.exists() or marker.read_text() != fingerprint
     for path in partitions(workdir, "documents", source):

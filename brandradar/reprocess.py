@@ -27,20 +27,15 @@ _STAGES = ("enriched", "mentions")
 _ID_FILE = "version.json"
 
 
-def version_id(versions: str, brands: list[Brand]) -> str:
-    """Short id of a model set and brand definition."""
-    blob = versions + json.dumps([b.model_dump() for b in brands], sort_keys=True)
-    return hashlib.sha1(blob.encode()).hexdigest()[:10]
-
-
 def build_version(workdir: Path, brands: list[Brand], author_key: str,
-                  sentiment: str = "model") -> tuple[str, dict[str, int]]:
+                  sentiment: str = "model", topics: dict[str, list[str]] | None = None,
+                  ) -> tuple[str, dict[str, int]]:
     """Enrich all documents into ``versions/<id>``; return the id and counts."""
     from brandradar.enrich import cluster_stories, enrich_source
     from brandradar.nlp.pipeline import Annotator
 
-    annotator = Annotator(brands, sentiment=sentiment)
-    vid = version_id(annotator.versions, brands)
+    annotator = Annotator(brands, sentiment=sentiment, topics=topics)
+    vid = hashlib.sha1(annotator.definitions_key().encode()).hexdigest()[:10]
     out = workdir / "versions" / vid
     sources = sorted({p.parent.parent.name.removeprefix("source=")
                       for p in partitions(workdir, "documents")})

@@ -136,7 +136,8 @@ def enrich_stage(ctx: Context, name: str, annotator: Any = None,
     from brandradar.enrich import enrich_source
     from brandradar.nlp.pipeline import Annotator
 
-    annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment)
+    annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment,
+                                       topics=ctx.project.topics)
     return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator, force)
 
 
@@ -255,7 +256,7 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     if crawl:
         step(f"crawl: {len(ctx.sources)} sources")
         summary["crawl"] = crawl_stage(ctx, run_id)
-    annotator = Annotator(ctx.brands, sentiment=ctx.settings.sentiment)
+    annotator = Annotator(ctx.brands, sentiment=ctx.settings.sentiment, topics=ctx.project.topics)
     summary["extract"], summary["enrich"] = {}, {}
     for s in ctx.sources:
         try:

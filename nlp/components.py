@@ -5,9 +5,11 @@
 - ``brandradar_brands``: brand mentions from aliases (case-insensitive on norms, case-sensitive
   where declared) minus exclusions found in the same sentence;
 - ``brandradar_sentiment``: one label and score per mention, judged on the clause around it
-  (VADER for English, the project's lexicons with negation for German and Russian);
+  (the shipped e5 classifier; method ``lexicon``: VADER for English, the project's lexicons with
+  negation for German and Russian);
 - ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names
-  (German: only phrases that end in a noun).
+  (German: only phrases that end in a noun); topic aliases from the project config merge the
+  spellings of one product or entity across languages and scripts ("СанЧардж" → "suncharge").
 
 Written here because no library matches brand aliases on stems with exclusions, or scores
 sentiment per mention in German and Russian with a licence that allows shipping.
@@ -37,7 +39,7 @@ from brandradar.query import parse as parse_query
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-2"
 SENTIMENT_VERSION = "sentiment-2"
-KEYPHRASES_VERSION = "keyphrases-3"
+KEYPHRASES_VERSION = "keyphrases-4"
 
 SCORED_LANGS = ("de", "ru", "en")
 _AMBIGUOUS = "\x1fambiguous"
@@ -363,8 +365,10 @@ def make_sentiment(nlp: Language, name: str, method: str) -> SentimentJudge:
 
 
 # Product and entity names that YAKE ranks low because they are single tokens: CamelCase
-# ("SunCharge"), all-caps acronyms, also as the first part of a hyphenated compound.
-_ENTITY = re.compile(r"(?<![\w-])([A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{3,})(?![a-z])")
+# ("SunCharge", "СанЧардж"), all-caps acronyms, also as the first part of a hyphenated compound.
+_UP, _LOW = "A-ZÄÖÜА-ЯЁ", "a-zäöüßа-яё"
+_ENTITY = re.compile(
+    rf"(?<![\w-])([{_UP}][{_LOW}]+[{_UP}][{_UP}{_LOW}]*|[{_UP}]{{3,}})(?![{_LOW}])")
 
 
 def entity_names(text: str) -> list[str]:
@@ -376,16 +380,66 @@ def entity_names(text: str) -> list[str]:
     return sorted(counts, key=lambda k: -counts[k])
 
 
-@Language.factory("brandradar_keyphrases", default_config={"top": 5})
-def make_keyphrases(nlp: Language, name: str, top: int) -> Any:
-    """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped."""
+class TopicAliases:
+    """Spellings of one topic in several languages or scripts, merged to one key phrase.
+
+    An alias matches on the same stems as brand aliases, so inflected forms count
+    ("СанЧарджа" → "suncharge"); the key phrase is the canonical name, lower-cased.
+    """
+
+    def __init__(self, topics: dict[str, list[str]], lang: str) -> None:
+        self.lang = lang
+        self._by_norms: dict[tuple[str, ...], str] = {}
+        for canonical, aliases in topics.items():
+            for alias in [canonical, *aliases]:
+                key = self._norms(alias)
+                if key:
+                    self._by_norms.setdefault(key, canonical.lower())
+        self._longest = max((len(k) for k in self._by_norms), default=0)
+        self._alias_norms = {n for k in self._by_norms for n in k}
+
+    def _norms(self, phrase: str) -> tuple[str, ...]:
+        return tuple(norm_words(re.findall(r"\w+", phrase), self.lang))
+
+    def canonical(self, phrase: str) -> str | None:
+        """The canonical name a phrase spells, or None."""
+        return self._by_norms.get(self._norms(phrase))
+
+    def part_of(self, phrase: str) -> bool:
+        """Whether a longer phrase contains a topic alias ("testen SunCharge"): the topic is
+        already a key phrase of its own."""
+        return bool(set(self._norms(phrase)) & self._alias_norms)
+
+    def found_in(self, doc: Doc) -> list[str]:
+        """Canonical names of the topics whose aliases occur in the document, in text order."""
+        if not self._by_norms:
+            return []
+        norms = [n for t in doc for n in self._norms(t.text)]
+        found: dict[str, None] = {}
+        for i in range(len(norms)):
+            for size in range(min(self._longest, len(norms) - i), 0, -1):
+                hit = self._by_norms.get(tuple(norms[i : i + size]))
+                if hit:
+                    found[hit] = None
+                    break
+        return list(found)
+
+
+@Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})
+def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[str]]) -> Any:
+    """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped;
+    spellings listed in ``topics`` (canonical name → aliases) become the canonical name."""
     lang = nlp.lang if nlp.lang in SCORED_LANGS else "en"
     extractor = yake.KeywordExtractor(lan=lang, n=2, top=top * 3, dedupLim=0.8)
+    aliases = TopicAliases(topics, lang)
 
     def keyphrases(doc: Doc) -> Doc:
         brand_norms = {t.norm_ for s in doc.spans.get("brands", []) for t in s}
-        phrases: list[str] = [e for e in entity_names(doc.text)[:3]
-                              if not set(norm_words([e], lang)) & brand_norms]
+        phrases: list[str] = aliases.found_in(doc)
+        for e in entity_names(doc.text)[:3]:
+            e = aliases.canonical(e) or e
+            if e not in phrases and not set(norm_words([e], lang)) & brand_norms:
+                phrases.append(e)
         for phrase, _ in extractor.extract_keywords(doc.text):
             words = re.findall(r"\w[\w-]*", phrase)
             if not words or any(w.isdigit() for w in words):
@@ -396,7 +450,11 @@ def make_keyphrases(nlp: Language, name: str, top: int) -> Any:
             # or an adjective ("Problem umgehen", "kaputt"), which is no topic.
             if lang == "de" and not words[-1][:1].isupper():
                 continue
-            lemma = " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
+            lemma = aliases.canonical(phrase)
+            if lemma is None:
+                if aliases.part_of(phrase):
+                    continue
+                lemma = " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
             if len(lemma) > 2 and lemma not in phrases:
                 phrases.append(lemma)
             if len(phrases) >= top + 3:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ def versions(sentiment: str = "model") -> str:
 
 
 def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True,
-          sentiment: str = "model") -> Language:
+          sentiment: str = "model", topics: Mapping[str, list[str]] | None = None) -> Language:
     """A pipeline for ``lang`` (blank 'xx' for languages spaCy has no rules for)."""
     try:
         nlp = spacy.blank(lang)
@@ -53,7 +53,7 @@ def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True,
     nlp.add_pipe("brandradar_brands", config={"brands": [b.model_dump() for b in brands]})
     nlp.add_pipe("brandradar_sentiment", config={"method": sentiment})
     if keyphrases:
-        nlp.add_pipe("brandradar_keyphrases")
+        nlp.add_pipe("brandradar_keyphrases", config={"topics": dict(topics or {})})
     return nlp
 
 
@@ -97,18 +97,25 @@ class Annotator:
     """Annotates many texts in one process, one cached pipeline per language."""
 
     def __init__(self, brands: Sequence[Brand], keyphrases: bool = True,
-                 sentiment: str = "model") -> None:
+                 sentiment: str = "model", topics: Mapping[str, list[str]] | None = None) -> None:
         self.brands = list(brands)
+        self.topics = dict(topics or {})
         self.keyphrases = keyphrases
         self.sentiment = sentiment
         self.versions = versions(sentiment)
         self._pipes: dict[str, Language] = {}
         self._roles = {b.name: b.role for b in self.brands}
 
+    def definitions_key(self) -> str:
+        """Model versions, brand definitions and topic aliases: what the rows depend on."""
+        return self.versions + json.dumps(
+            [[b.model_dump() for b in self.brands], self.topics], sort_keys=True)
+
     def pipe_for(self, lang: str) -> Language:
         """The (cached) pipeline of one language."""
         if lang not in self._pipes:
-            self._pipes[lang] = build(lang, self.brands, self.keyphrases, self.sentiment)
+            self._pipes[lang] = build(lang, self.brands, self.keyphrases, self.sentiment,
+                                      self.topics)
         return self._pipes[lang]
 
     def annotate(self, items: Iterable[tuple[str, str | None]]) -> list[Annotation]:

@@ -164,7 +164,8 @@ _TOPIC_SENT = {
     ],
     "ru": [
         "Новый стандарт SunCharge позволит заряжать велосипеды от солнечных станций.",
-        "Несколько городов тестируют станции SunCharge у вокзалов.",
+        "Несколько городов тестируют станции СанЧарджа у вокзалов.",
+        "Через СанЧардж аккумулятор заряжается от солнца за два часа.",
     ],
 }
 # Brand-free sentences; the German ones contain the common word "Kompass" on purpose.
@@ -504,9 +505,13 @@ def _forum(w: _Writer, anchor: datetime, truth: list[TruthDoc], wave: list[datet
         t = wave_threads[k % 4]
         text = w.fill(w.rng.choice(_WAVE[t.board]), WAVE_BRAND)
         add_post(t, when, text, {WAVE_BRAND: "negative"}, wave=True)
-    t = new_thread("de", "SunCharge – taugt das was?")
-    for when in sorted(topic):
-        add_post(t, when, " ".join(w.rng.sample(_TOPIC_SENT["de"], 2)), {}, topic=True)
+    # The Russian board writes the standard in Cyrillic too ("СанЧардж"); the demo project's
+    # topic aliases merge both spellings into one key phrase.
+    topic_threads = [new_thread("de", "SunCharge – taugt das was?"),
+                     new_thread("ru", "СанЧардж — кто пробовал?")]
+    for k, when in enumerate(sorted(topic)):
+        t = topic_threads[k % 2]
+        add_post(t, when, " ".join(w.rng.sample(_TOPIC_SENT[t.board], 2)), {}, topic=True)
     for t in threads:  # posts are shown oldest first; truth paths follow that order
         t.posts.sort(key=lambda p: p.published)
     _forum_paths(threads, truth)

@@ -1,0 +1,63 @@
+"""Key phrases on real news articles (fundus gold, MIT): brand names are no topics, and topic
+aliases merge one entity's spellings across languages, scripts and inflections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from brandradar.config import Brand, load_project
+from brandradar.errors import ConfigError
+from brandradar.nlp.pipeline import Annotator
+
+GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "extraction" / "fundus" / "gold.jsonl"
+TOPICS = {"Istanbul": ["Стамбул"]}
+
+
+def _article(article_id: str) -> tuple[str, str]:
+    for line in GOLD.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["id"] == article_id:
+            return row["plain_text"], row["lang"]
+    raise LookupError(article_id)
+
+
+def _russian() -> tuple[str, str]:
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    row = next(r for r in rows if r["lang"] == "ru")
+    return row["plain_text"], "ru"
+
+
+def test_one_entity_in_two_scripts_is_one_key_phrase() -> None:
+    ru_text, _ = _russian()
+    de_text, _ = _article("TOnline_2026_01_07")
+    assert "Стамбул" in ru_text and "Istanbul" not in ru_text
+    merged = Annotator([], topics=TOPICS).annotate([(ru_text, "ru"), (de_text, "de")])
+    assert all("istanbul" in a.key_phrases for a in merged)
+    # "в Стамбул", "в Стамбуле": every inflected form is the topic, and no longer phrase
+    # around it ("переговоры в стамбуле") repeats it.
+    assert not [p for a in merged for p in a.key_phrases if "стамбул" in p]
+    plain = Annotator([]).annotate([(ru_text, "ru")])[0].key_phrases
+    assert "istanbul" not in plain
+
+
+def test_brand_names_are_not_key_phrases() -> None:
+    text, lang = _article("TOnline_2026_01_07")
+    phrases = Annotator([]).annotate([(text, lang)])[0].key_phrases
+    assert phrases
+    top_word = phrases[0].split()[-1]
+    brand = Brand(name=top_word.capitalize(), aliases=[top_word])
+    with_brand = Annotator([brand]).annotate([(text, lang)])[0]
+    assert with_brand.mentions, "the brand must be found for the test to mean anything"
+    assert not [p for p in with_brand.key_phrases if top_word in p.split()]
+
+
+def test_topics_in_the_project_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "project.yaml"
+    cfg.write_text("brands: [{name: Voltaro}]\ntopics: {SunCharge: [СанЧардж]}\n", encoding="utf-8")
+    assert load_project(cfg).topics == {"SunCharge": ["СанЧардж"]}
+    cfg.write_text("brands: [{name: Voltaro}]\ntopics: [SunCharge]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="topics"):
+        load_project(cfg)
