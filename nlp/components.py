@@ -425,6 +425,12 @@ class TopicAliases:
         return list(found)
 
 
+def _only_sentence_initial(doc: Doc, word: str) -> bool:
+    """Whether every occurrence of ``word`` in the document begins a sentence."""
+    starts = [bool(t.is_sent_start) for t in doc if t.text == word]
+    return bool(starts) and all(starts)
+
+
 @Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})
 def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[str]]) -> Any:
     """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped;
@@ -449,6 +455,10 @@ def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[s
             # German nouns are capitalised: a phrase ending in a lower-case word ends in a verb
             # or an adjective ("Problem umgehen", "kaputt"), which is no topic.
             if lang == "de" and not words[-1][:1].isupper():
+                continue
+            # A word capitalised only where it starts a sentence may be any word class
+            # ("Unfassbar, wie …"); a noun is capitalised in the middle of sentences too.
+            if lang == "de" and len(words) == 1 and _only_sentence_initial(doc, words[0]):
                 continue
             lemma = aliases.canonical(phrase)
             if lemma is None:

@@ -61,3 +61,12 @@ def test_topics_in_the_project_config(tmp_path: Path) -> None:
     cfg.write_text("brands: [{name: Voltaro}]\ntopics: [SunCharge]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="topics"):
         load_project(cfg)
+
+
+def test_german_sentence_initial_adjectives_are_no_topics() -> None:
+    # The demo's complaint wave: "Unfassbar" is capitalised only because it starts sentences.
+    text = ("Unfassbar, wie Voltaro mit dem Akku-Problem umgeht, ich bin wütend. "
+            "Unfassbar, der Akku ist nach einer Woche wieder leer. Ein Akku kostet 600 Euro.")
+    phrases = Annotator([]).annotate([(text, "de")])[0].key_phrases
+    assert "akku" in phrases
+    assert "unfassbar" not in phrases
