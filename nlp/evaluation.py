@@ -8,7 +8,9 @@ Data sets (see ../shared/data/INVENTORY.md):
 - de: GermEval 2017 synchronic test (CC BY-NC; measuring only): relevance to Deutsche Bahn and
   document sentiment (micro-F1, the shared task's metric);
 - ru: SentiRuEval-2016 banks test (research use; measuring only): sentiment per bank mention,
-  macro-F1 over positive and negative (the official metric).
+  macro-F1 over positive and negative (the official metric);
+- de, en, ru: the dev split of the project's own sentences (``nlp/training``, CC0) — small and
+  used to choose the classifier's settings, so an optimistic check that runs on a fresh clone.
 
 ``python -m brandradar.nlp.evaluation SHARED_DATA EN_DIR DOC.md`` rewrites the table in DOC.md;
 sets that are absent are reported as such. Written by hand because no library evaluates brand
@@ -29,7 +31,7 @@ from brandradar.nlp.components import label, score_text
 from brandradar.nlp.pipeline import Annotator
 from brandradar.nlp.scores import LABELS, sentiment_scores
 from brandradar.nlp.sentiment_model import model
-from brandradar.nlp.train_sentiment import load_vader, split_of
+from brandradar.nlp.train_sentiment import authored_split, load_authored, load_vader, split_of
 
 __all__ = ["LABELS", "evaluate", "sentiment_scores"]
 BEGIN, END = "<!-- quality: written by `make eval` -->", "<!-- end of quality -->"
@@ -100,6 +102,22 @@ def eval_english(folder: Path) -> list[Row]:
                            "VADER (lexicon)")
 
 
+def eval_authored() -> list[Row]:
+    """The project's own sentences, dev split, per language (classifier and lexicon)."""
+    rows = []
+    dev = [e for e in load_authored() if authored_split(e.key) == "dev"]
+    for lang in ("de", "en", "ru"):
+        part = [e for e in dev if e.key.startswith(f"{lang}:")]
+        gold = [e.label for e in part]
+        ours = [verdict for verdict, _ in model().judge([e.text for e in part])]
+        lexicon = [label(score_text(e.text, lang)) for e in part]
+        rows.append(Row(lang, "sentiment", "brandradar authored sentences, dev split",
+                        "brandradar (e5 classifier)", len(part), sentiment_scores(gold, ours)))
+        rows.append(Row(lang, "sentiment", "brandradar authored sentences, dev split",
+                        "lexicon", len(part), sentiment_scores(gold, lexicon)))
+    return rows
+
+
 def eval_german(folder: Path) -> list[Row]:
     """GermEval 2017 synchronic test: relevance to Deutsche Bahn and document sentiment."""
     csv.field_size_limit(10_000_000)
@@ -165,7 +183,7 @@ def eval_russian(folder: Path) -> list[Row]:
 
 def evaluate(shared_data: Path, english: Path) -> tuple[list[Row], list[str]]:
     """All rows that the available data allows, and the names of sets that were missing."""
-    rows, missing = eval_english(english), []
+    rows, missing = [*eval_english(english), *eval_authored()], []
     sets = [(shared_data / "eval_only_noncommercial" / "germeval_2017_test_syn", eval_german),
             (shared_data / "eval_only_noncommercial" / "sentirueval_2016_banks", eval_russian)]
     for folder, fn in sets:

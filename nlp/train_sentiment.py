@@ -1,12 +1,22 @@
 """Train the shipped sentiment classifier: logistic regression on e5 sentence embeddings.
 
-Training data: the VADER ground truth (MIT; tweets, movie and product reviews, news editorials
-with mean human ratings), three classes by the mean rating (≥ 0.5 positive, ≤ -0.5 negative,
-else neutral). Every text is assigned to train (70 %), dev (10 %) or test (20 %) by a hash of
-its file and id, so the split never changes; the regularisation strength is chosen on dev, the
-model is fitted on train, and test is only used by the quality report. The encoder is
-multilingual, so a classifier trained on English transfers to German and Russian; no German or
-Russian sentiment data with a licence that allows shipping exists (../shared/data/INVENTORY.md).
+Training data:
+- the VADER ground truth (MIT; tweets, movie and product reviews, news editorials with mean human
+  ratings), three classes by the mean rating (≥ 0.5 positive, ≤ -0.5 negative, else neutral).
+  Every text is assigned to train (70 %), dev (10 %) or test (20 %) by a hash of its file and id,
+  so the split never changes; test is only used by the quality report;
+- the project's own sentences (``training/authored_{de,en,ru}.tsv``, CC0, written for brandradar,
+  see ``training/README.md``): brand-listening text in German, English and Russian — customer
+  posts, questions and news — labelled by what the text means for the brand, so that news of a
+  recall, a fine or an outage is negative and a test win is positive. Split train 70 % / dev 30 %
+  by a hash of the label and the sentence's place among its label's sentences (the three files
+  are near-translations of each other, so one sentence's versions land on the same side).
+
+The regularisation strength C and the weight of an authored sentence are chosen together on the
+mean of two dev scores (VADER dev macro-F1 and authored dev macro-F1); the model is fitted on the
+train parts. The encoder is multilingual, so what is learned in one language transfers to the
+others; no German or Russian sentiment corpus with a licence that allows shipping exists
+(../shared/data/INVENTORY.md).
 
 ``python -m brandradar.nlp.train_sentiment VADER_DIR [CACHE_DIR]`` writes
 ``nlp/models/sentiment-e5.npz``. scikit-learn is a development dependency: only training needs
@@ -29,11 +39,12 @@ from brandradar.nlp.scores import sentiment_scores
 
 CLASSES = ("negative", "neutral", "positive")
 MODEL_PATH = Path(__file__).parent / "models" / "sentiment-e5.npz"
+AUTHORED_DIR = Path(__file__).parent / "training"
 
 
 @dataclass(frozen=True)
 class Example:
-    """One rated text of the VADER ground truth."""
+    """One labelled text (VADER ground truth or the project's own sentences)."""
 
     key: str
     text: str
@@ -62,6 +73,25 @@ def split_of(key: str) -> str:
     return "train" if bucket < 7 else "dev" if bucket == 7 else "test"
 
 
+def load_authored(folder: Path = AUTHORED_DIR) -> list[Example]:
+    """The project's own labelled sentences, keyed ``lang:label:n`` (n-th sentence of the label)."""
+    out = []
+    for f in sorted(folder.glob("authored_*.tsv")):
+        seen: dict[str, int] = {}
+        with f.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                n = seen[row["label"]] = seen.get(row["label"], -1) + 1
+                out.append(Example(f"{row['lang']}:{row['label']}:{n}", row["text"], row["label"]))
+    return out
+
+
+def authored_split(key: str) -> str:
+    """train (70 %) / dev (30 %) of an authored sentence, the same for its translations."""
+    _, label, n = key.split(":")
+    bucket = int(hashlib.sha1(f"{label}:{n}".encode()).hexdigest()[:8], 16) % 10
+    return "dev" if bucket >= 7 else "train"
+
+
 def cached_embeddings(texts: list[str], cache: Path | None) -> np.ndarray:
     """Embed texts, reusing a cache file named by the texts' hash and the encoder version."""
     if cache is None:
@@ -76,30 +106,43 @@ def cached_embeddings(texts: list[str], cache: Path | None) -> np.ndarray:
     return vectors
 
 
-def train(folder: Path, cache: Path | None, out: Path = MODEL_PATH) -> dict[str, object]:
-    """Fit, choose C on dev, save weights and a summary; returns the summary."""
+def train(folder: Path, cache: Path | None, out: Path = MODEL_PATH,
+          authored: Path = AUTHORED_DIR) -> dict[str, object]:
+    """Fit, choose C and the authored weight on dev, save weights and a summary."""
     from sklearn.linear_model import LogisticRegression
 
-    data = load_vader(folder)
-    vectors = cached_embeddings([e.text for e in data], cache)
-    parts = {s: [i for i, e in enumerate(data) if split_of(e.key) == s] for s in ("train", "dev")}
-    x_train, y_train = vectors[parts["train"]], [data[i].label for i in parts["train"]]
-    x_dev, y_dev = vectors[parts["dev"]], [data[i].label for i in parts["dev"]]
-    best: tuple[float, float, LogisticRegression] | None = None
-    for c in (0.3, 1.0, 3.0, 10.0, 30.0):
-        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        clf.fit(x_train, y_train)
-        score = sentiment_scores(y_dev, list(clf.predict(x_dev)))["macro_f1"]
-        print(f"C={c}: dev macro-F1 {score:.3f}")
-        if best is None or score > best[0]:
-            best = (score, c, clf)
+    vader, own = load_vader(folder), load_authored(authored)
+    vectors = cached_embeddings([e.text for e in vader], cache)
+    own_vectors = cached_embeddings([e.text for e in own], cache)
+    part = {s: [i for i, e in enumerate(vader) if split_of(e.key) == s] for s in ("train", "dev")}
+    own_part = {s: [i for i, e in enumerate(own) if authored_split(e.key) == s]
+                for s in ("train", "dev")}
+    x_train = np.vstack([vectors[part["train"]], own_vectors[own_part["train"]]])
+    y_train = [vader[i].label for i in part["train"]] + [own[i].label for i in own_part["train"]]
+    x_dev, y_dev = vectors[part["dev"]], [vader[i].label for i in part["dev"]]
+    x_own, y_own = own_vectors[own_part["dev"]], [own[i].label for i in own_part["dev"]]
+    best: tuple[float, dict[str, float], LogisticRegression] | None = None
+    for c in (0.3, 1.0, 3.0):
+        for weight in (1.0, 3.0, 10.0, 30.0):
+            sample_weight = [1.0] * len(part["train"]) + [weight] * len(own_part["train"])
+            clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+            clf.fit(x_train, y_train, sample_weight=sample_weight)
+            dev = {"C": c, "authored_weight": weight,
+                   "vader_dev_macro_f1": sentiment_scores(y_dev, list(clf.predict(x_dev)))["macro_f1"],
+                   "authored_dev_macro_f1": sentiment_scores(y_own, list(clf.predict(x_own)))["macro_f1"]}
+            score = (dev["vader_dev_macro_f1"] + dev["authored_dev_macro_f1"]) / 2
+            print(", ".join(f"{k} {v:.3f}" for k, v in dev.items()))
+            if best is None or score > best[0]:
+                best = (score, dev, clf)
     assert best is not None
-    score, c, clf = best
+    _, dev, clf = best
     order = [list(clf.classes_).index(k) for k in CLASSES]
     summary: dict[str, object] = {
-        "encoder": ENCODER_VERSION, "classes": list(CLASSES), "C": c,
-        "train_examples": len(parts["train"]), "dev_examples": len(parts["dev"]),
-        "dev_macro_f1": round(score, 4), "data": "VADER ground truth (MIT), splits by sha1(key)",
+        "encoder": ENCODER_VERSION, "classes": list(CLASSES),
+        **{k: round(v, 4) for k, v in dev.items()},
+        "train_examples": len(part["train"]), "authored_train_examples": len(own_part["train"]),
+        "dev_examples": len(part["dev"]), "authored_dev_examples": len(own_part["dev"]),
+        "data": "VADER ground truth (MIT) split by sha1(key); brandradar authored sentences (CC0)",
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, weights=clf.coef_[order].astype(np.float32),

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from brandradar.nlp.evaluation import eval_english, eval_german, eval_russian, sentiment_scores
+from brandradar.nlp.evaluation import (
+    eval_authored,
+    eval_english,
+    eval_german,
+    eval_russian,
+    sentiment_scores,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NONCOMMERCIAL = ROOT.parent / "shared" / "data" / "eval_only_noncommercial"
@@ -25,9 +31,19 @@ def test_metrics_on_a_known_case() -> None:
 def test_english_floor() -> None:
     ours, vader, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
     assert ours.n == 4697  # the test split only: the classifier was trained on the train split
-    assert ours.scores["macro_f1"] >= 0.69  # measured 0.702; the target is 0.75 (docs/quality.md)
+    assert ours.scores["macro_f1"] >= 0.69  # measured 0.698; the target is 0.75 (docs/quality.md)
     assert ours.scores["macro_f1"] > vader.scores["macro_f1"] + 0.1
     assert ours.scores["macro_f1"] > majority.scores["macro_f1"] + 0.4
+
+
+def test_authored_sentences_floor() -> None:
+    rows = eval_authored()
+    ours = {r.lang: r for r in rows if r.system.startswith("brandradar")}
+    lexicon = {r.lang: r for r in rows if r.system == "lexicon"}
+    assert sorted(ours) == ["de", "en", "ru"] and all(r.n >= 30 for r in ours.values())
+    # measured de 0.931, en 0.831, ru 0.866 (these sentences chose C and their own weight)
+    assert all(r.scores["macro_f1"] >= 0.8 for r in ours.values())
+    assert all(ours[k].scores["macro_f1"] > lexicon[k].scores["macro_f1"] for k in ours)
 
 
 @pytest.mark.slow
@@ -35,9 +51,9 @@ def test_english_floor() -> None:
 def test_german_and_russian_floors() -> None:
     rel, ours, lexicon, majority = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
     assert rel.scores["f1"] >= 0.88  # measured 0.908
-    assert ours.scores["macro_f1"] >= 0.44  # measured 0.454
+    assert ours.scores["macro_f1"] >= 0.44  # measured 0.453
     assert ours.scores["macro_f1"] > max(lexicon.scores["macro_f1"], majority.scores["macro_f1"])
     ru_ours, ru_lexicon, _, ru_found = eval_russian(NONCOMMERCIAL / "sentirueval_2016_banks")
-    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.38  # measured 0.400; the target is 0.55
+    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.41  # measured 0.429; the target is 0.55
     assert ru_ours.scores["macro_f1_pos_neg"] > ru_lexicon.scores["macro_f1_pos_neg"] + 0.2
     assert ru_found.scores["recall"] >= 0.85  # bank names found in inflected forms; measured 0.893
