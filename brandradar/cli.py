@@ -57,6 +57,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     show = _progress()
     ctx = load_context(_demo_project(), args.workdir)
     server = DemoServer(ctx.settings.demo_host, ctx.settings.demo_port_base)
+    ctx.sources = server.rebase(ctx.sources)
+    if server.host not in ctx.settings.allow_private_hosts:
+        ctx.settings.allow_private_hosts.append(server.host)
     with server:
         show(f"demo web on {server.base_url('news')} … {server.base_url('reviews')} "
              f"({len(server.web.truth)} documents)")

@@ -396,7 +396,6 @@ class TopicAliases:
                 if key:
                     self._by_norms.setdefault(key, canonical.lower())
         self._longest = max((len(k) for k in self._by_norms), default=0)
-        self._alias_norms = {n for k in self._by_norms for n in k}
 
     def _norms(self, phrase: str) -> tuple[str, ...]:
         return tuple(norm_words(re.findall(r"\w+", phrase), self.lang))
@@ -408,7 +407,9 @@ class TopicAliases:
     def part_of(self, phrase: str) -> bool:
         """Whether a longer phrase contains a topic alias ("testen SunCharge"): the topic is
         already a key phrase of its own."""
-        return bool(set(self._norms(phrase)) & self._alias_norms)
+        norms = self._norms(phrase)
+        return any(norms[i : i + size] in self._by_norms
+                   for size in range(1, self._longest + 1) for i in range(len(norms) - size + 1))
 
     def found_in(self, doc: Doc) -> list[str]:
         """Canonical names of the topics whose aliases occur in the document, in text order."""

@@ -10,7 +10,8 @@ Training data:
   posts, questions and news — labelled by what the text means for the brand, so that news of a
   recall, a fine or an outage is negative and a test win is positive. Split train 70 % / dev 30 %
   by a hash of the label and the sentence's place among its label's sentences (the three files
-  are near-translations of each other, so one sentence's versions land on the same side).
+  are near-translations in mostly the same order, so most versions of a sentence land on the
+  same side).
 
 The regularisation strength C and the weight of an authored sentence are chosen together on the
 mean of two dev scores (VADER dev macro-F1 and authored dev macro-F1); the model is fitted on the
@@ -86,7 +87,7 @@ def load_authored(folder: Path = AUTHORED_DIR) -> list[Example]:
 
 
 def authored_split(key: str) -> str:
-    """train (70 %) / dev (30 %) of an authored sentence, the same for its translations."""
+    """train (70 %) / dev (30 %) of an authored sentence, the same in every language."""
     _, label, n = key.split(":")
     bucket = int(hashlib.sha1(f"{label}:{n}".encode()).hexdigest()[:8], 16) % 10
     return "dev" if bucket >= 7 else "train"

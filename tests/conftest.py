@@ -14,6 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = ROOT / "test-artifacts"
+DEMO_HOST = "127.0.0.3"
+# Not the default address: the demo sources must follow the server (and a developer's own demo
+# on the default ports does not disturb the tests).
+DEMO_ENV = {"BRANDRADAR_DEMO_HOST": DEMO_HOST, "BRANDRADAR_DEMO_PORT_BASE": "8881"}
 
 
 def run_cli(*args: str, workdir: Path | None = None, input_text: str | None = None,
@@ -28,7 +32,7 @@ def run_cli(*args: str, workdir: Path | None = None, input_text: str | None = No
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`brandradar demo --once` into a fresh work directory, run once per test session."""
     workdir = tmp_path_factory.mktemp("demo")
-    proc = run_cli("demo", "--once", "--workdir", str(workdir))
+    proc = run_cli("demo", "--once", "--workdir", str(workdir), env=DEMO_ENV)
     assert proc.returncode == 0, proc.stderr[-3000:]
     truth = [json.loads(line) for line in (workdir / "demo" / "ground_truth.jsonl").open()]
     return {"workdir": workdir, "truth": truth, "stderr": proc.stderr}

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import DEMO_ENV, DEMO_HOST, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +32,14 @@ def test_demo_leaves_all_stage_outputs(demo_run: dict[str, Any]) -> None:
     html = (wd / "report.html").read_text()
     assert "Share of voice" in html and "Voltaro" in html
     assert (wd / "report.csv").read_text().startswith("brand,role,mentions,share")
+
+
+def test_the_demo_crawls_the_address_it_serves(demo_run: dict[str, Any]) -> None:
+    # The fixture moved the demo web to 127.0.0.3:8881…8884; the source files name 8781…8784.
+    con = duckdb.connect(str(demo_run["workdir"] / "brandradar.duckdb"), read_only=True)
+    domains = {d for (d,) in con.execute("SELECT DISTINCT domain FROM documents").fetchall()}
+    assert domains == {f"{DEMO_HOST}:{port}" for port in (8881, 8882, 8883, 8884)}
+    assert all(t["url"].startswith(f"http://{DEMO_HOST}:88") for t in demo_run["truth"])
 
 
 def test_every_planted_document_is_indexed(demo_run: dict[str, Any]) -> None:
@@ -121,7 +129,7 @@ def test_rerun_creates_no_duplicates(demo_run: dict[str, Any]) -> None:
             con.close()
 
     before = counts()
-    proc = run_cli("demo", "--once", "--workdir", str(wd))
+    proc = run_cli("demo", "--once", "--workdir", str(wd), env=DEMO_ENV)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert counts() == before
     assert len(list((wd / "raw").glob("source=demo_pedal_blog/day=*/crawl-*.warc.gz"))) >= 1

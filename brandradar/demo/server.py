@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
@@ -11,8 +13,12 @@ from urllib.parse import unquote
 from brandradar.demo.content import DemoWeb, build
 from brandradar.demo.sites import SITE_BUILDERS, SITES, Page
 from brandradar.errors import ConfigError
+from brandradar.sources import Source
 
 log = logging.getLogger(__name__)
+# The demo source files (crawlers/sources/demo_*.py) name the sites at this default address.
+DEFAULT_HOST, DEFAULT_PORT_BASE = "127.0.0.1", 8781
+_DEFAULT_ORIGIN = re.compile(rf"http://{re.escape(DEFAULT_HOST)}:\d+(?=/)")
 
 
 def site_port(site: str, port_base: int) -> int:
@@ -49,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoServer:
     """The four demo sites on ``host`` at ``port_base`` … ``port_base + 3``."""
 
-    def __init__(self, host: str = "127.0.0.1", port_base: int = 8781,
+    def __init__(self, host: str = DEFAULT_HOST, port_base: int = DEFAULT_PORT_BASE,
                  web: DemoWeb | None = None) -> None:
         self.host = host
         self.port_base = port_base
@@ -59,6 +65,18 @@ class DemoServer:
     def base_url(self, site: str) -> str:
         """``http://host:port`` of a site."""
         return f"http://{self.host}:{site_port(site, self.port_base)}"
+
+    def rebase(self, sources: list[Source]) -> list[Source]:
+        """The sources with every demo site's default address replaced by this server's, so a
+        demo on other ports (``BRANDRADAR_DEMO_PORT_BASE``) crawls its own web, not another's."""
+        moves = {f"http://{DEFAULT_HOST}:{site_port(s, DEFAULT_PORT_BASE)}": self.base_url(s)
+                 for s in SITES}
+        out = []
+        for source in sources:
+            blob = _DEFAULT_ORIGIN.sub(lambda m: moves.get(m.group(0), m.group(0)),
+                                       json.dumps(source.model_dump(mode="json")))
+            out.append(Source.model_validate(json.loads(blob)))
+        return out
 
     def start(self) -> DemoServer:
         """Start serving in background threads; fails with a clear error if a port is taken."""

@@ -10,6 +10,7 @@ import pytest
 
 from brandradar.config import Brand, load_project
 from brandradar.errors import ConfigError
+from brandradar.nlp.components import TopicAliases
 from brandradar.nlp.pipeline import Annotator
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "extraction" / "fundus" / "gold.jsonl"
@@ -70,3 +71,10 @@ def test_german_sentence_initial_adjectives_are_no_topics() -> None:
     phrases = Annotator([]).annotate([(text, "de")])[0].key_phrases
     assert "akku" in phrases
     assert "unfassbar" not in phrases
+
+
+def test_a_phrase_is_dropped_only_around_a_whole_alias() -> None:
+    topics = TopicAliases({"SunCharge": ["Sun Charge", "СанЧардж"]}, "de")
+    assert topics.canonical("Sun Charge") == "suncharge"
+    assert topics.part_of("Sun Charge Säulen") and topics.part_of("testen SunCharge")
+    assert not topics.part_of("Sun Schutz")  # one word of a two-word alias is not the topic

@@ -19,7 +19,7 @@ def test_authored_sentences_are_complete_and_split_with_their_translations() -> 
     assert set(per_lang) == {"de", "en", "ru"} and min(per_lang.values()) >= 130
     assert {e.label for e in own} == {"negative", "neutral", "positive"}
     assert len({e.key for e in own}) == len(own)
-    # the n-th sentence of a label is one sentence in three languages: one side of the split
+    # the n-th sentence of a label is on one side of the split in all three languages
     for e in own:
         _, label, n = e.key.split(":")
         assert {authored_split(f"{lang}:{label}:{n}") for lang in ("de", "en", "ru")} == \
