@@ -415,7 +415,7 @@ class TopicAliases:
         """Canonical names of the topics whose aliases occur in the document, in text order."""
         if not self._by_norms:
             return []
-        norms = [n for t in doc for n in self._norms(t.text)]
+        norms = self._norms(doc.text)
         found: dict[str, None] = {}
         for i in range(len(norms)):
             for size in range(min(self._longest, len(norms) - i), 0, -1):
