@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests
 
-.PHONY: setup demo test test-fast lint eval bench clean
+.PHONY: setup demo test test-fast lint eval bench clean finetune
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,14 @@ eval: setup
 	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
 	rm -rf build/eval-demo && $(UV) run brandradar demo --once --no-browser --workdir build/eval-demo
 	$(UV) run python -m brandradar.index.alert_evaluation build/eval-demo docs/metrics.md
+
+# Retrain the sentiment encoder's top layers and the classifier (needs the shared VADER data;
+# PyTorch is installed for this only and removed again by the next `make setup`).
+VADER := ../shared/data/sentiment_en_vader_groundtruth
+finetune: setup
+	$(UV) pip install --quiet --python .venv/bin/python $${PIP_FIND_LINKS:+--find-links $$PIP_FIND_LINKS} torch==2.13.0
+	$(UV) run --no-sync python -m brandradar.nlp.finetune_encoder $(VADER)
+	$(UV) run --no-sync python -m brandradar.nlp.train_sentiment $(VADER) build/e5-cache
 
 bench: setup
 	$(UV) run python benchmarks/run.py
