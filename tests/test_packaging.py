@@ -23,6 +23,9 @@ for m in {mods!r}:
 assert r.files("brandradar.nlp").joinpath("lexicons/de.tsv").is_file()
 assert r.files("brandradar.nlp").joinpath("models/sentiment-e5.npz").is_file()
 assert r.files("brandradar.nlp").joinpath("models/MODEL_CARD.md").is_file()
+from brandradar.nlp import encoder
+assert encoder.PATCH_PATH.is_file() and "site-packages" in str(encoder.PATCH_PATH)
+assert "+sentiment-" in encoder.ENCODER_VERSION
 assert r.files("brandradar.nlp").joinpath("training/authored_ru.tsv").is_file()
 assert r.files("brandradar.index.elasticsearch").joinpath("templates/mentions.json").is_file()
 assert r.files("brandradar.dashboards.web").joinpath("static/app.js").is_file()

@@ -31,7 +31,7 @@ def test_metrics_on_a_known_case() -> None:
 def test_english_floor() -> None:
     ours, vader, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
     assert ours.n == 4697  # the test split only: the classifier was trained on the train split
-    assert ours.scores["macro_f1"] >= 0.69  # measured 0.698; the target is 0.75 (docs/quality.md)
+    assert ours.scores["macro_f1"] >= 0.73  # measured 0.739; the target is 0.75 (docs/quality.md)
     assert ours.scores["macro_f1"] > vader.scores["macro_f1"] + 0.1
     assert ours.scores["macro_f1"] > majority.scores["macro_f1"] + 0.4
 
@@ -41,8 +41,9 @@ def test_authored_sentences_floor() -> None:
     ours = {r.lang: r for r in rows if r.system.startswith("brandradar")}
     lexicon = {r.lang: r for r in rows if r.system == "lexicon"}
     assert sorted(ours) == ["de", "en", "ru"] and all(r.n >= 30 for r in ours.values())
-    # measured de 0.931, en 0.831, ru 0.866 (these sentences chose C and their own weight)
-    assert all(r.scores["macro_f1"] >= 0.8 for r in ours.values())
+    # measured de 0.975, en 0.930, ru 0.910 (these sentences chose C, their weight and the
+    # encoder fine-tuning configuration)
+    assert all(r.scores["macro_f1"] >= 0.85 for r in ours.values())
     assert all(ours[k].scores["macro_f1"] > lexicon[k].scores["macro_f1"] for k in ours)
 
 
@@ -51,9 +52,9 @@ def test_authored_sentences_floor() -> None:
 def test_german_and_russian_floors() -> None:
     rel, ours, lexicon, majority = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
     assert rel.scores["f1"] >= 0.88  # measured 0.908
-    assert ours.scores["macro_f1"] >= 0.44  # measured 0.453
+    assert ours.scores["macro_f1"] >= 0.43  # measured 0.442
     assert ours.scores["macro_f1"] > max(lexicon.scores["macro_f1"], majority.scores["macro_f1"])
     ru_ours, ru_lexicon, _, ru_found = eval_russian(NONCOMMERCIAL / "sentirueval_2016_banks")
-    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.41  # measured 0.429; the target is 0.55
+    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.49  # measured 0.503; the target is 0.55
     assert ru_ours.scores["macro_f1_pos_neg"] > ru_lexicon.scores["macro_f1_pos_neg"] + 0.2
     assert ru_found.scores["recall"] >= 0.85  # bank names found in inflected forms; measured 0.893
