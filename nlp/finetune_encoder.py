@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from brandradar.nlp.e5_file import E5File, save_patch, tensor_bytes
-from brandradar.nlp.encoder import PATCH_PATH, base_model_path
+from brandradar.nlp.encoder import MAX_CHARS, PATCH_PATH, base_model_path
 from brandradar.nlp.sentiment_model import CLASSES
 from brandradar.nlp.train_sentiment import authored_split, load_authored, load_vader, split_of
 
@@ -126,7 +126,7 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
     split = [split_of(e.key) for e in vader] + [authored_split(e.key) for e in own]
     weight = np.array([1.0] * len(vader) + [AUTHORED_WEIGHT] * len(own), np.float32)
     group = ["vader"] * len(vader) + [e.key.split(":")[0] for e in own]
-    ids = [f.token_ids(t[:1500]) for t in texts]
+    ids = [f.token_ids(t[:MAX_CHARS]) for t in texts]
     first = f.layers - layers
     frozen, trained = _build(torch, f, first, False), _build(torch, f, first, True)
     states: list[Any] = [None] * len(ids)
@@ -185,10 +185,10 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
 
     for epoch in range(epochs):
         rng.shuffle(train)
-        # Batches of similar length waste less time on padding.
-        batches = [sorted(train[s:s + 1600], key=lambda i: len(states[i]))[b:b + 32]
-                   for s in range(0, len(train), 1600) for b in range(0, 1600, 32)]
-        batches = [b for b in batches if b]
+        # Batches of similar length (from runs of 1,600 shuffled texts) waste less on padding.
+        runs = [sorted(train[s:s + 1600], key=lambda i: len(states[i]))
+                for s in range(0, len(train), 1600)]
+        batches = [r[b:b + 32] for r in runs for b in range(0, len(r), 32)]
         rng.shuffle(batches)
         for batch in batches:
             loss = (torch.nn.functional.cross_entropy(
