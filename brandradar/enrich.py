@@ -41,7 +41,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     out = out or workdir
     counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "partitions_skipped": 0}
     # A changed brands file or model version re-enriches everything of the source.
-    fingerprint = hashlib.sha1(annotator.definitions_key().encode()).hexdigest()
+    fingerprint = annotator.definitions_hash()
     marker = out / "enriched" / f"source={source}" / ".fingerprint"
     force = force or not marker.exists() or marker.read_text() != fingerprint
     for path in partitions(workdir, "documents", source):

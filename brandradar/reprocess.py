@@ -11,7 +11,6 @@ from their Parquet partitions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,7 +34,7 @@ def build_version(workdir: Path, brands: list[Brand], author_key: str,
     from brandradar.nlp.pipeline import Annotator
 
     annotator = Annotator(brands, sentiment=sentiment, topics=topics)
-    vid = hashlib.sha1(annotator.definitions_key().encode()).hexdigest()[:10]
+    vid = annotator.definitions_hash()[:10]
     out = workdir / "versions" / vid
     sources = sorted({p.parent.parent.name.removeprefix("source=")
                       for p in partitions(workdir, "documents")})

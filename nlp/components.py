@@ -407,19 +407,18 @@ class TopicAliases:
     def part_of(self, phrase: str) -> bool:
         """Whether a longer phrase contains a topic alias ("testen SunCharge"): the topic is
         already a key phrase of its own."""
-        norms = self._norms(phrase)
-        return any(norms[i : i + size] in self._by_norms
-                   for size in range(1, self._longest + 1) for i in range(len(norms) - size + 1))
+        return bool(self._hits(self._norms(phrase)))
 
     def found_in(self, doc: Doc) -> list[str]:
         """Canonical names of the topics whose aliases occur in the document, in text order."""
-        if not self._by_norms:
-            return []
-        norms = self._norms(doc.text)
+        return self._hits(self._norms(doc.text)) if self._by_norms else []
+
+    def _hits(self, norms: tuple[str, ...]) -> list[str]:
+        """Canonical names of the aliases in a word sequence (longest alias at each word)."""
         found: dict[str, None] = {}
         for i in range(len(norms)):
             for size in range(min(self._longest, len(norms) - i), 0, -1):
-                hit = self._by_norms.get(tuple(norms[i : i + size]))
+                hit = self._by_norms.get(norms[i : i + size])
                 if hit:
                     found[hit] = None
                     break

@@ -112,9 +112,8 @@ class E5File:
         if t.kind == 0:
             return np.frombuffer(self.data, "<f4", t.count, t.offset).copy()
         blocks = np.frombuffer(self.data, _Q4_DTYPE, t.nbytes // _Q4_DTYPE.itemsize, t.offset)
-        flat = dequantize_q4(blocks)
-        return flat.reshape(-1, self.hidden) if name == "emb.word" else flat.reshape(
-            -1, self.ff if name.endswith(".fo.w") else self.hidden)
+        # Matrices are stored row by row; only the feed-forward output reads ff inputs.
+        return dequantize_q4(blocks).reshape(-1, self.ff if name.endswith(".fo.w") else self.hidden)
 
     def token_ids(self, text: str, max_tokens: int = 512) -> list[int]:
         """The ids the engine feeds its encoder for ``query: text`` (with <s> and </s>)."""

@@ -26,6 +26,7 @@ DIM = 384
 MAX_CHARS = 1500
 
 
+@lru_cache(maxsize=1)
 def _patch() -> bytes | None:
     return PATCH_PATH.read_bytes() if PATCH_PATH.exists() else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -106,10 +107,12 @@ class Annotator:
         self._pipes: dict[str, Language] = {}
         self._roles = {b.name: b.role for b in self.brands}
 
-    def definitions_key(self) -> str:
-        """Model versions, brand definitions and topic aliases: what the rows depend on."""
-        return self.versions + json.dumps(
+    def definitions_hash(self) -> str:
+        """SHA-1 of the model versions, brand definitions and topic aliases: what the rows
+        depend on (the enrich fingerprint and the reprocess version id)."""
+        key = self.versions + json.dumps(
             [[b.model_dump() for b in self.brands], self.topics], sort_keys=True)
+        return hashlib.sha1(key.encode()).hexdigest()
 
     def pipe_for(self, lang: str) -> Language:
         """The (cached) pipeline of one language."""
