@@ -75,14 +75,21 @@ def split_of(key: str) -> str:
 
 
 def load_authored(folder: Path = AUTHORED_DIR) -> list[Example]:
-    """The project's own labelled sentences, keyed ``lang:label:n`` (n-th sentence of the label)."""
+    """The project's own labelled sentences, keyed ``lang:label:n`` (n-th sentence of the label).
+
+    ``authored_{lang}.tsv`` holds the first set; a further set ``authored_{set}_{lang}.tsv``
+    numbers its sentences ``{set}-n``, so adding a set leaves the keys (and splits) of the others
+    as they were.
+    """
     out = []
     for f in sorted(folder.glob("authored_*.tsv")):
+        prefix = "".join(f"{part}-" for part in f.stem.split("_")[1:-1])
         seen: dict[str, int] = {}
         with f.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
                 n = seen[row["label"]] = seen.get(row["label"], -1) + 1
-                out.append(Example(f"{row['lang']}:{row['label']}:{n}", row["text"], row["label"]))
+                out.append(Example(f"{row['lang']}:{row['label']}:{prefix}{n}", row["text"],
+                                   row["label"]))
     return out
 
 
