@@ -31,7 +31,7 @@ def test_metrics_on_a_known_case() -> None:
 def test_english_floor() -> None:
     ours, vader, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
     assert ours.n == 4697  # the test split only: the classifier was trained on the train split
-    assert ours.scores["macro_f1"] >= 0.73  # measured 0.739; the target is 0.75 (docs/quality.md)
+    assert ours.scores["macro_f1"] >= 0.74  # measured 0.745; the target is 0.75 (docs/quality.md)
     assert ours.scores["macro_f1"] > vader.scores["macro_f1"] + 0.1
     assert ours.scores["macro_f1"] > majority.scores["macro_f1"] + 0.4
 
@@ -40,8 +40,8 @@ def test_authored_sentences_floor() -> None:
     rows = eval_authored()
     ours = {r.lang: r for r in rows if r.system.startswith("brandradar")}
     lexicon = {r.lang: r for r in rows if r.system == "lexicon"}
-    assert sorted(ours) == ["de", "en", "ru"] and all(r.n >= 30 for r in ours.values())
-    # measured de 0.975, en 0.930, ru 0.910 (these sentences chose C, their weight and the
+    assert sorted(ours) == ["de", "en", "ru"] and all(r.n >= 50 for r in ours.values())
+    # measured de 0.942, en 0.895, ru 0.909 (these sentences chose C, their weight and the
     # encoder fine-tuning configuration)
     assert all(r.scores["macro_f1"] >= 0.85 for r in ours.values())
     assert all(ours[k].scores["macro_f1"] > lexicon[k].scores["macro_f1"] for k in ours)
@@ -52,9 +52,9 @@ def test_authored_sentences_floor() -> None:
 def test_german_and_russian_floors() -> None:
     rel, ours, lexicon, majority = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
     assert rel.scores["f1"] >= 0.88  # measured 0.908
-    assert ours.scores["macro_f1"] >= 0.43  # measured 0.442
+    assert ours.scores["macro_f1"] >= 0.45  # measured 0.460
     assert ours.scores["macro_f1"] > max(lexicon.scores["macro_f1"], majority.scores["macro_f1"])
     ru_ours, ru_lexicon, _, ru_found = eval_russian(NONCOMMERCIAL / "sentirueval_2016_banks")
-    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.49  # measured 0.503; the target is 0.55
+    assert ru_ours.scores["macro_f1_pos_neg"] >= 0.50  # measured 0.509; the target is 0.55
     assert ru_ours.scores["macro_f1_pos_neg"] > ru_lexicon.scores["macro_f1_pos_neg"] + 0.2
     assert ru_found.scores["recall"] >= 0.85  # bank names found in inflected forms; measured 0.893
