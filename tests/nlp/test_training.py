@@ -19,6 +19,8 @@ def test_authored_sentences_are_complete_and_split_with_their_translations() -> 
     assert set(per_lang) == {"de", "en", "ru"} and min(per_lang.values()) >= 130
     assert {e.label for e in own} == {"negative", "neutral", "positive"}
     assert len({e.key for e in own}) == len(own)
+    # the first set keeps plain numbers, the social set is numbered apart
+    assert {e.key.split(":")[2].rpartition("-")[0] for e in own} == {"", "social"}
     # the n-th sentence of a label is on one side of the split in all three languages
     for e in own:
         _, label, n = e.key.split(":")
