@@ -37,9 +37,9 @@ import numpy as np
 
 from brandradar.nlp.encoder import ENCODER_VERSION, embed
 from brandradar.nlp.scores import sentiment_scores
+from brandradar.nlp.sentiment_model import CLASSES, MODEL_FILE
 
-CLASSES = ("negative", "neutral", "positive")
-MODEL_PATH = Path(__file__).parent / "models" / "sentiment-e5.npz"
+MODEL_PATH = Path(__file__).parent / MODEL_FILE
 AUTHORED_DIR = Path(__file__).parent / "training"
 
 
