@@ -8,8 +8,9 @@
   (the shipped e5 classifier; method ``lexicon``: VADER for English, the project's lexicons with
   negation for German and Russian);
 - ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names
-  (German: only phrases that end in a noun); topic aliases from the project config merge the
-  spellings of one product or entity across languages and scripts ("СанЧардж" → "suncharge").
+  (German and Russian: only noun phrases, see :mod:`brandradar.nlp.phrases`); topic aliases
+  from the project config merge the spellings of one product or entity across languages and
+  scripts ("СанЧардж" → "suncharge").
 
 Written here because no library matches brand aliases on stems with exclusions, or scores
 sentiment per mention in German and Russian with a licence that allows shipping.
@@ -33,13 +34,14 @@ from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from brandradar.nlp import sentiment_model
+from brandradar.nlp.phrases import russian_phrase
 from brandradar.query import Node, Text, holds
 from brandradar.query import parse as parse_query
 
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-2"
 SENTIMENT_VERSION = "sentiment-2"
-KEYPHRASES_VERSION = "keyphrases-4"
+KEYPHRASES_VERSION = "keyphrases-5"
 
 SCORED_LANGS = ("de", "ru", "en")
 _AMBIGUOUS = "\x1fambiguous"
@@ -431,6 +433,13 @@ def _only_sentence_initial(doc: Doc, word: str) -> bool:
     return bool(starts) and all(starts)
 
 
+def _phrase_lemma(words: list[str], lang: str) -> str | None:
+    """A candidate's lemma, or None when it is no noun phrase (known for Russian only)."""
+    if lang == "ru":
+        return russian_phrase(words)
+    return " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
+
+
 @Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})
 def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[str]]) -> Any:
     """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped;
@@ -464,8 +473,8 @@ def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[s
             if lemma is None:
                 if aliases.part_of(phrase):
                     continue
-                lemma = " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
-            if len(lemma) > 2 and lemma not in phrases:
+                lemma = _phrase_lemma(words, lang)
+            if lemma and len(lemma) > 2 and lemma not in phrases:
                 phrases.append(lemma)
             if len(phrases) >= top + 3:
                 break

@@ -11,6 +11,7 @@ import pytest
 from brandradar.config import Brand, load_project
 from brandradar.errors import ConfigError
 from brandradar.nlp.components import TopicAliases
+from brandradar.nlp.phrases import russian_phrase
 from brandradar.nlp.pipeline import Annotator
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "extraction" / "fundus" / "gold.jsonl"
@@ -78,3 +79,33 @@ def test_a_phrase_is_dropped_only_around_a_whole_alias() -> None:
     assert topics.canonical("Sun Charge") == "suncharge"
     assert topics.part_of("Sun Charge Säulen") and topics.part_of("testen SunCharge")
     assert not topics.part_of("Sun Schutz")  # one word of a two-word alias is not the topic
+
+
+@pytest.mark.parametrize(("words", "lemma"), [
+    ("честной цене", "честная цена"),          # the adjective agrees with the noun's lemma
+    ("новых велодорожек", "новая велодорожка"),
+    ("зимних шинах", "зимняя шина"),
+    ("новые ножницы", "новые ножницы"),        # plural-only noun: the adjective stays plural
+    ("запас хода", "запас хода"),              # a genitive attribute is kept as written
+    ("городе Москве", "город москва"),
+    ("сервис SunCharge", "сервис suncharge"),
+    ("аккумулятора", "аккумулятор"),
+    ("человек ездить", None),                  # ends in a verb
+    ("ответить быстро", None),
+    ("отличный", None),                        # a lone adjective
+    ("одна проблема", None),                   # a pronominal adjective
+    ("шлем нужен", None),                      # a short adjective: a statement, not a topic
+    ("Малайзии Анваром", None),                # two nouns from two parts of a sentence
+])
+def test_russian_key_phrases_are_noun_phrases_with_agreeing_lemmas(
+        words: str, lemma: str | None) -> None:
+    assert russian_phrase(words.split()) == lemma
+
+
+def test_russian_news_article_key_phrases() -> None:
+    text, lang = _russian()
+    phrases = Annotator([]).annotate([(text, lang)])[0].key_phrases
+    # YAKE proposes "Колесников выяснял" (name + verb) and the instrumental "Анваром Ибрагимом";
+    # names come out in the nominative and no phrase ends in a verb.
+    assert "андрей колесников" in phrases and "анвар ибрагим" in phrases
+    assert not [p for p in phrases if "выясн" in p or "анваром" in p]

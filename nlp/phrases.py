@@ -1,0 +1,98 @@
+"""Which key-phrase candidates are noun phrases, and their lemmas, in Russian.
+
+YAKE proposes word n-grams by statistics alone, so in Russian "отличный", "ездить" or "быстро"
+came up as often as "аккумулятор" — but a topic is a thing people talk about, a noun phrase.
+German nouns are told by their capital letter (:mod:`brandradar.nlp.components`); Russian needs a
+morphological analyser: pymorphy3 (MIT) with the OpenCorpora dictionary (package
+``pymorphy3-dicts-ru``, data CC BY-SA 3.0, installed as a dependency and not copied into
+brandradar), which also inflects a phrase's lemma so that its words agree ("честная цена", where
+word-by-word lemmas give "честный цена"). Written here because YAKE and simplemma know nothing of
+word classes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+# Tags of words that are not in the dictionary but may well be names: Latin script, unknown.
+_NAME_TAGS = ("LATN", "UNKN")
+_ADJECTIVES = ("ADJF", "PRTF")
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3  # imported here: the dictionary costs 0.1 s and 15 MB, Russian only
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def _is_name(parse: Any) -> bool:
+    return any(t in parse.tag for t in _NAME_TAGS)
+
+
+def _nouns(word: str) -> list[Any]:
+    """The word's noun parses (or its parse as an unknown name), most likely first; empty
+    when its most likely parse is another word class."""
+    parses = _morph().parse(word)
+    if _is_name(parses[0]):
+        return [parses[0]]
+    if parses[0].tag.POS != "NOUN":
+        return []
+    return [p for p in parses if p.tag.POS == "NOUN"]
+
+
+def _agreeing(adjective: str, noun: str) -> tuple[Any, Any] | None:
+    """Parses of an adjective (or participle) and a noun that agree in case, number and
+    gender, or None."""
+    for n in _nouns(noun):
+        for a in _morph().parse(adjective):
+            # Pronominal adjectives ("эта", "моя", "одна") only point at the noun.
+            if (a.tag.POS in _ADJECTIVES and "Apro" not in a.tag and a.tag.case == n.tag.case
+                    and a.tag.number == n.tag.number
+                    and (n.tag.number == "plur" or a.tag.gender in (None, n.tag.gender))):
+                return a, n
+    return None
+
+
+def _genitive(word: str) -> bool:
+    return any(p.tag.POS == "NOUN" and p.tag.case == "gent" for p in _morph().parse(word))
+
+
+def _lemma(parse: Any) -> str:
+    return str(parse.normal_form) if not _is_name(parse) else str(parse.word)
+
+
+def russian_phrase(words: list[str]) -> str | None:
+    """The lemma of a one- or two-word Russian noun phrase, or None when it is none.
+
+    Kept: a noun ("аккумулятор"), an adjective with its noun ("честная цена", the adjective
+    inflected to agree with the noun's lemma), a noun with a noun in the genitive ("размер
+    рамы", the second word kept as written) or two nouns in the same case side by side. Verbs,
+    adverbs, short adjectives and lone adjectives are not topics.
+    """
+    low = [w.lower() for w in words]
+    heads = _nouns(low[-1])
+    if not heads or len(low) > 2:
+        return None
+    if len(low) == 1:
+        return _lemma(heads[0])
+    pair = _agreeing(low[0], low[1])
+    if pair is not None:
+        adjective, head = pair
+        lemma = head if _is_name(head) else head.normalized
+        wanted = {"nomn", str(lemma.tag.number or "sing")}
+        if lemma.tag.number != "plur" and lemma.tag.gender:
+            wanted.add(str(lemma.tag.gender))
+        agreed = adjective.inflect(wanted)
+        return f"{agreed.word if agreed else adjective.normal_form} {_lemma(head)}"
+    firsts = _nouns(low[0])
+    if not firsts:
+        return None
+    if _genitive(low[1]):
+        return f"{_lemma(firsts[0])} {low[1]}"
+    # Two nouns in one case stand side by side ("город Москва", "сервис SunCharge"); in two
+    # different cases they belong to different parts of the sentence ("Малайзии Анваром").
+    if _is_name(heads[0]) or any(f.tag.case == h.tag.case for f in firsts for h in heads):
+        return f"{_lemma(firsts[0])} {_lemma(heads[0])}"
+    return None
