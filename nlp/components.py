@@ -437,7 +437,12 @@ def _phrase_lemma(words: list[str], lang: str) -> str | None:
     """A candidate's lemma, or None when it is no noun phrase (known for Russian only)."""
     if lang == "ru":
         return russian_phrase(words)
-    return " ".join(simplemma.lemmatize(w.lower(), lang=lang).lower() for w in words)
+    # The head is lemmatised as written, since in lower case a German plural noun reads as a
+    # verb ("zahlen"); the words before it in lower case, since a capitalised sentence-initial
+    # adjective reads as a noun ("Kurze" → "Kurzer").
+    *before, head = words
+    return " ".join([*(simplemma.lemmatize(w.lower(), lang=lang) for w in before),
+                     simplemma.lemmatize(head, lang=lang)]).lower()
 
 
 @Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})

@@ -109,3 +109,12 @@ def test_russian_news_article_key_phrases() -> None:
     # names come out in the nominative and no phrase ends in a verb.
     assert "андрей колесников" in phrases and "анвар ибрагим" in phrases
     assert not [p for p in phrases if "выясн" in p or "анваром" in p]
+
+
+def test_german_plural_nouns_are_lemmatised_as_nouns() -> None:
+    # In lower case "Angriffe"/"Angaben" read as the verbs "angreifen"/"angeben".
+    text, lang = _article("BR_2024_08_27")
+    phrases = Annotator([]).annotate([(text, lang)])[0].key_phrases
+    words = {w for p in phrases for w in p.split()}
+    assert {"angriff", "angabe"} <= words
+    assert not words & {"angreifen", "angeben"}
