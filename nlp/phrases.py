@@ -80,7 +80,7 @@ def russian_phrase(words: list[str]) -> str | None:
     pair = _agreeing(low[0], low[1])
     if pair is not None:
         adjective, head = pair
-        lemma = head if _is_name(head) else head.normalized
+        lemma = head.normalized
         wanted = {"nomn", str(lemma.tag.number or "sing")}
         if lemma.tag.number != "plur" and lemma.tag.gender:
             wanted.add(str(lemma.tag.gender))
