@@ -71,7 +71,12 @@ def russian_phrase(words: list[str]) -> str | None:
     рамы", the second word kept as written) or two nouns in the same case side by side. Verbs,
     adverbs, short adjectives and lone adjectives are not topics.
     """
-    low = [w.lower() for w in words]
+    return _russian_phrase(tuple(w.lower() for w in words))
+
+
+# Candidates repeat across the documents of a stream; analysing one costs about 0.4 ms.
+@lru_cache(maxsize=100_000)
+def _russian_phrase(low: tuple[str, ...]) -> str | None:
     heads = _nouns(low[-1])
     if not heads or len(low) > 2:
         return None
