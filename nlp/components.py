@@ -34,7 +34,7 @@ from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from brandradar.nlp import sentiment_model
-from brandradar.nlp.phrases import russian_phrase
+from brandradar.nlp.phrases import phrase_lemma
 from brandradar.query import Node, Text, holds
 from brandradar.query import parse as parse_query
 
@@ -433,18 +433,6 @@ def _only_sentence_initial(doc: Doc, word: str) -> bool:
     return bool(starts) and all(starts)
 
 
-def _phrase_lemma(words: list[str], lang: str) -> str | None:
-    """A candidate's lemma, or None when it is no noun phrase (known for Russian only)."""
-    if lang == "ru":
-        return russian_phrase(words)
-    # The head is lemmatised as written, since in lower case a German plural noun reads as a
-    # verb ("zahlen"); the words before it in lower case, since a capitalised sentence-initial
-    # adjective reads as a noun ("Kurze" → "Kurzer").
-    *before, head = words
-    return " ".join([*(simplemma.lemmatize(w.lower(), lang=lang) for w in before),
-                     simplemma.lemmatize(head, lang=lang)]).lower()
-
-
 @Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})
 def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[str]]) -> Any:
     """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped;
@@ -478,7 +466,7 @@ def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[s
             if lemma is None:
                 if aliases.part_of(phrase):
                     continue
-                lemma = _phrase_lemma(words, lang)
+                lemma = phrase_lemma(words, lang)
             if lemma and len(lemma) > 2 and lemma not in phrases:
                 phrases.append(lemma)
             if len(phrases) >= top + 3:

@@ -1,4 +1,4 @@
-"""Which key-phrase candidates are noun phrases, and their lemmas, in Russian.
+"""The lemma of a key-phrase candidate, and in Russian whether it is a noun phrase at all.
 
 YAKE proposes word n-grams by statistics alone, so in Russian "отличный", "ездить" or "быстро"
 came up as often as "аккумулятор" — but a topic is a thing people talk about, a noun phrase.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
+import simplemma
 
 # Tags of words that are not in the dictionary but may well be names: Latin script, unknown.
 _NAME_TAGS = ("LATN", "UNKN")
@@ -45,8 +47,9 @@ def _nouns(word: str) -> list[Any]:
 def _agreeing(adjective: str, noun: str) -> tuple[Any, Any] | None:
     """Parses of an adjective (or participle) and a noun that agree in case, number and
     gender, or None."""
+    adjectives = _morph().parse(adjective)
     for n in _nouns(noun):
-        for a in _morph().parse(adjective):
+        for a in adjectives:
             # Pronominal adjectives ("эта", "моя", "одна") only point at the noun.
             if (a.tag.POS in _ADJECTIVES and "Apro" not in a.tag and a.tag.case == n.tag.case
                     and a.tag.number == n.tag.number
@@ -63,6 +66,18 @@ def _lemma(parse: Any) -> str:
     return str(parse.normal_form) if not _is_name(parse) else str(parse.word)
 
 
+def phrase_lemma(words: list[str], lang: str) -> str | None:
+    """A candidate's lemma, or None when it is no noun phrase (known for Russian only)."""
+    if lang == "ru":
+        return russian_phrase(words)
+    # The head is lemmatised as written, since in lower case a German plural noun reads as a
+    # verb ("zahlen"); the words before it in lower case, since a capitalised sentence-initial
+    # adjective reads as a noun ("Kurze" → "Kurzer").
+    *before, head = words
+    return " ".join([*(simplemma.lemmatize(w.lower(), lang=lang) for w in before),
+                     simplemma.lemmatize(head, lang=lang)]).lower()
+
+
 def russian_phrase(words: list[str]) -> str | None:
     """The lemma of a one- or two-word Russian noun phrase, or None when it is none.
 
@@ -77,8 +92,10 @@ def russian_phrase(words: list[str]) -> str | None:
 # Candidates repeat across the documents of a stream; analysing one costs about 0.4 ms.
 @lru_cache(maxsize=100_000)
 def _russian_phrase(low: tuple[str, ...]) -> str | None:
+    if len(low) > 2:
+        return None
     heads = _nouns(low[-1])
-    if not heads or len(low) > 2:
+    if not heads:
         return None
     if len(low) == 1:
         return _lemma(heads[0])
