@@ -5,6 +5,8 @@ Errors name the file and the entry that is wrong, in one line, so a user can fix
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,8 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from brandradar.errors import ConfigError
 from brandradar.query import parse as parse_query
+from brandradar.query import satisfiable
 from brandradar.settings import Settings, load_settings
 from brandradar.sources import Source
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.de.stop_words import STOP_WORDS as DE
+    from spacy.lang.en.stop_words import STOP_WORDS as EN
+    from spacy.lang.ru.stop_words import STOP_WORDS as RU
+
+    return frozenset(DE | EN | RU)
 
 
 class Brand(BaseModel):
@@ -32,16 +44,35 @@ class Brand(BaseModel):
     context: list[str] = Field(default_factory=list)
     context_window: int = Field(default=30, ge=1)
     query: str | None = None
+    # Aliases inside hyphenated and closed compounds and in parts of handles, hashtags and
+    # domains: all aliases (true), none (false) or the listed ones.
+    compounds: bool | list[str] = True
+    # A platform named as the channel of a statement ("said on X") counts only when asked.
+    count_channel: bool = False
 
     @field_validator("query")
     @classmethod
     def _query_parses(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                parse_query(value)
+                node = parse_query(value)
             except ConfigError as exc:
                 raise ValueError(str(exc)) from None
+            if not satisfiable(node):
+                raise ValueError(f"query {value!r} is false for every text")
         return value
+
+    @model_validator(mode="after")
+    def _aliases_can_work(self) -> Brand:
+        for alias in self.all_aliases():
+            guarded = alias in self.ambiguous or (alias in self.case_sensitive and len(alias) > 1)
+            if problem := alias_problem(alias, guarded):
+                raise ValueError(f"alias {alias!r} of {self.name!r} {problem}")
+        if isinstance(self.compounds, list):
+            unknown = [a for a in self.compounds if a not in self.all_aliases()]
+            if unknown:
+                raise ValueError(f"compounds {unknown} are not aliases of {self.name!r}")
+        return self
 
     @model_validator(mode="after")
     def _ambiguous_are_aliases(self) -> Brand:
@@ -61,6 +92,23 @@ class Brand(BaseModel):
         for a in out:
             seen.setdefault(a, None)
         return list(seen)
+
+
+def alias_problem(alias: str, guarded: bool) -> str | None:
+    """Why an alias would match (almost) everything, or None. ``guarded``: the alias is listed
+    as case-sensitive or as ambiguous (it counts only with context)."""
+    words = re.findall(r"[^\W_]+", alias)
+    if not words:
+        return "has no letters or digits: it would match nothing or every punctuation mark"
+    if guarded:
+        return None
+    if len("".join(words)) < 2:
+        return ("is a single character: it would match everywhere; list it in case_sensitive "
+                "and ambiguous (with context words)")
+    if len(words) == 1 and words[0].lower() in _stop_words():
+        return ("is a common word (a stop word in German, English or Russian): list it in "
+                "case_sensitive or as ambiguous with context words")
+    return None
 
 
 class _BrandsFile(BaseModel):

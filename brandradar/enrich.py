@@ -39,7 +39,8 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     """
     annotator = annotator or Annotator(brands)
     out = out or workdir
-    counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "partitions_skipped": 0}
+    counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "uncounted_mentions": 0,
+              "partitions_skipped": 0}
     # A changed brands file or model version re-enriches everything of the source.
     fingerprint = annotator.definitions_hash()
     marker = out / "enriched" / f"source={source}" / ".fingerprint"
@@ -74,9 +75,12 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
                     "sentiment": m.sentiment, "score": m.score, "span_text": m.span_text,
                     "source": d["source"], "source_kind": d["source_kind"], "domain": d["domain"],
                     "language": a.lang, "published": d["published"], "story_id": "",
-                    "versions": annotator.versions,
+                    "versions": annotator.versions, "kind": m.kind,
+                    "in_boilerplate": m.in_boilerplate, "counted": m.counted,
                 })
-                counts["unscored_mentions"] += m.sentiment == "unscored"
+                counts["unscored_mentions"] += m.sentiment == "unscored" and m.kind == "brand" \
+                    and not m.in_boilerplate
+                counts["uncounted_mentions"] += not m.counted
         write_rows(done[0], enriched, ENRICHED_SCHEMA)
         write_rows(done[1], mentions, MENTION_SCHEMA)
         counts["documents"] += len(enriched)

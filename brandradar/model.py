@@ -91,6 +91,12 @@ class Mention:
     published: datetime | None
     story_id: str
     versions: str
+    # "brand", or "channel": a platform named as where something was said (not scored).
+    kind: str = "brand"
+    # In page furniture (share bar, "follow us", related headlines): kept, never counted.
+    in_boilerplate: bool = False
+    # Whether the mention counts in the metrics; the index holds only counted mentions.
+    counted: bool = True
 
 
 DOCUMENT_FIELDS = [f.name for f in fields(Document)]
@@ -101,6 +107,7 @@ _ARROW: dict[Any, pa.DataType] = {
     str: pa.string(),
     str | None: pa.string(),
     int: pa.int32(),
+    bool: pa.bool_(),
     float: pa.float64(),
     float | None: pa.float64(),
     bool | None: pa.bool_(),

@@ -121,6 +121,39 @@ def holds(node: Node, text: Text, normalise: Normaliser) -> bool:
     return bool(node.positions(text, normalise))
 
 
+def _variables(node: Node) -> list[str]:
+    if isinstance(node, And | Or):
+        return [v for p in node.parts for v in _variables(p)]
+    if isinstance(node, Not):
+        return _variables(node.part)
+    return [str(node)]
+
+
+def _value(node: Node, truth: dict[str, bool]) -> bool:
+    if isinstance(node, And):
+        return all(_value(p, truth) for p in node.parts)
+    if isinstance(node, Or):
+        return any(_value(p, truth) for p in node.parts)
+    if isinstance(node, Not):
+        return not _value(node.part, truth)
+    return truth[str(node)]
+
+
+def satisfiable(node: Node, limit: int = 14) -> bool:
+    """Whether some text can make the query true ("a AND NOT a" cannot).
+
+    Each distinct word, phrase or NEAR is treated as free to occur or not; every assignment is
+    tried (queries with more than ``limit`` distinct terms are assumed satisfiable).
+    """
+    names = list(dict.fromkeys(_variables(node)))
+    if len(names) > limit:
+        return True
+    for bits in range(2 ** len(names)):
+        if _value(node, {n: bool(bits >> i & 1) for i, n in enumerate(names)}):
+            return True
+    return False
+
+
 def _check_near(node: Node, query: str) -> None:
     if isinstance(node, Near):
         for side in (node.left, node.right):

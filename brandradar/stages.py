@@ -162,7 +162,8 @@ def index_stage(ctx: Context) -> dict[str, Any]:
 
 
 def newest_rows(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Enriched documents and their mentions, one version per document: the newest fetch.
+    """Enriched documents and their counted mentions, one version per document: the newest
+    fetch.
 
     A page fetched again on a later day (a forum thread with new posts) lands in that day's
     partition too; its mentions are taken from the same partition as the document, so an edited
@@ -181,7 +182,10 @@ def newest_rows(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
     mentions: list[dict[str, Any]] = []
     for path in partitions(workdir, "mentions"):
         folder = workdir / "enriched" / path.parent.relative_to(workdir / "mentions")
-        mentions.extend(m for m in read_rows([path]) if best[m["doc_id"]][1] == folder)
+        # The metrics count what the brand matcher counted: channel and furniture mentions
+        # stay in the Parquet partitions only (partitions written before they existed count).
+        mentions.extend(m for m in read_rows([path])
+                        if best[m["doc_id"]][1] == folder and m.get("counted", True))
     return list(docs.values()), mentions
 
 

@@ -1,8 +1,10 @@
 """``brandradar brands test``: which texts a brand definition matches, and why.
 
-For each text: the mentions that count (alias, context word or query that made them count,
-sentiment and the clause it was judged on) and the alias matches that do not count (exclusion,
-ambiguous alias without context, false query). A user refines a definition with this before
+For each text: the mentions that count (alias — also inside a compound, handle, hashtag or
+domain —, context word or query that made them count, sentiment and the clause it was judged
+on), the mentions that are kept but not counted (a platform named as a channel, page furniture),
+and the alias matches that do not count (exclusion, ambiguous alias without context, false
+query). A user refines a definition with this before
 trusting the numbers it produces.
 """
 
@@ -45,16 +47,18 @@ def explain(brands: list[Brand], items: list[tuple[str, str | None]]) -> list[di
 
 
 def summary(records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per brand: texts with a counted mention, mentions, rejected matches."""
+    """Per brand: texts with a counted mention, counted mentions, mentions kept but not counted
+    (channel, furniture), rejected matches."""
     out: dict[str, Counter[str]] = {}
     for r in records:
-        for brand in {m["brand"] for m in r["mentions"]}:
+        for brand in {m["brand"] for m in r["mentions"] if m["counted"]}:
             out.setdefault(brand, Counter())["texts"] += 1
         for m in r["mentions"]:
-            out.setdefault(m["brand"], Counter())["mentions"] += 1
+            out.setdefault(m["brand"], Counter())["mentions" if m["counted"] else "not_counted"] += 1
         for x in r["rejected"]:
             out.setdefault(x["brand"], Counter())["rejected"] += 1
-    return {b: {k: c[k] for k in ("texts", "mentions", "rejected")} for b, c in sorted(out.items())}
+    keys = ("texts", "mentions", "not_counted", "rejected")
+    return {b: {k: c[k] for k in keys} for b, c in sorted(out.items())}
 
 
 def render(records: list[dict[str, Any]], show_all: bool) -> str:
@@ -66,6 +70,9 @@ def render(records: list[dict[str, Any]], show_all: bool) -> str:
         short = r["text"] if len(r["text"]) <= 160 else r["text"][:157] + "…"
         lines.append(f"#{r['n']} [{r['lang']}] {short}")
         for m in r["mentions"]:
+            if not m["counted"]:
+                lines.append(f"  ~ {m['brand']}: {m['why']}")
+                continue
             lines.append(f"  + {m['brand']}: {m['why']}; {m['sentiment']} {m['score']:+.2f} "
                          f"on «{m['span_text'].strip()}»")
         for x in r["rejected"]:
@@ -76,5 +83,6 @@ def render(records: list[dict[str, Any]], show_all: bool) -> str:
     lines.append(f"{len(records)} texts")
     for brand, c in summary(records).items():
         lines.append(f"{brand}: {c['texts']} texts, {c['mentions']} mentions, "
-                     f"{c['rejected']} matches not counted")
+                     f"{c['not_counted']} kept but not counted (channel, furniture), "
+                     f"{c['rejected']} matches rejected")
     return "\n".join(lines)

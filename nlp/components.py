@@ -2,8 +2,9 @@
 
 - ``brandradar_norms``: lemma (simplemma) and match norm (Snowball stem) per token, so that
   inflected brand names ("Сбербанке", "Педаликсом") match their alias;
-- ``brandradar_brands``: brand mentions from aliases (case-insensitive on norms, case-sensitive
-  where declared) minus exclusions found in the same sentence;
+- ``brandradar_brands``: brand mentions from aliases, also inside compounds, handles, hashtags
+  and domains, with exclusions, ambiguity, channels and page furniture
+  (:mod:`brandradar.nlp.brand_matcher`);
 - ``brandradar_sentiment``: one label and score per mention, judged on the clause around it
   (the shipped e5 classifier; method ``lexicon``: VADER for English, the project's lexicons with
   negation for German and Russian);
@@ -29,25 +30,19 @@ import simplemma
 import snowballstemmer
 import yake
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from brandradar.nlp import sentiment_model
+from brandradar.nlp.brand_matcher import BrandMatcher
 from brandradar.nlp.phrases import phrase_lemma
-from brandradar.query import Node, Text, holds
-from brandradar.query import parse as parse_query
 
 NORMS_VERSION = "norms-1"
-BRANDS_VERSION = "brands-2"
+BRANDS_VERSION = "brands-3"
 SENTIMENT_VERSION = "sentiment-2"
 KEYPHRASES_VERSION = "keyphrases-5"
 
 SCORED_LANGS = ("de", "ru", "en")
-_AMBIGUOUS = "\x1fambiguous"
-# Plain-text forums and mail archives quote earlier posts as lines starting with ">"; such a
-# line is someone else's words (forum parsers put HTML quotes in ``quote_text`` instead).
-_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 _STEMMER_LANG = {"de": "german", "ru": "russian", "en": "english"}
 _NEGATORS = {
     "de": {"nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "ohne"},
@@ -96,137 +91,10 @@ def make_norms(nlp: Language, name: str) -> Any:
     return norms
 
 
-class BrandMatcher:
-    """Find brand mentions and say why each one counts or not.
-
-    A match counts unless it stands in a quoted line ("> …"), an exclusion occurs in its
-    sentence, the brand's boolean query is false for the document, or it is an ambiguous alias
-    with neither a context word within the brand's window nor another (unambiguous) alias of the
-    brand in the document. Kept matches
-    are ``doc.spans["brands"]`` (``span._.why``), rejected ones ``doc.spans["brands_rejected"]``
-    (``span._.why`` holds the reason).
-    """
-
-    def __init__(self, nlp: Language, brands: list[dict[str, Any]]) -> None:
-        self.nlp = nlp
-        self.lang = str(nlp.lang)
-        self.ci = PhraseMatcher(nlp.vocab, attr="NORM")
-        self.cs = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.exclusions: dict[str, list[tuple[str, list[str]]]] = {}
-        self.queries: dict[str, Node] = {}
-        self.context: dict[str, list[list[str]]] = {}
-        self.window: dict[str, int] = {}
-        self.roles: dict[str, str] = {}
-        for b in brands:
-            name = b["name"]
-            self.roles[name] = b.get("role", "competitor")
-            sensitive = set(b.get("case_sensitive", []))
-            ambiguous = set(b.get("ambiguous", []))
-            aliases = [name, *b.get("aliases", [])]
-            for extra in b.get("aliases_by_lang", {}).values():
-                aliases.extend(extra)
-            for alias in dict.fromkeys(aliases):
-                key = f"{name}{_AMBIGUOUS}" if alias in ambiguous else name
-                if alias in sensitive:
-                    self.cs.add(key, [self._normed(alias)])
-                    continue
-                forms = [self._normed(alias)]
-                if self.lang in ("de", "en"):
-                    forms.append(self._normed(alias + "s"))  # German genitive "Voltaros"
-                self.ci.add(key, forms)
-            self.exclusions[name] = [(e, norm_words(e.split(), self.lang))
-                                     for e in b.get("exclude", [])]
-            if b.get("query"):
-                self.queries[name] = parse_query(b["query"])
-            self.context[name] = [norm_words(c.split(), self.lang) for c in b.get("context", [])]
-            self.window[name] = int(b.get("context_window", 30))
-
-    def _normed(self, text: str) -> Doc:
-        doc = self.nlp.make_doc(text)
-        for tok, stem in zip(doc, norm_words([t.text for t in doc], self.lang), strict=True):
-            tok.norm_ = stem
-        return doc
-
-    def _exclusion(self, span: Span) -> str | None:
-        sent_norms = [t.norm_ for t in span.sent]
-        for text, rule in self.exclusions.get(span.label_, []):
-            n = len(rule)
-            if any(sent_norms[i : i + n] == rule for i in range(len(sent_norms) - n + 1)):
-                return text
-        return None
-
-    def _context(self, doc: Doc, span: Span) -> str | None:
-        """The nearest context word within the window, if any."""
-        norms = [t.norm_ for t in doc]
-        lo = max(0, span.start - self.window[span.label_])
-        hi = min(len(norms), span.end + self.window[span.label_])
-        for rule in self.context[span.label_]:
-            n = len(rule)
-            for i in range(lo, hi - n + 1):
-                if norms[i : i + n] == rule:
-                    return doc[i : i + n].text
-        return None
-
-    def __call__(self, doc: Doc) -> Doc:
-        found: list[tuple[Span, bool]] = []
-        for matcher in (self.ci, self.cs):
-            for match_id, start, end in matcher(doc):
-                key = self.nlp.vocab.strings[match_id]
-                ambiguous = key.endswith(_AMBIGUOUS)
-                found.append((Span(doc, start, end, label=key.removesuffix(_AMBIGUOUS)),
-                              ambiguous))
-        found.sort(key=lambda f: (f[0].start, -(f[0].end - f[0].start)))
-        sure = {span.label_ for span, ambiguous in found if not ambiguous}
-        text = Text([t.lower_ for t in doc], [t.norm_ for t in doc])
-        query_holds: dict[str, bool] = {}
-        quoted = [(m.start(), m.end()) for m in _QUOTED_LINE.finditer(doc.text)]
-        kept: list[Span] = []
-        rejected: list[Span] = []
-        last_end = -1
-        for span, ambiguous in found:
-            if span.start < last_end:
-                continue
-            brand = span.label_
-            why = f"alias {span.text!r}"
-            reason = None
-            if any(a <= span.start_char < b for a, b in quoted):
-                reason = "inside a quote of another post (a line starting with '>')"
-            elif (excl := self._exclusion(span)) is not None:
-                reason = f"excluded: {excl!r} in the same sentence"
-            elif ambiguous and brand not in sure:
-                if (ctx := self._context(doc, span)) is None:
-                    reason = (f"ambiguous alias {span.text!r}: no context word within "
-                              f"{self.window[brand]} words and no other alias of {brand}")
-                else:
-                    why += f", context {ctx!r}"
-            elif ambiguous:
-                why += ", another alias of the brand in the text"
-            if reason is None and brand in self.queries:
-                if brand not in query_holds:
-                    query_holds[brand] = holds(self.queries[brand], text, self._norm_list)
-                if query_holds[brand]:
-                    why += ", query holds"
-                else:
-                    reason = f"query is false: {self.queries[brand]}"
-            if reason is None:
-                span._.why = why
-                kept.append(span)
-                last_end = span.end
-            else:
-                span._.why = reason
-                rejected.append(span)
-        doc.spans["brands"] = kept
-        doc.spans["brands_rejected"] = rejected
-        return doc
-
-    def _norm_list(self, words: list[str]) -> list[str]:
-        return norm_words(words, self.lang)
-
-
 @Language.factory("brandradar_brands", default_config={"brands": []})
 def make_brands(nlp: Language, name: str, brands: list[dict[str, Any]]) -> BrandMatcher:
     """The brand matcher, configured with the brands file's entries."""
-    return BrandMatcher(nlp, brands)
+    return BrandMatcher(nlp, brands, norm_words)
 
 
 @lru_cache(maxsize=4)
@@ -346,7 +214,9 @@ class SentimentJudge:
         for doc in docs:
             spans = list(doc.spans.get("brands", []))
             for span in spans:
-                if self.lang not in SCORED_LANGS:
+                # A platform named as a channel is not what is judged, and furniture says
+                # nothing about the brand: neither gets a label.
+                if self.lang not in SCORED_LANGS or span._.kind != "brand" or span._.in_boilerplate:
                     span._.sentiment, span._.score = "unscored", 0.0
                 else:
                     todo.append((span, clause_of(span, spans)))

@@ -71,6 +71,9 @@ class MentionResult:
     score: float
     span_text: str
     why: str = ""
+    kind: str = "brand"
+    in_boilerplate: bool = False
+    counted: bool = True
 
 
 @dataclass
@@ -141,4 +144,5 @@ class Annotator:
         judged = span._.judged or (span.sent.start_char, span.sent.end_char)
         return MentionResult(span.label_, self._roles.get(span.label_, "competitor"),
                              span.start_char, span.end_char, span.text, span._.sentiment,
-                             float(span._.score), doc.text[judged[0] : judged[1]], span._.why)
+                             float(span._.score), doc.text[judged[0] : judged[1]], span._.why,
+                             span._.kind, bool(span._.in_boilerplate), bool(span._.counted))

@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS mentions (
     mention_id VARCHAR PRIMARY KEY, doc_id VARCHAR, brand VARCHAR, brand_role VARCHAR,
     "start" INTEGER, "end" INTEGER, matched VARCHAR, sentiment VARCHAR, score DOUBLE,
     span_text VARCHAR, source VARCHAR, source_kind VARCHAR, domain VARCHAR, language VARCHAR,
-    published TIMESTAMPTZ, story_id VARCHAR, versions VARCHAR);
+    published TIMESTAMPTZ, story_id VARCHAR, versions VARCHAR, kind VARCHAR,
+    in_boilerplate BOOLEAN, counted BOOLEAN);
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS kind VARCHAR;
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS in_boilerplate BOOLEAN;
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS counted BOOLEAN;
 CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR PRIMARY KEY, start TIMESTAMPTZ, body JSON);
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS trends (

@@ -143,7 +143,8 @@ def test_brands_test_cli_explains(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "- Kompass 'Kompass': ambiguous alias" in proc.stdout
     assert "+ Kompass: alias 'Kompass', context 'Akku'; positive" in proc.stdout
-    assert "Kompass: 1 texts, 1 mentions, 1 matches not counted" in proc.stdout
+    assert "Kompass: 1 texts, 1 mentions, 0 kept but not counted (channel, furniture), 1 matches rejected" \
+        in proc.stdout
     assert "Kein Treffer" not in proc.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("brands:\n  - name: X\n    query: '(a OR'\n", encoding="utf-8")

@@ -1,0 +1,73 @@
+"""A platform named as the channel of a statement: "CAAN said on Twitter", "via @handle",
+"auf Facebook schrieb sie", "написал в Telegram".
+
+Such a mention says where something was said, not what is said about the platform: it is of
+kind ``channel``, not scored, and not counted in share of voice unless the brand asks for it
+(``count_channel``). Written by hand: recognising the frame needs a verb of saying or a channel
+noun next to a preposition before the name, which no library offers for de, ru and en without a
+trained parser (none is installable here for German and Russian).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Span
+
+# Verbs of saying and publishing (lower-case prefixes, so inflected forms count).
+_SAY = re.compile(
+    r"^(?:said|says|say|wrote|writes|write|written|post(?:s|ed|ing)?|tweet(?:s|ed|ing)?|"
+    r"announc|shar(?:e|es|ed|ing)$|told|tell|comment|repl(?:y|ied)|claim|stat(?:ed|es)$|"
+    r"publish|add(?:ed|s)$|respond|react|live-?stream|stream(?:ed|s)?$|"
+    r"sag|schrieb|schreib|postet|gepostet|twittert|getwittert|teilt|geteilt|erklärt|verkündet|"
+    r"kündigt|veröffentlicht|kommentiert|meldet|gemeldet|äußert|reagiert|"
+    r"написал|пишет|пишут|сообщ|заявил|опубликовал|рассказал|поделил|отметил|ответил|"
+    r"прокомментировал|высказал|объявил)")
+# Nouns that name a channel: "in a post on X", "auf seinem Kanal", "в своём Telegram-канале".
+_CHANNEL_NOUN = re.compile(
+    r"^(?:posts?|tweets?|videos?|streams?|accounts?|pages?|profiles?|channels?|feeds?|threads?|"
+    r"statements?|stories|story|beitrag|beiträgen|post|video|kanal|kanälen|account|profil|"
+    r"seite|story|пост|пос?те|канал|канале|аккаунт|аккаунте|странице|страничке|видео|блоге|"
+    r"микроблоге|сторис)$")
+_ON = {"on", "via", "auf", "bei", "über", "in", "im", "на", "в", "во", "через"}
+# Possessives and articles that may stand between the preposition and the platform.
+_FILLER = {"his", "her", "its", "their", "the", "a", "an", "seinem", "seiner", "ihrem",
+           "ihrer", "dem", "der", "einem", "einer", "своей", "своем", "своём", "его", "её",
+           "ее", "их", "official", "offiziellen", "официальном", "официальной"}
+
+
+def channel_cue(span: Span) -> str | None:
+    """The words that frame a mention as the channel of a statement, or None."""
+    doc, sent = span.doc, span.sent
+    words = [t.lower_ for t in doc]
+    i = span.start - 1
+    while i >= sent.start and words[i] in _FILLER:
+        i -= 1
+    if i < sent.start or words[i] not in _ON:
+        return _compound_channel(span)
+    prep = i
+    if words[prep] == "via":
+        return doc[prep : span.end].text
+    before = range(max(sent.start, prep - 5), prep)
+    after = range(span.end, min(sent.end, span.end + 3))
+    for j in (*before, *after):
+        if _SAY.match(words[j]) or (j < prep and _CHANNEL_NOUN.match(words[j])):
+            lo, hi = min(j, prep), max(j + 1, span.end)
+            return doc[lo:hi].text
+    return None
+
+
+def _compound_channel(span: Span) -> str | None:
+    """"Telegram-канале", "Instagram-Post": the platform as the first part of a channel noun,
+    after a preposition."""
+    doc, text = span.doc, span.text
+    if "-" in text:
+        head = text.rsplit("-", 1)[1].lower()
+    elif span.end + 1 < len(doc) and doc[span.end].text == "-":
+        head = doc[span.end + 1].lower_  # tokenizers that split hyphens (en, ru)
+    else:
+        return None
+    before = span.doc[span.start - 1].lower_ if span.start > span.sent.start else ""
+    if _CHANNEL_NOUN.match(head) and (before in _ON or before in _FILLER):
+        return span.doc[span.start - 1 : span.end].text
+    return None

@@ -1,0 +1,89 @@
+"""Page furniture inside extracted text: share bars, "follow us", newsletter boxes, related
+headlines, cookie and copyright lines.
+
+Extraction (trafilatura) drops most of a page's furniture, but lines such as "Follow us on
+Facebook and Twitter", "Jetzt Newsletter abonnieren" or "Читайте также: …" still reach the text
+of many real news pages, and every brand named in them (platforms above all) would count as a
+mention. A line is furniture when it is short and says one of these things; the brand matcher
+flags mentions in such lines (``in_boilerplate``), never counts them, and never takes an
+ambiguity context word from them.
+
+Written by hand: trafilatura's own boilerplate rules work on the HTML tree, and once the text is
+extracted no library marks the furniture that slipped through, in German, Russian and English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Furniture lines are short: a headline list entry or a share bar, not a paragraph.
+MAX_WORDS = 16
+_PHRASES = [
+    # en
+    r"follow us", r"like us on", r"find us on", r"share (?:this|on|via|the article|the story)",
+    r"^share\W*$", r"^tweet$", r"sign up for (?:our|the|free)", r"^newsletter\b",
+    r"subscribe (?:to (?:our|the)|now|for free)", r"(?:we|this (?:site|website)) uses? cookies",
+    r"cookie (?:settings|policy|preferences|consent)", r"^privacy policy$",
+    r"all rights reserved", r"^related(?: articles| stories| content)?\W*$",
+    r"^(?:read|see) (?:more|also)\b", r"^more (?:from|on|stories|news)\b", r"^recommended\W*$",
+    r"^advertisement$", r"click here", r"download (?:the|our) app", r"^terms of (?:use|service)$",
+    r"^(?:copy )?link$", r"^(?:e-?mail|print|comments?)$", r"^top stories\W*$",
+    # de
+    r"folgen sie uns", r"folge uns", r"^teilen\W*$", r"jetzt teilen", r"artikel teilen",
+    r"(?:newsletter|jetzt|kostenlos) abonnieren", r"newsletter (?:bestellen|anmelden)",
+    r"wir (?:verwenden|nutzen) cookies", r"cookie-(?:einstellungen|richtlinie)",
+    r"^mehr zum thema\b", r"^lesen sie (?:auch|mehr)\b", r"^auch interessant\W*$",
+    r"^weitere artikel\b", r"^anzeige$", r"^datenschutz(?:erklärung)?$", r"^impressum$",
+    r"^das könnte sie auch interessieren", r"^zum thema\W*$", r"^meistgelesen\W*$",
+    # ru
+    r"подписывайтесь", r"подпишитесь на", r"^поделиться\W*$",
+    r"^читайте (?:также|нас|еще|ещё)\b", r"^реклама$", r"новости партн[её]ров",
+    r"все права защищены", r"^по теме\W*$", r"^смотрите также\b", r"^самое читаемое\W*$",
+    r"(?:используем|использует) (?:файлы )?cookie",
+]
+_FURNITURE = re.compile("|".join(f"(?:{p})" for p in _PHRASES), re.IGNORECASE)
+# A share bar names platforms and little else: "Facebook Twitter WhatsApp E-Mail".
+_SHARE_WORDS = {
+    "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "xing", "pinterest",
+    "reddit", "flipboard", "instagram", "youtube", "tiktok", "threads", "mastodon", "email",
+    "e-mail", "mail", "print", "drucken", "teilen", "share", "tweet", "vk", "вконтакте", "ok",
+    "одноклассники", "copy", "link", "kopieren", "messenger", "bluesky", "rss", "feed",
+}
+_WORDS = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """A furniture line: character offsets in the text and what it is."""
+
+    start: int
+    end: int
+    why: str
+
+
+def furniture_lines(text: str) -> list[Furniture]:
+    """The furniture lines of an extracted text, in order."""
+    out: list[Furniture] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start, body = pos, line.strip()
+        pos += len(line)
+        words = _WORDS.findall(body)
+        if not words or len(words) > MAX_WORDS:
+            continue
+        if (m := _FURNITURE.search(body)) is not None:
+            out.append(Furniture(start, start + len(line.rstrip("\r\n")),
+                                 f"page furniture ({m.group().strip()!r})"))
+        elif len(words) >= 2 and sum(w.lower() in _SHARE_WORDS for w in words) / len(words) >= 0.6:
+            out.append(Furniture(start, start + len(line.rstrip("\r\n")),
+                                 "page furniture (a share bar)"))
+    return out
+
+
+def inside(furniture: list[Furniture], char: int) -> Furniture | None:
+    """The furniture line that holds a character offset, if any."""
+    for f in furniture:
+        if f.start <= char < f.end:
+            return f
+    return None
