@@ -46,8 +46,9 @@ from brandradar.query import parse as parse_query
 _QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 _CYRILLIC_UPPER = re.compile(r"[А-ЯЁ]")
 _LETTER = re.compile(r"[^\W\d_]")
-# Closed compounds are German: "Bahnchaos", "Telekomrechnung". The rest after the alias must be
-# a known word of four letters or more, so "Audienz" is not about Audi.
+# Closed compounds are German nouns: "Bahnchaos", "Telekomrechnung", written with a capital (so
+# the adjective "bahnbrechend" is not about the Bahn). The rest after the alias must be a known
+# word of four letters or more, so "Audienz" is not about Audi.
 _CLOSED_COMPOUND_LANGS = ("de",)
 _MIN_COMPOUND_REST = 4
 
@@ -177,8 +178,11 @@ class BrandMatcher:
     def _part_hit(self, split: Split) -> tuple[AliasForm, str] | None:
         for part in split.parts:
             squashed = squash(part.text)
+            # Handles, hashtags and domains ignore case on the platforms themselves ("#мтс" is
+            # "#МТС"), so a case-sensitive alias matches them in any case.
             forms = [f for f in self._squashed.get(squashed, [])
-                     if not f.case_sensitive or _same_letters(part.text, f.alias)]
+                     if not f.case_sensitive or split.kind != "compound"
+                     or _same_letters(part.text, f.alias)]
             if not forms and "-" not in part.text and "_" not in part.text and "." not in part.text:
                 stem = self._norm_words([part.text], self.lang)[0]
                 forms = self._stem1.get(stem, [])
@@ -193,7 +197,7 @@ class BrandMatcher:
         lowered = word.lower()
         for form in self._prefixes.get(lowered[:4], []):
             rest = word[len(form.alias):]
-            if (form.compounds and lowered.startswith(form.alias.lower())
+            if (form.compounds and word[:1].isupper() and lowered.startswith(form.alias.lower())
                     and len(rest) >= _MIN_COMPOUND_REST and rest.isalpha()
                     and simplemma.is_known(rest, lang="de")):
                 return form, f"alias {form.alias!r} in compound {word!r}"

@@ -18,11 +18,12 @@ from spacy.tokens import Span
 _SAY = re.compile(
     r"^(?:said|says|say|wrote|writes|write|written|post(?:s|ed|ing)?|tweet(?:s|ed|ing)?|"
     r"announc|shar(?:e|es|ed|ing)$|told|tell|comment|repl(?:y|ied)|claim|stat(?:ed|es)$|"
-    r"publish|add(?:ed|s)$|respond|react|live-?stream|stream(?:ed|s)?$|"
+    r"publish|add(?:ed|s)$|respond|react|live-?stream|stream(?:ed|s)?$|read$|saw$|seen$|"
+    r"leak|reveal|gelesen|gesehen|verrat|verraten|"
     r"sag|schrieb|schreib|postet|gepostet|twittert|getwittert|teilt|geteilt|erklärt|verkündet|"
     r"kündigt|veröffentlicht|kommentiert|meldet|gemeldet|äußert|reagiert|"
     r"написал|пишет|пишут|сообщ|заявил|опубликовал|рассказал|поделил|отметил|ответил|"
-    r"прокомментировал|высказал|объявил)")
+    r"прокомментировал|высказал|объявил|прочитал|прочла|увидел)")
 # Nouns that name a channel: "in a post on X", "auf seinem Kanal", "в своём Telegram-канале".
 _CHANNEL_NOUN = re.compile(
     r"^(?:posts?|tweets?|videos?|streams?|accounts?|pages?|profiles?|channels?|feeds?|threads?|"

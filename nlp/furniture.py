@@ -22,7 +22,8 @@ MAX_WORDS = 16
 _PHRASES = [
     # en
     r"follow us", r"like us on", r"find us on", r"share (?:this|on|via|the article|the story)",
-    r"^share\W*$", r"^tweet$", r"sign up for (?:our|the|free)", r"^newsletter\b",
+    r"^share\W*$", r"^tweet$", r"sign up for (?:our|free)\b",
+    r"sign up for the [\w ]*(?:newsletter|updates|alerts)", r"^newsletter\b",
     r"subscribe (?:to (?:our|the)|now|for free)", r"(?:we|this (?:site|website)) uses? cookies",
     r"cookie (?:settings|policy|preferences|consent)", r"^privacy policy$",
     r"all rights reserved", r"^related(?: articles| stories| content)?\W*$",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 # A host name: labels separated by dots, ending in a top-level domain (also "рф").
 _DOMAIN = re.compile(r"(?i)^(?:https?://)?((?:[\w-]+\.)+(?:[a-z]{2,12}|рф))(?:[/:?#].*)?$")
@@ -53,7 +54,7 @@ def _pieces(body: str, offset: int, camel: bool) -> list[tuple[str, int, int]]:
     for m in _WORD.finditer(body):
         word, start = m.group(), m.start()
         cuts = [0, *(c.start() for c in _CAMEL.finditer(word) if camel), len(word)]
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in pairwise(cuts):
             if b > a:
                 out.append((word[a:b], offset + start + a, offset + start + b))
     return out

@@ -1,0 +1,127 @@
+"""Brand matching on real text: compounds, handles, hashtags, domains, lower-case Cyrillic,
+acronyms, channels and page furniture (nlp/brand_matcher.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from brandradar.config import Brand, load_brands
+from brandradar.errors import ConfigError
+from brandradar.nlp.furniture import furniture_lines
+from brandradar.nlp.pipeline import Annotator
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "mentions"
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator(load_brands(FIXTURES / "brands.yaml"), keyphrases=False, sentiment="lexicon")
+
+
+def test_real_posts_find_every_written_form(annotator: Annotator) -> None:
+    items = [json.loads(line) for line in (FIXTURES / "real_forms.jsonl").read_text("utf-8").splitlines()]
+    notes = annotator.annotate((i["text"], i["lang"]) for i in items)
+    for item, note in zip(items, notes, strict=True):
+        got = {m.brand if m.counted else f"{m.brand}:channel" for m in note.mentions}
+        assert got == set(item["expected"]), (item["text"], [m.why for m in note.mentions])
+        for m in note.mentions:
+            assert (m.kind == "channel") == (not m.counted)
+            assert (m.sentiment == "unscored") == (m.kind == "channel")
+
+
+def test_written_forms_and_their_reasons(annotator: Annotator) -> None:
+    text = ("Mein DB-Ticket gilt nicht, die Bahn-App stürzt ab und auf www.bahn.de steht nichts. "
+            "Bahnchaos wie immer. Was für eine bahnbrechende Idee.")
+    note = annotator.annotate([(text, "de")])[0]
+    assert [m.matched for m in note.mentions] == ["DB-Ticket", "Bahn-App", "www.bahn.de", "Bahnchaos"]
+    assert [m.why for m in note.mentions] == [
+        "alias 'DB' in compound 'DB-Ticket'", "alias 'Bahn' in compound 'Bahn-App'",
+        "alias 'Bahn' in domain 'bahn'", "alias 'Bahn' in compound 'Bahnchaos'"]
+
+
+def test_compounds_switch_per_alias() -> None:
+    brands = [Brand(name="Deutsche Bahn", aliases=["DB", "Bahn"], compounds=["DB"])]
+    note = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(
+        [("Das DB-Ticket und die Bahn-App und #DeutscheBahn und bahn.de.", "de")])[0]
+    # Parts of compounds only for "DB"; whole hashtags and domain names always.
+    assert [m.matched for m in note.mentions] == ["DB-Ticket", "#DeutscheBahn", "bahn.de"]
+
+
+def test_acronyms_match_letter_by_letter_only() -> None:
+    brands = [Brand(name="Amazon", aliases=["Amazon", "AWS"])]
+    notes = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(
+        [("It was an awful week for AWS customers.", "en"), ("An awful, awesome day.", "en")])
+    assert [m.matched for m in notes[0].mentions] == ["AWS"]
+    assert notes[1].mentions == []
+
+
+def test_case_sensitive_cyrillic_name_in_a_lower_case_post(annotator: Annotator) -> None:
+    notes = annotator.annotate([("у меня опять мтс не ловит. билайн лучше", "ru"),
+                                ("Сегодня мтс не работает. Завтра тоже.", "ru")])
+    assert [m.brand for m in notes[0].mentions] == ["MTS"]
+    # A text written with capitals keeps the case-sensitive alias case-sensitive.
+    assert notes[1].mentions == []
+
+
+def test_furniture_and_channels_are_kept_but_not_counted(annotator: Annotator) -> None:
+    text = ("Die Telekom erhöht die Preise, schrieb ein Sprecher auf Twitter.\n"
+            "Folgen Sie uns auf Facebook und YouTube\n"
+            "Facebook Twitter WhatsApp E-Mail")
+    note = annotator.annotate([(text, "de")])[0]
+    counted = [m.brand for m in note.mentions if m.counted]
+    assert counted == ["Telekom"]
+    by_brand = {(m.brand, m.in_boilerplate, m.kind) for m in note.mentions if not m.counted}
+    assert ("Twitter", False, "channel") in by_brand
+    assert ("Facebook", True, "channel") in by_brand or ("Facebook", True, "brand") in by_brand
+    assert ("YouTube", True, "brand") in by_brand or ("YouTube", True, "channel") in by_brand
+    assert all(m.sentiment == "unscored" for m in note.mentions if not m.counted)
+
+
+def test_count_channel_counts_the_platform() -> None:
+    brands = [Brand(name="Twitter", aliases=["Twitter"], count_channel=True)]
+    note = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(
+        [("CAAN said on Twitter that flights resume.", "en")])[0]
+    assert [(m.kind, m.counted, m.sentiment) for m in note.mentions] == [("channel", True, "unscored")]
+
+
+def test_ambiguous_alias_is_not_confirmed_by_furniture() -> None:
+    brands = [Brand(name="Twitter", aliases=["Twitter", "X"], ambiguous=["X"],
+                    case_sensitive=["X"], context=["tweet", "Musk"])]
+    annot = Annotator(brands, keyphrases=False, sentiment="lexicon")
+    far = annot.annotate([("The new X model is fast and cheap.\nFollow us on Twitter", "en")])[0]
+    assert [m.matched for m in far.mentions if m.counted] == []
+    near = annot.annotate([("Musk says X will charge for every tweet.", "en")])[0]
+    assert [m.matched for m in near.mentions if m.counted] == ["X"]
+
+
+def test_furniture_lines_of_real_pages() -> None:
+    # Lines as trafilatura extracts them from the Zyte benchmark pages (MIT).
+    text = ("Alibaba shares rose 5 per cent on Tuesday.\n"
+            "Read more: Tencent profit falls as Alibaba threat and economic woes weigh\n"
+            "Subscribe to the 9to5Toys YouTube Channel for all of the latest videos, reviews, and more!\n"
+            "- Sign up for the Disney+ bundle using the same email as your Hulu account\n"
+            "© 2019 Associated Press. All Rights Reserved.")
+    lines = [text[f.start:f.end] for f in furniture_lines(text)]
+    assert lines == [
+        "Read more: Tencent profit falls as Alibaba threat and economic woes weigh",
+        "Subscribe to the 9to5Toys YouTube Channel for all of the latest videos, reviews, and more!",
+        "© 2019 Associated Press. All Rights Reserved."]
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("{name: Foo, aliases: [und]}", "alias 'und' of 'Foo' is a common word"),
+    ("{name: Y, aliases: ['-']}", "alias 'Y' of 'Y' is a single character"),
+    ("{name: Foo, aliases: ['...']}", "alias '...' of 'Foo' has no letters or digits"),
+    ("{name: Foo, query: 'akku AND NOT akku'}", "is false for every text"),
+    ("{name: Foo, aliases: [Kompass], ambiguous: [Kompass]}", "has ambiguous aliases but no context"),
+])
+def test_definitions_that_cannot_work_are_refused(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "brands.yaml"
+    path.write_text(f"brands:\n  - {entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_brands(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
