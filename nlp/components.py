@@ -8,8 +8,8 @@
 - ``brandradar_sentiment``: one label and score per mention, judged on the clause around it
   (the shipped e5 classifier; method ``lexicon``: VADER for English, the project's lexicons with
   negation for German and Russian);
-- ``brandradar_keyphrases``: YAKE key phrases, lemmatised, without stop words and brand names
-  (German and Russian: only noun phrases, see :mod:`brandradar.nlp.phrases`); topic aliases
+- ``brandradar_keyphrases``: noun-phrase key phrases, lemmatised and ranked without brand names
+  (:mod:`brandradar.nlp.keyphrases`; no YAKE, whose upstream licence is AGPL); topic aliases
   from the project config merge the spellings of one product or entity across languages and
   scripts ("СанЧардж" → "suncharge").
 
@@ -28,19 +28,18 @@ from typing import Any
 
 import simplemma
 import snowballstemmer
-import yake
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from brandradar.nlp import sentiment_model
 from brandradar.nlp.brand_matcher import BrandMatcher
-from brandradar.nlp.phrases import phrase_lemma
+from brandradar.nlp.keyphrases import GENERIC, rank
 
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-3"
 SENTIMENT_VERSION = "sentiment-2"
-KEYPHRASES_VERSION = "keyphrases-5"
+KEYPHRASES_VERSION = "keyphrases-6"
 
 SCORED_LANGS = ("de", "ru", "en")
 _STEMMER_LANG = {"de": "german", "ru": "russian", "en": "english"}
@@ -236,11 +235,12 @@ def make_sentiment(nlp: Language, name: str, method: str) -> SentimentJudge:
     return SentimentJudge(str(nlp.lang), method)
 
 
-# Product and entity names that YAKE ranks low because they are single tokens: CamelCase
-# ("SunCharge", "СанЧардж"), all-caps acronyms, also as the first part of a hyphenated compound.
+# Product and entity names, which a frequency ranking puts low when they occur once: CamelCase
+# ("SunCharge", "СанЧардж"), all-caps acronyms, also as the first part of a hyphenated compound;
+# not inside handles and hashtags.
 _UP, _LOW = "A-ZÄÖÜА-ЯЁ", "a-zäöüßа-яё"
 _ENTITY = re.compile(
-    rf"(?<![\w-])([{_UP}][{_LOW}]+[{_UP}][{_UP}{_LOW}]*|[{_UP}]{{3,}})(?![{_LOW}])")
+    rf"(?<![\w@#-])([{_UP}][{_LOW}]+[{_UP}][{_UP}{_LOW}]*|[{_UP}]{{3,}})(?![{_LOW}])")
 
 
 def entity_names(text: str) -> list[str]:
@@ -297,18 +297,12 @@ class TopicAliases:
         return list(found)
 
 
-def _only_sentence_initial(doc: Doc, word: str) -> bool:
-    """Whether every occurrence of ``word`` in the document begins a sentence."""
-    starts = [bool(t.is_sent_start) for t in doc if t.text == word]
-    return bool(starts) and all(starts)
-
-
 @Language.factory("brandradar_keyphrases", default_config={"top": 5, "topics": {}})
 def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[str]]) -> Any:
-    """YAKE key phrases, lemmatised; brand names and stop-word-only phrases are dropped;
-    spellings listed in ``topics`` (canonical name → aliases) become the canonical name."""
+    """Noun-phrase key phrases, lemmatised and ranked (:mod:`brandradar.nlp.keyphrases`);
+    brand names are dropped; spellings listed in ``topics`` (canonical name → aliases) become
+    the canonical name."""
     lang = nlp.lang if nlp.lang in SCORED_LANGS else "en"
-    extractor = yake.KeywordExtractor(lan=lang, n=2, top=top * 3, dedupLim=0.8)
     aliases = TopicAliases(topics, lang)
 
     def keyphrases(doc: Doc) -> Doc:
@@ -316,31 +310,16 @@ def make_keyphrases(nlp: Language, name: str, top: int, topics: dict[str, list[s
         phrases: list[str] = aliases.found_in(doc)
         for e in entity_names(doc.text)[:3]:
             e = aliases.canonical(e) or e
-            if e not in phrases and not set(norm_words([e], lang)) & brand_norms:
+            if e not in phrases and e not in GENERIC[lang] \
+                    and not set(norm_words([e], lang)) & brand_norms:
                 phrases.append(e)
-        for phrase, _ in extractor.extract_keywords(doc.text):
-            words = re.findall(r"\w[\w-]*", phrase)
-            if not words or any(w.isdigit() for w in words):
-                continue
-            if set(norm_words(words, lang)) & brand_norms:
-                continue
-            # German nouns are capitalised: a phrase ending in a lower-case word ends in a verb
-            # or an adjective ("Problem umgehen", "kaputt"), which is no topic.
-            if lang == "de" and not words[-1][:1].isupper():
-                continue
-            # A word capitalised only where it starts a sentence may be any word class
-            # ("Unfassbar, wie …"); a noun is capitalised in the middle of sentences too.
-            if lang == "de" and len(words) == 1 and _only_sentence_initial(doc, words[0]):
-                continue
-            lemma = aliases.canonical(phrase)
-            if lemma is None:
-                if aliases.part_of(phrase):
-                    continue
-                lemma = phrase_lemma(words, lang)
-            if lemma and len(lemma) > 2 and lemma not in phrases:
-                phrases.append(lemma)
-            if len(phrases) >= top + 3:
-                break
+
+        def skip(lemma: str, words: list[str]) -> bool:
+            phrase = " ".join(words)
+            return (bool(set(norm_words(words, lang)) & brand_norms) or lemma in phrases
+                    or aliases.canonical(phrase) is not None or aliases.part_of(phrase))
+
+        phrases.extend(rank(doc, lang, skip, top + 3 - min(len(phrases), top)))
         doc._.key_phrases = phrases
         return doc
 

@@ -111,6 +111,12 @@ def _russian_phrase(low: tuple[str, ...]) -> str | None:
     firsts = _nouns(low[0])
     if not firsts:
         return None
+    # A first name with a surname in the same case is one name ("Владимира Путина" →
+    # "владимир путин"), not a noun with a genitive attribute.
+    for f in firsts:
+        for h in heads:
+            if "Name" in f.tag and "Surn" in h.tag and f.tag.case == h.tag.case:
+                return f"{_lemma(f)} {_lemma(h)}"
     if _genitive(low[1]):
         return f"{_lemma(firsts[0])} {low[1]}"
     # Two nouns in one case stand side by side ("город Москва", "сервис SunCharge"); in two
