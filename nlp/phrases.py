@@ -1,13 +1,13 @@
 """The lemma of a key-phrase candidate, and in Russian whether it is a noun phrase at all.
 
-YAKE proposes word n-grams by statistics alone, so in Russian "отличный", "ездить" or "быстро"
-came up as often as "аккумулятор" — but a topic is a thing people talk about, a noun phrase.
-German nouns are told by their capital letter (:mod:`brandradar.nlp.components`); Russian needs a
+Candidates cut from runs of content words (:mod:`brandradar.nlp.keyphrases`) hold, in Russian,
+"отличный", "ездить" or "быстро" as often as "аккумулятор" — but a topic is a thing people talk
+about, a noun phrase. German nouns are told by their capital letter; Russian needs a
 morphological analyser: pymorphy3 (MIT) with the OpenCorpora dictionary (package
 ``pymorphy3-dicts-ru``, data CC BY-SA 3.0, installed as a dependency and not copied into
 brandradar), which also inflects a phrase's lemma so that its words agree ("честная цена", where
-word-by-word lemmas give "честный цена"). Written here because YAKE and simplemma know nothing of
-word classes.
+word-by-word lemmas give "честный цена"). Written here because simplemma knows nothing of word
+classes.
 """
 
 from __future__ import annotations
