@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 from typing import Any
 
 from brandradar.config import Brand
+from brandradar.crawlers.parsers import garbled_share
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
 from brandradar.nlp.langid import detect
 from brandradar.nlp.pipeline import Annotator
 from brandradar.nlp.stories import STORIES_VERSION, assign_stories
 from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
+
+log = logging.getLogger(__name__)
+# Up to 1 % replacement characters is an odd symbol here and there; more is a wrong charset.
+MAX_GARBLED = 0.01
 
 
 def pseudonym(author: str | None, source: str, key: str) -> str | None:
@@ -40,7 +46,7 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     annotator = annotator or Annotator(brands)
     out = out or workdir
     counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "uncounted_mentions": 0,
-              "partitions_skipped": 0}
+              "garbled_documents": 0, "partitions_skipped": 0}
     # A changed brands file or model version re-enriches everything of the source.
     fingerprint = annotator.definitions_hash()
     marker = out / "enriched" / f"source={source}" / ".fingerprint"
@@ -52,7 +58,16 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
         if not force and all(is_current(d, [path]) for d in done):
             counts["partitions_skipped"] += 1
             continue
-        docs = read_rows([path])
+        docs = []
+        for d in read_rows([path]):
+            # Text decoded with a wrong charset is garbage to every model: refused, not guessed.
+            if garbled_share(d["text"]) > MAX_GARBLED:
+                counts["garbled_documents"] += 1
+                log.warning("%s enrich: %s refused: %.0f %% of its text is replacement "
+                            "characters (wrong charset)", source, d["url"],
+                            100 * garbled_share(d["text"]))
+                continue
+            docs.append(d)
         langs = [detect(d["text"], d.get("language")) for d in docs]
         notes = annotator.annotate((d["text"], lang) for d, lang in zip(docs, langs, strict=True))
         enriched: list[dict[str, Any]] = []

@@ -48,6 +48,8 @@ def _flags(last: dict[str, Any], before: list[dict[str, Any]]) -> list[str]:
         usual = statistics.median(old) if old else 0.0
         if rate > max(0.2, 2 * usual):
             flags.append("empty_extractions_jump")
+    if last.get("extract", {}).get("undated", 0):
+        flags.append("undated_documents")
     return flags
 
 
@@ -64,6 +66,7 @@ def source_health(workdir: Path) -> list[dict[str, Any]]:
             "failed": crawl.get("failed", {}), "refused": crawl.get("refused", 0),
             "documents": extract.get("documents", 0), "new_documents": extract.get("new_documents", 0),
             "empty_extractions": extract.get("empty_extractions", 0),
+            "undated": extract.get("undated", 0),
             "empty_by_reason": {k.split("/", 1)[1]: v for k, v in extract.items()
                                 if k.startswith("empty/")},
             "newest_document": extract.get("newest_document"),

@@ -89,6 +89,11 @@ class Source(BaseModel):
     previous_parsers: list[Parser] = Field(default_factory=list)
     weight: float = 1.0
     page_budget: int | None = None
+    # How the source writes dates when they are not ISO 8601: a ``strptime`` format
+    # ("%d.%m.%Y %H:%M"), or a dateparser locale ("it", "de-AT"); by default dates are read in
+    # the source's languages.
+    date_format: str | None = None
+    locale: str | None = None
 
     @model_validator(mode="after")
     def _has_discovery(self) -> Source:

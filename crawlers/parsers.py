@@ -43,23 +43,71 @@ _NOT_FOUND = re.compile(
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Decode a page; valid UTF-8 wins over a wrong declaration, else header/meta/detection."""
+    """Decode a page; valid UTF-8 wins over a wrong declaration, else header/meta/detection.
+
+    A declared charset that does not fit the bytes leaves replacement characters (U+FFFD); the
+    page is then decoded again with the charset that charset-normalizer detects, when that one
+    decodes it cleanly.
+    """
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        return html_to_unicode(content_type, body)[1]
+        text = html_to_unicode(content_type, body)[1]
+    if garbled_share(text) == 0.0:
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    again = str(best) if best is not None else ""
+    return again if again and garbled_share(again) < garbled_share(text) else text
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO-8601 timestamp as an aware UTC datetime, or None when absent or broken."""
-    if not value:
+def garbled_share(text: str) -> float:
+    """Share of replacement characters (U+FFFD) in a text: what a wrong charset leaves."""
+    return text.count("\ufffd") / len(text) if text else 0.0
+
+
+def parse_time(value: str | None, source: Source | None = None,
+               relative_to: datetime | None = None) -> datetime | None:
+    """A timestamp as an aware UTC datetime, or None when absent or unreadable.
+
+    ISO 8601 first; then the source's ``date_format`` (``strptime`` codes) when it declares one;
+    then dateparser, in the source's ``locale`` or languages, so that forum and review dates
+    such as "05 Sep 2018 10:44", "14 novembre 2018" or "вчера в 10:15" (relative to
+    ``relative_to``, the fetch time) are read. A date without a zone is taken as UTC.
+    """
+    if not value or not value.strip():
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.strip()
+    when: datetime | None
     try:
-        when = datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
+        when = _local_date(text, source, relative_to)
+    if when is None:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _local_date(text: str, source: Source | None, relative_to: datetime | None) -> datetime | None:
+    if source is not None and source.date_format:
+        try:
+            return datetime.strptime(text, source.date_format)
+        except ValueError:
+            return None
+    import dateparser  # imported here: its language data costs ~0.3 s on first use
+
+    settings: dict[str, Any] = {"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC",
+                                "PREFER_DATES_FROM": "past"}
+    if relative_to is not None:
+        settings["RELATIVE_BASE"] = relative_to.replace(tzinfo=None)
+    locales = [source.locale] if source is not None and source.locale else None
+    languages = (source.languages or None) if source is not None and not locales else None
+    try:
+        return dateparser.parse(text[:200], languages=languages, locales=locales,
+                                settings=settings)
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def _text(sel: Selector, css: str | None) -> str | None:
@@ -104,10 +152,11 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
     url = _canonical(sel, url)
     published = None
     for css in _TIME_META:
-        published = parse_time(sel.css(css).get())
+        published = parse_time(sel.css(css).get(), source, fetched)
         if published:
             break
-    published = published or parse_time(feed_published) or parse_time(result.get("date"))
+    published = published or parse_time(feed_published, source, fetched) \
+        or parse_time(result.get("date"), source, fetched)
     lang = sel.css("html::attr(lang)").get()
     return Document(
         doc_id=doc_id(url), source=source.name, source_kind=source.kind, url=url,
@@ -153,7 +202,8 @@ def _posts(sel: Selector, parser: Parser, url: str, source: Source,
         docs.append(Document(
             doc_id=doc_id(url.split("?")[0] if source.kind == "forum" else url, pid),
             source=source.name, source_kind=source.kind, url=url, domain=domain_of(url),
-            title=title, text=body, published=parse_time(_text(item, parser.published)),
+            title=title, text=body,
+            published=parse_time(_text(item, parser.published), source, fetched),
             fetched=fetched, author=_text(item, parser.author), post_id=pid,
             reply_to=_text(item, parser.reply_to), quote_text=_text(item, parser.quote),
             rating=rating, product=product,

@@ -38,7 +38,7 @@ from brandradar.nlp.keyphrases import GENERIC, rank
 
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-3"
-SENTIMENT_VERSION = "sentiment-2"
+SENTIMENT_VERSION = "sentiment-3"
 KEYPHRASES_VERSION = "keyphrases-6"
 
 SCORED_LANGS = ("de", "ru", "en")
@@ -167,6 +167,17 @@ def clause_of(span: Span, others: list[Span] | None = None) -> tuple[int, int]:
     return sent.start_char + start, sent.start_char + end
 
 
+# A post this short that names one brand is about that brand as a whole: cutting it to a clause
+# throws away the context that carries its tone ("Danke @DB_Bahn, wieder 50 Minuten!").
+WHOLE_TEXT_CHARS = 320
+
+
+def judged_whole(doc: Doc, judged: list[Span]) -> bool:
+    """Whether the mentions of a document are judged on its whole text: a short text (a tweet,
+    a short post or review) in which exactly one brand is mentioned."""
+    return len(doc.text) <= WHOLE_TEXT_CHARS and len({s.label_ for s in judged}) == 1
+
+
 def score_text(text: str, lang: str) -> float:
     """Sentiment score in [-1, 1] of a short text in a scored language."""
     if lang == "en":
@@ -180,7 +191,8 @@ def label(score: float) -> str:
 
 
 class SentimentJudge:
-    """Give every brand span its own sentiment, judged on its clause.
+    """Give every brand span its own sentiment, judged on its clause — or on the whole text
+    when the text is short and names one brand only (:func:`judged_whole`).
 
     ``method="model"`` (default): the shipped e5 classifier, one batch of clauses per batch of
     documents; ``method="lexicon"``: VADER (en) and the project's lexicons (de, ru), about a
@@ -212,13 +224,17 @@ class SentimentJudge:
         todo: list[tuple[Span, tuple[int, int]]] = []
         for doc in docs:
             spans = list(doc.spans.get("brands", []))
+            scored = [s for s in spans if s._.kind == "brand" and not s._.in_boilerplate]
+            whole = judged_whole(doc, scored)
             for span in spans:
                 # A platform named as a channel is not what is judged, and furniture says
                 # nothing about the brand: neither gets a label.
-                if self.lang not in SCORED_LANGS or span._.kind != "brand" or span._.in_boilerplate:
+                if self.lang not in SCORED_LANGS or span not in scored:
                     span._.sentiment, span._.score = "unscored", 0.0
+                elif whole:
+                    todo.append((span, (0, len(doc.text))))
                 else:
-                    todo.append((span, clause_of(span, spans)))
+                    todo.append((span, clause_of(span, scored)))
         texts = [span.doc.text[a:b] for span, (a, b) in todo]
         if self.method == "model":
             verdicts = sentiment_model.model().judge(texts)
