@@ -48,8 +48,6 @@ def _flags(last: dict[str, Any], before: list[dict[str, Any]]) -> list[str]:
         usual = statistics.median(old) if old else 0.0
         if rate > max(0.2, 2 * usual):
             flags.append("empty_extractions_jump")
-    if last.get("extract", {}).get("undated", 0):
-        flags.append("undated_documents")
     return flags
 
 
