@@ -67,7 +67,7 @@ def test_new_model_version_beside_the_active_rows_then_switch(
     vid = diff["version"]
     assert _files(work) == before  # nothing active was touched
     new_rows = read_rows(partitions(work / "versions" / vid, "mentions"))
-    assert new_rows and all("sentiment-2:lexicons" in r["versions"] for r in new_rows)
+    assert new_rows and all("sentiment-3:lexicons" in r["versions"] for r in new_rows)
     assert diff["new_mentions"] == diff["active_mentions"] == len(new_rows)
     assert sum(diff["label_changes"].values()) > 0  # the lexicons disagree with the model
     old_active = read_rows(partitions(work, "mentions"))
