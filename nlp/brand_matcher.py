@@ -188,9 +188,7 @@ class BrandMatcher:
                 forms = self._stem1.get(stem, [])
             forms = [f for f in forms if part.whole or f.compounds]
             if forms:
-                where = f"{split.kind} {split.body!r}" if not part.whole or split.kind != "compound" \
-                    else f"compound {split.body!r}"
-                return forms[0], f"alias {forms[0].alias!r} in {where}"
+                return forms[0], f"alias {forms[0].alias!r} in {split.kind} {split.body!r}"
         return None
 
     def _closed_compound(self, word: str) -> tuple[AliasForm, str] | None:
@@ -252,6 +250,7 @@ class BrandMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found = self.find(doc)
         furniture = furniture_lines(doc.text)
+        doc._.furniture = furniture
         quoted = [(m.start(), m.end()) for m in _QUOTED_LINE.finditer(doc.text)]
         # "Another alias of the brand" confirms an ambiguous one only from the main text.
         sure = {span.label_ for span, form, _ in found

@@ -40,19 +40,19 @@ _FILLER = {"his", "her", "its", "their", "the", "a", "an", "seinem", "seiner", "
 def channel_cue(span: Span) -> str | None:
     """The words that frame a mention as the channel of a statement, or None."""
     doc, sent = span.doc, span.sent
-    words = [t.lower_ for t in doc]
     i = span.start - 1
-    while i >= sent.start and words[i] in _FILLER:
+    while i >= sent.start and doc[i].lower_ in _FILLER:
         i -= 1
-    if i < sent.start or words[i] not in _ON:
+    if i < sent.start or doc[i].lower_ not in _ON:
         return _compound_channel(span)
     prep = i
-    if words[prep] == "via":
+    if doc[prep].lower_ == "via":
         return doc[prep : span.end].text
     before = range(max(sent.start, prep - 5), prep)
     after = range(span.end, min(sent.end, span.end + 3))
     for j in (*before, *after):
-        if _SAY.match(words[j]) or (j < prep and _CHANNEL_NOUN.match(words[j])):
+        word = doc[j].lower_
+        if _SAY.match(word) or (j < prep and _CHANNEL_NOUN.match(word)):
             lo, hi = min(j, prep), max(j + 1, span.end)
             return doc[lo:hi].text
     return None

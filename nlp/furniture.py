@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.tokens import Doc
+
 # Furniture lines are short: a headline list entry or a share bar, not a paragraph.
 MAX_WORDS = 16
 _PHRASES = [
@@ -52,6 +54,10 @@ _SHARE_WORDS = {
     "одноклассники", "copy", "link", "kopieren", "messenger", "bluesky", "rss", "feed",
 }
 _WORDS = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# The brand matcher stores the furniture lines it found here, so that the key-phrase component
+# does not look for them again.
+if not Doc.has_extension("furniture"):
+    Doc.set_extension("furniture", default=None)
 
 
 @dataclass(frozen=True)

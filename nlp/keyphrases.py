@@ -102,7 +102,7 @@ def _glued(doc: Doc, i: int) -> bool:
 def _units(doc: Doc) -> list[tuple[int, list[tuple[int, int]]]]:
     """(sentence number, words as token ranges) of every run of content words outside
     furniture; a word is one token or several glued by hyphens."""
-    furniture = furniture_lines(doc.text)
+    furniture = doc._.furniture if doc._.furniture is not None else furniture_lines(doc.text)
     runs: list[tuple[int, list[tuple[int, int]]]] = []
     for n, sent in enumerate(doc.sents):
         run: list[tuple[int, int]] = []
@@ -131,14 +131,19 @@ def _units(doc: Doc) -> list[tuple[int, list[tuple[int, int]]]]:
     return runs
 
 
+def _only_sentence_initial(doc: Doc, word: str) -> bool:
+    """Whether every occurrence of ``word`` in the document begins a sentence."""
+    starts = [bool(t.is_sent_start) for t in doc if t.text == word]
+    return bool(starts) and all(starts)
+
+
 def _noun_phrase(doc: Doc, words: list[tuple[int, int]], lang: str) -> bool:
     head = doc[words[-1][0]]
     if lang == "de":
         if not head.text[:1].isupper():
             return False
         # A word capitalised only where it begins a sentence may be any word class.
-        return not (len(words) == 1 and head.is_sent_start and not any(
-            t.text == head.text and not t.is_sent_start for t in doc))
+        return not (len(words) == 1 and _only_sentence_initial(doc, head.text))
     if lang == "en":
         last = doc[words[-1][1] - 1].lower_
         return not _ADVERB.search(last) and not any(
