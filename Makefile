@@ -26,16 +26,19 @@ clean:
 eval: setup
 	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
 	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
+	$(UV) run python -m brandradar.nlp.project_head tests/fixtures/sentiment_en ../shared/data docs/quality.md build/e5-cache
 	rm -rf build/eval-demo && $(UV) run brandradar demo --once --no-browser --workdir build/eval-demo
 	$(UV) run python -m brandradar.index.alert_evaluation build/eval-demo docs/metrics.md
 
-# Retrain the sentiment encoder's top layers and the classifier (needs the shared VADER data;
-# PyTorch is installed for this only and removed again by the next `make setup`).
-VADER := ../shared/data/sentiment_en_vader_groundtruth
+# Retrain the sentiment encoder's top layers and the per-language heads (needs the shared data:
+# VADER, PotTS, RuSentNE, RuOpinionNE, CEDR; PyTorch is installed for this only and removed
+# again by the next `make setup`).
+SHARED := ../shared/data
+VADER := $(SHARED)/sentiment_en_vader_groundtruth
 finetune: setup
 	$(UV) pip install --quiet --python .venv/bin/python $${PIP_FIND_LINKS:+--find-links $$PIP_FIND_LINKS} torch==2.13.0
 	$(UV) run --no-sync python -m brandradar.nlp.finetune_encoder $(VADER)
-	$(UV) run --no-sync python -m brandradar.nlp.train_sentiment $(VADER) build/e5-cache
+	$(UV) run --no-sync python -m brandradar.nlp.train_sentiment $(VADER) build/e5-cache $(SHARED)
 
 bench: setup
 	$(UV) run python benchmarks/run.py

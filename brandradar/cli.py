@@ -120,7 +120,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         return 0
     method = args.sentiment or ctx.settings.sentiment
     vid, counts = reprocess.build_version(ctx.workdir, ctx.brands, ctx.settings.author_key, method,
-                                          ctx.project.topics)
+                                          ctx.project.topics, args.model)
     diff = reprocess.compare(ctx.workdir, vid)
     if args.json:
         _print_json({"counts": counts, **diff})
@@ -137,6 +137,76 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
               f"positive {a['positive']:.1%} → {n['positive']:.1%}")
     print(f"nothing active changed; make it active with: brandradar reprocess "
           f"--workdir {ctx.workdir} --switch {vid}")
+    return 0
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cmd_label_set(args: argparse.Namespace) -> int:
+    from brandradar.labels import correct
+
+    c = correct(args.workdir, args.mention_id, args.label, args.by)
+    print(f"{c.mention_id} ({c.brand}, {c.language}): {c.old} → {c.new}, by {c.by}; the metrics "
+          f"show it from the next index (brandradar run, or reprocess --switch)")
+    return 0
+
+
+def cmd_label_list(args: argparse.Namespace) -> int:
+    from brandradar.labels import LabelStore, store_path
+
+    rows = LabelStore(args.workdir).history(args.mention_id) \
+        if store_path(args.workdir).exists() else []
+    if args.json:
+        _print_json([{**vars(c), "at": c.at.isoformat()} for c in rows])
+        return 0
+    for c in rows:
+        print(f"{c.at:%Y-%m-%d %H:%M} UTC  {c.by:<12} {c.mention_id}  {c.brand:<16} {c.language}  "
+              f"{c.old:>8} → {c.new:<8}  {_one_line(c.text, 60)}")
+    print(f"{len(rows)} corrections of {len({c.mention_id for c in rows})} mentions")
+    return 0
+
+
+def cmd_label_queue(args: argparse.Namespace) -> int:
+    from brandradar.labels import current_corrections
+    from brandradar.stages import newest_rows
+
+    done = current_corrections(args.workdir)
+    _, mentions = newest_rows(args.workdir)
+    todo = [m for m in mentions if m["mention_id"] not in done and m["sentiment"] != "unscored"
+            and (not args.brand or m["brand"] == args.brand)
+            and (not args.sentiment or m["sentiment"] == args.sentiment)]
+    # Least certain first: a score near the class boundary is where a correction teaches most.
+    todo.sort(key=lambda m: (abs(abs(m["score"]) - 0.5), m["mention_id"]))
+    todo = todo[: args.limit]
+    if args.json:
+        _print_json([{k: m[k] for k in ("mention_id", "brand", "language", "sentiment", "score",
+                                        "span_text", "published")} for m in todo])
+        return 0
+    for m in todo:
+        print(f"{m['mention_id']}  {m['brand']:<16} {m['language']}  {m['sentiment']:>8} "
+              f"{m['score']:+.2f}  {_one_line(m['span_text'], 80)}")
+    return 0
+
+
+def cmd_label_train(args: argparse.Namespace) -> int:
+    from brandradar.labels import current_corrections
+    from brandradar.nlp.project_head import project_model, save_project_model
+    from brandradar.nlp.sentiment_model import model
+
+    corrections = list(current_corrections(args.workdir).values())
+    if not corrections:
+        raise ConfigError(f"{args.workdir}: no label corrections yet (brandradar label set)")
+    data = project_model(model(), [c.text for c in corrections], [c.new for c in corrections],
+                         [c.language for c in corrections])
+    path = save_project_model(data, args.workdir / "models")
+    per_lang = Counter(c.language for c in corrections)
+    print(f"{path}: heads moved toward {len(corrections)} corrections ("
+          + ", ".join(f"{lang} {n}" for lang, n in sorted(per_lang.items())) + ")")
+    print(f"compare with the active rows: brandradar reprocess --workdir {args.workdir} "
+          f"--model {path}")
     return 0
 
 
@@ -164,6 +234,7 @@ def cmd_sov(args: argparse.Namespace) -> int:
     try:
         rows = share_of_voice(store, ctx.brands, args.since, args.until, per_story=args.per_story,
                               filters=filters, weights=weights)
+        undated = store.counts()["undated_mentions"] if args.since or args.until else 0
     finally:
         store.close()
     if args.json:
@@ -174,6 +245,11 @@ def cmd_sov(args: argparse.Namespace) -> int:
             reach = f"  reach {r['reach']:>8g}" if "reach" in r else ""
             print(f"{r['brand']:<20} {r['mentions']:>6}{reach}  {r['share']:6.1%}  "
                   f"[{r['ci_low']:.1%} – {r['ci_high']:.1%}]{state}")
+    if undated:
+        # On stderr with --json, so the JSON stays one list.
+        print(f"{undated} mentions in documents without a date are in no period and left out "
+              f"(brandradar sources health shows the sources)",
+              file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -220,9 +296,24 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 def cmd_trends(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
-    path = ctx.workdir / "analysis" / "trends.json"
-    rows = [t for t in (json.loads(path.read_text()) if path.exists() else [])
-            if t.get("brand") == args.brand]
+    if args.since or args.until:
+        from brandradar.index.analytics import trending_topics
+
+        # A picked period is one window, ending after its last day; the baseline is the
+        # configured number of days before it.
+        end = args.until + timedelta(days=1) if args.until else datetime.now(UTC)
+        windows = [int((end - args.since).total_seconds() // 3600)] if args.since else None
+        if windows is not None and windows[0] <= 0:
+            raise ConfigError("trends: --since must be before --until")
+        store = _store(ctx)
+        try:
+            rows = trending_topics(store, ctx.project.trends, end, args.brand, windows)
+        finally:
+            store.close()
+    else:
+        path = ctx.workdir / "analysis" / "trends.json"
+        rows = [t for t in (json.loads(path.read_text()) if path.exists() else [])
+                if t.get("brand") == args.brand]
     if args.json:
         _print_json(rows)
     else:
@@ -485,7 +576,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sentiment", choices=["model", "lexicon"],
                     help="sentiment method (default: the work directory's setting)")
     sp.add_argument("--switch", metavar="VERSION", help="make this version active and re-index")
+    sp.add_argument("--model", type=Path, help="a project sentiment model file written by "
+                    "'brandradar label train' (default: the active version's model)")
     sp.add_argument("--json", action="store_true")
+
+    lb = sub.add_parser("label", help="Correct mention sentiment labels; teach the project.",
+                        description="Correct mention sentiment labels (kept with who and when) "
+                        "and train the project's own sentiment heads from them.")
+    lb_sub = lb.add_subparsers(dest="label_command", required=True, metavar="COMMAND")
+    sp = _command(lb_sub, "set", cmd_label_set, "Correct the label of one mention.")
+    sp.add_argument("mention_id")
+    sp.add_argument("label", choices=["negative", "neutral", "positive"])
+    sp.add_argument("--by", required=True, help="who corrects (kept with the correction)")
+    sp = _command(lb_sub, "list", cmd_label_list, "Every correction, oldest first.")
+    sp.add_argument("--mention-id", help="only the corrections of this mention")
+    sp.add_argument("--json", action="store_true")
+    sp = _command(lb_sub, "queue", cmd_label_queue, "Mentions to review, least certain first "
+                  "(not yet corrected).")
+    sp.add_argument("--brand")
+    sp.add_argument("--sentiment", choices=["negative", "neutral", "positive"])
+    sp.add_argument("--limit", type=int, default=20)
+    sp.add_argument("--json", action="store_true")
+    sp = _command(lb_sub, "train", cmd_label_train, "Train the project's sentiment heads from "
+                  "the corrections into a new model file (compare and switch with reprocess).")
+    for sp in lb_sub.choices.values():
+        sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
+                        help=f"work directory (default: {DEFAULT_DEMO_DIR})")
 
     for name, fn, help_ in (("sov", cmd_sov, "Share of voice per brand."),
                             ("alerts", cmd_alerts, "Spike and crisis alerts with explanations."),
@@ -504,6 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
                 sp.add_argument(flag, action="append", help=f"only this {what} (repeatable)")
         if name == "trends":
             sp.add_argument("--brand", help="trends in documents that mention this brand")
+            sp.add_argument("--since", type=_date, help="first day of a period to compute the "
+                            "trends of (one window: the period, against the days before it)")
+            sp.add_argument("--until", type=_date, help="last day, inclusive (default: now)")
 
     sp = add("authors", cmd_authors, "Author segments of forums and reviews (pseudonymous): "
              "influencers, critics, advocates, observers, occasional.", DEFAULT_DEMO_DIR)

@@ -28,12 +28,27 @@ _ID_FILE = "version.json"
 
 def build_version(workdir: Path, brands: list[Brand], author_key: str,
                   sentiment: str = "model", topics: dict[str, list[str]] | None = None,
-                  ) -> tuple[str, dict[str, int]]:
-    """Enrich all documents into ``versions/<id>``; return the id and counts."""
+                  model: Path | None = None) -> tuple[str, dict[str, int]]:
+    """Enrich all documents into ``versions/<id>``; return the id and counts.
+
+    ``model``: a project's own sentiment model file (``brandradar label train``) inside the work
+    directory; the version remembers it, so switching to the version makes it the model of
+    every later run, and switching back restores the one before.
+    """
     from brandradar.enrich import cluster_stories, enrich_source
     from brandradar.nlp.pipeline import Annotator
 
-    annotator = Annotator(brands, sentiment=sentiment, topics=topics)
+    relative = ""
+    if model is not None:
+        if not model.is_file():
+            raise ConfigError(f"{model}: no such model file (brandradar label train writes one)")
+        try:
+            relative = str(model.resolve().relative_to(workdir.resolve()))
+        except ValueError:
+            raise ConfigError(f"{model}: a project model must be inside the work directory "
+                              f"{workdir} (brandradar label train writes it there)") from None
+    annotator = Annotator(brands, sentiment=sentiment, topics=topics,
+                          model=str(workdir / relative) if relative else "")
     vid = annotator.definitions_hash()[:10]
     out = workdir / "versions" / vid
     sources = sorted({p.parent.parent.name.removeprefix("source=")
@@ -42,8 +57,22 @@ def build_version(workdir: Path, brands: list[Brand], author_key: str,
     for source in sources:
         counts.update(enrich_source(source, workdir, brands, author_key, annotator, out=out))
     counts["stories"] = cluster_stories(out)["stories"]
-    (out / _ID_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions}))
+    (out / _ID_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions,
+                                            "model": relative}))
     return vid, dict(counts)
+
+
+def active_model(workdir: Path) -> str:
+    """The sentiment model file of the active rows ("" for the shipped model)."""
+    path = workdir / "enriched" / _ID_FILE
+    relative = json.loads(path.read_text()).get("model", "") if path.exists() else ""
+    if not relative:
+        return ""
+    model = workdir / relative
+    if not model.is_file():
+        raise ConfigError(f"{model}: the active version's sentiment model is missing (restore "
+                          f"it, or switch to another version with brandradar reprocess --switch)")
+    return str(model)
 
 
 def active_id(workdir: Path) -> str | None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
 from brandradar.errors import BrandradarError, ConfigError
+from brandradar.labels import apply_corrections, current_corrections
+from brandradar.reprocess import active_model
 from brandradar.settings import Settings
 from brandradar.sources import Source
 
@@ -137,7 +139,7 @@ def enrich_stage(ctx: Context, name: str, annotator: Any = None,
     from brandradar.nlp.pipeline import Annotator
 
     annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment,
-                                       topics=ctx.project.topics)
+                                       topics=ctx.project.topics, model=active_model(ctx.workdir))
     return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator, force)
 
 
@@ -155,8 +157,10 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     store = open_store(ctx.settings)
     try:
         docs, mentions = newest_rows(ctx.workdir)
+        # A team's corrected labels beat the model's, in every metric from the next index on.
+        corrected = apply_corrections(mentions, current_corrections(ctx.workdir))
         failed = store.upsert(docs, mentions)
-        return {**store.counts(), "failed": failed}
+        return {**store.counts(), "failed": failed, "corrected_labels": corrected}
     finally:
         store.close()
 
@@ -260,7 +264,8 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     if crawl:
         step(f"crawl: {len(ctx.sources)} sources")
         summary["crawl"] = crawl_stage(ctx, run_id)
-    annotator = Annotator(ctx.brands, sentiment=ctx.settings.sentiment, topics=ctx.project.topics)
+    annotator = Annotator(ctx.brands, sentiment=ctx.settings.sentiment, topics=ctx.project.topics,
+                          model=active_model(ctx.workdir))
     summary["extract"], summary["enrich"] = {}, {}
     for s in ctx.sources:
         try:

@@ -263,14 +263,19 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
 
 
 def trending_topics(store: Store, rules: TrendRules, now: datetime,
-                    brand: str | None = None) -> list[dict[str, Any]]:
+                    brand: str | None = None,
+                    windows_hours: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Key phrases whose document rate grows ≥ min_growth× against the baseline (per window);
-    with ``brand``, only in documents that mention the brand."""
-    longest = max(rules.windows_hours)
-    rows = store.phrase_docs(now - timedelta(hours=longest) - timedelta(days=rules.baseline_days),
-                             brand)
+    with ``brand``, only in documents that mention the brand.
+
+    ``now`` is the end of the period looked at (exclusive), so any past period has its trends:
+    the windows end there and nothing published after it counts. ``windows_hours`` replaces the
+    configured windows (a picked period is one window: its length)."""
+    windows = list(windows_hours or rules.windows_hours)
+    rows = store.phrase_docs(now - timedelta(hours=max(windows))
+                             - timedelta(days=rules.baseline_days), brand, until=now)
     out: list[dict[str, Any]] = []
-    for window in rules.windows_hours:
+    for window in windows:
         recent_start = now - timedelta(hours=window)
         base_start = recent_start - timedelta(days=rules.baseline_days)
         recent: dict[str, set[str]] = defaultdict(set)

@@ -41,7 +41,9 @@ class Store(Protocol):
         """Insert or replace rows by their deterministic ids; return failed items."""
 
     def counts(self) -> dict[str, int]:
-        """Number of documents and mentions."""
+        """Number of ``documents`` and ``mentions``, and of those without a published date
+        (``undated_documents``, ``undated_mentions``): a time-bounded view leaves them out and
+        says how many."""
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
                      per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
@@ -71,9 +73,10 @@ class Store(Protocol):
                   filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
         """Per brand: ``positive``, ``negative``, ``neutral``, ``unscored`` counts."""
 
-    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
-        """Per key phrase and document since ``since`` (only documents mentioning ``brand`` when
-        given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
+    def phrase_docs(self, since: datetime, brand: str | None = None,
+                    until: datetime | None = None) -> list[dict[str, Any]]:
+        """Per key phrase and document published in [since, until) (only documents mentioning
+        ``brand`` when given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
 
     def search(self, query: str | None, brand: str | None, limit: int,
                filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:

@@ -68,10 +68,22 @@ def stemmer(lang: str) -> Any:
     return snowballstemmer.stemmer(_STEMMER_LANG.get(lang, "english"))
 
 
+@lru_cache(maxsize=500_000)
+def _norm(word: str, lang: str) -> str:
+    # Words repeat (a news article uses a few hundred distinct ones): stemming each once per
+    # process took most of the enrich time before this cache.
+    return str(stemmer(lang).stemWord(word.lower().replace("ё", "е")))
+
+
+@lru_cache(maxsize=500_000)
+def lemma_of(word: str, lang: str) -> str:
+    """simplemma's lemma of a lower-case word in a scored language (the word itself else)."""
+    return str(simplemma.lemmatize(word, lang=lang)) if lang in SCORED_LANGS else word
+
+
 def norm_words(words: list[str], lang: str) -> list[str]:
     """Match norms: lower-case Snowball stems (ё folded to е)."""
-    lowered = [w.lower().replace("ё", "е") for w in words]
-    return list(stemmer(lang).stemWords(lowered))
+    return [_norm(w, lang) for w in words]
 
 
 @Language.factory("brandradar_norms", default_config={})
@@ -83,8 +95,7 @@ def make_norms(nlp: Language, name: str) -> Any:
         words = [t.text for t in doc]
         for tok, stem in zip(doc, norm_words(words, lang), strict=True):
             tok.norm_ = stem
-            tok.lemma_ = simplemma.lemmatize(tok.lower_, lang=lang) if lang in SCORED_LANGS \
-                else tok.lower_
+            tok.lemma_ = lemma_of(tok.lower_, lang)
         return doc
 
     return norms
@@ -200,11 +211,12 @@ class SentimentJudge:
     stay "unscored".
     """
 
-    def __init__(self, lang: str, method: str) -> None:
+    def __init__(self, lang: str, method: str, model: str = "") -> None:
         if method not in ("model", "lexicon"):
             raise ValueError(f"brandradar_sentiment: unknown method {method!r}")
         self.lang = lang
         self.method = method
+        self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -237,7 +249,7 @@ class SentimentJudge:
                     todo.append((span, clause_of(span, scored)))
         texts = [span.doc.text[a:b] for span, (a, b) in todo]
         if self.method == "model":
-            verdicts = sentiment_model.model().judge(texts)
+            verdicts = sentiment_model.model(self.model).judge(texts, self.lang)
         else:
             verdicts = [(label(s), s) for s in (score_text(t, self.lang) for t in texts)]
         for (span, judged), (verdict, score) in zip(todo, verdicts, strict=True):
@@ -245,10 +257,11 @@ class SentimentJudge:
         return docs
 
 
-@Language.factory("brandradar_sentiment", default_config={"method": "model"})
-def make_sentiment(nlp: Language, name: str, method: str) -> SentimentJudge:
-    """The per-mention sentiment component."""
-    return SentimentJudge(str(nlp.lang), method)
+@Language.factory("brandradar_sentiment", default_config={"method": "model", "model": ""})
+def make_sentiment(nlp: Language, name: str, method: str, model: str) -> SentimentJudge:
+    """The per-mention sentiment component (``model``: a project's own model file, else the
+    shipped one)."""
+    return SentimentJudge(str(nlp.lang), method, model)
 
 
 # Product and entity names, which a frequency ranking puts low when they occur once: CamelCase

@@ -9,6 +9,9 @@ Data sets (see ../shared/data/INVENTORY.md):
   document sentiment (micro-F1, the shared task's metric);
 - ru: SentiRuEval-2016 banks test (research use; measuring only): sentiment per bank mention,
   macro-F1 over positive and negative (the official metric);
+- de: PotTS (MIT) test part of the corpus author's split; ru: the test half of the RuSentNE-2023
+  and RuOpinionNE-2024 validation files (MIT), each entity judged on the clause the enrich stage
+  cuts for it (:mod:`brandradar.nlp.sentiment_corpora`) — their train parts trained the heads;
 - de, en, ru: the dev split of the project's own sentences (``nlp/training``, CC0) — small and
   used to choose the classifier's settings, so an optimistic check that runs on a fresh clone.
 
@@ -30,6 +33,7 @@ from brandradar.doctables import write_between
 from brandradar.nlp.components import label, score_text
 from brandradar.nlp.pipeline import Annotator
 from brandradar.nlp.scores import LABELS, sentiment_scores
+from brandradar.nlp.sentiment_corpora import load_all
 from brandradar.nlp.sentiment_model import model
 from brandradar.nlp.train_sentiment import authored_split, load_authored, load_vader, split_of
 
@@ -78,11 +82,11 @@ def _sentiment_rows(lang: str, dataset: str, gold: list[str], ours: list[str],
                 sentiment_scores(gold, _majority(gold)))]
 
 
-def _judged_where(texts: list[str], needed: list[bool]) -> list[str]:
+def _judged_where(texts: list[str], needed: list[bool], lang: str) -> list[str]:
     """The classifier's label for the texts that need one ("" elsewhere): embedding costs
     about 25 ms a text, and most documents are answered by their mentions."""
     subset = [t for t, n in zip(texts, needed, strict=True) if n]
-    labels = iter(v for v, _ in model().judge(subset))
+    labels = iter(v for v, _ in model().judge(subset, lang))
     return [next(labels) if n else "" for n in needed]
 
 
@@ -96,7 +100,7 @@ def eval_english(folder: Path) -> list[Row]:
     """VADER ground truth, test split: document sentiment, 3 classes."""
     test = [e for e in load_vader(folder) if split_of(e.key) == "test"]
     gold, texts = [e.label for e in test], [e.text for e in test]
-    ours = [verdict for verdict, _ in model().judge(texts)]
+    ours = [verdict for verdict, _ in model().judge(texts, "en")]
     lexicon = [label(score_text(t, "en")) for t in texts]
     return _sentiment_rows("en", "VADER ground truth (4 sets), test split", gold, ours, lexicon,
                            "VADER (lexicon)")
@@ -109,12 +113,29 @@ def eval_authored() -> list[Row]:
     for lang in ("de", "en", "ru"):
         part = [e for e in dev if e.key.startswith(f"{lang}:")]
         gold = [e.label for e in part]
-        ours = [verdict for verdict, _ in model().judge([e.text for e in part])]
+        ours = [verdict for verdict, _ in model().judge([e.text for e in part], lang)]
         lexicon = [label(score_text(e.text, lang)) for e in part]
         rows.append(Row(lang, "sentiment", "brandradar authored sentences, dev split",
                         "brandradar (e5 classifier)", len(part), sentiment_scores(gold, ours)))
         rows.append(Row(lang, "sentiment", "brandradar authored sentences, dev split",
                         "lexicon", len(part), sentiment_scores(gold, lexicon)))
+    return rows
+
+
+def eval_corpora(shared: Path) -> list[Row]:
+    """The test parts of the shippable German and Russian corpora (PotTS tweets; RuSentNE and
+    RuOpinionNE entity mentions, each judged on the text the enrich stage would cut for it)."""
+    rows = []
+    examples = [e for e in load_all(shared) if e.split == "test"]
+    for lang, name in (("de", "PotTS test (CGSA split)"),
+                       ("ru", "RuSentNE-2023 + RuOpinionNE-2024 validation, test half")):
+        part = [e for e in examples if e.lang == lang]
+        if not part:
+            continue
+        texts, gold = [e.text for e in part], [e.label for e in part]
+        ours = [verdict for verdict, _ in model().judge(texts, lang)]
+        lexicon = [label(score_text(t, lang)) for t in texts]
+        rows.extend(_sentiment_rows(lang, name, gold, ours, lexicon, "project lexicon"))
     return rows
 
 
@@ -137,7 +158,7 @@ def eval_german(folder: Path) -> list[Row]:
                "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0})
     gold = [d["sentiment"] for d in data]
     # A document without a mention is judged as a whole by the same method.
-    whole = _judged_where(texts, [not a.mentions for a in notes])
+    whole = _judged_where(texts, [not a.mentions for a in notes], "de")
     whole_lex = [label(score_text(t, "de")) for t in texts]
     ours = [_document_label([m.sentiment for m in a.mentions], w)
             for a, w in zip(notes, whole, strict=True)]
@@ -159,7 +180,7 @@ def eval_russian(folder: Path) -> list[Row]:
     wholes = _judged_where(texts, [
         any((d.get(b) or "NULL").strip() in ("-1", "0", "1") and
             not any(m.brand == b for m in a.mentions) for b in BANKS)
-        for d, a in zip(data, notes, strict=True)])
+        for d, a in zip(data, notes, strict=True)], "ru")
     names = {"-1": "negative", "0": "neutral", "1": "positive"}
     gold, ours, lexicon, found = [], [], [], 0
     for d, a, la, whole in zip(data, notes, lex_notes, wholes, strict=True):
@@ -183,7 +204,7 @@ def eval_russian(folder: Path) -> list[Row]:
 
 def evaluate(shared_data: Path, english: Path) -> tuple[list[Row], list[str]]:
     """All rows that the available data allows, and the names of sets that were missing."""
-    rows, missing = [*eval_english(english), *eval_authored()], []
+    rows, missing = [*eval_english(english), *eval_authored(), *eval_corpora(shared_data)], []
     sets = [(shared_data / "eval_only_noncommercial" / "germeval_2017_test_syn", eval_german),
             (shared_data / "eval_only_noncommercial" / "sentirueval_2016_banks", eval_russian)]
     for folder, fn in sets:

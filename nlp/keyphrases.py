@@ -131,19 +131,23 @@ def _units(doc: Doc) -> list[tuple[int, list[tuple[int, int]]]]:
     return runs
 
 
-def _only_sentence_initial(doc: Doc, word: str) -> bool:
-    """Whether every occurrence of ``word`` in the document begins a sentence."""
-    starts = [bool(t.is_sent_start) for t in doc if t.text == word]
-    return bool(starts) and all(starts)
+def only_sentence_initial(doc: Doc) -> set[str]:
+    """The words whose every occurrence in the document begins a sentence (one pass: asking
+    per candidate made ranking quadratic in the document's length)."""
+    initial: dict[str, bool] = {}
+    for t in doc:
+        initial[t.text] = initial.get(t.text, True) and bool(t.is_sent_start)
+    return {word for word, always in initial.items() if always}
 
 
-def _noun_phrase(doc: Doc, words: list[tuple[int, int]], lang: str) -> bool:
+def _noun_phrase(doc: Doc, words: list[tuple[int, int]], lang: str,
+                 initial_only: set[str]) -> bool:
     head = doc[words[-1][0]]
     if lang == "de":
         if not head.text[:1].isupper():
             return False
         # A word capitalised only where it begins a sentence may be any word class.
-        return not (len(words) == 1 and _only_sentence_initial(doc, head.text))
+        return not (len(words) == 1 and head.text in initial_only)
     if lang == "en":
         last = doc[words[-1][1] - 1].lower_
         return not _ADVERB.search(last) and not any(
@@ -167,11 +171,12 @@ def rank(doc: Doc, lang: str, skip: Callable[[str, list[str]], bool], top: int) 
     """
     generic = GENERIC.get(lang, GENERIC["en"])
     found: dict[str, Candidate] = {}
+    initial_only = only_sentence_initial(doc) if lang == "de" else set()
     for sent_no, run in _units(doc):
         for size in (2, 1):
             for i in range(len(run) - size + 1):
                 words = run[i : i + size]
-                if not _noun_phrase(doc, words, lang):
+                if not _noun_phrase(doc, words, lang, initial_only):
                     continue
                 lemma = _lemma(doc, words, lang)
                 if not lemma or len(lemma) <= 2 or lemma in generic \

@@ -50,9 +50,10 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def versions(sentiment: str = "model") -> str:
-    """The versions of every component, as stored with each enriched row."""
-    judge = (f"{sentiment_model.ENCODER_VERSION}+{sentiment_model.model().version}"
+def versions(sentiment: str = "model", model: str = "") -> str:
+    """The versions of every component, as stored with each enriched row (``model``: a
+    project's own sentiment model file instead of the shipped one)."""
+    judge = (f"{sentiment_model.ENCODER_VERSION}+{sentiment_model.model(model).version}"
              if sentiment == "model" else "lexicons")
     return ";".join([
         f"spacy-{spacy.__version__}", components.NORMS_VERSION, components.BRANDS_VERSION,
@@ -61,7 +62,8 @@ def versions(sentiment: str = "model") -> str:
 
 
 def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True,
-          sentiment: str = "model", topics: Mapping[str, list[str]] | None = None) -> Language:
+          sentiment: str = "model", topics: Mapping[str, list[str]] | None = None,
+          model: str = "") -> Language:
     """A pipeline for ``lang`` (blank 'xx' for languages spaCy has no rules for)."""
     try:
         nlp = spacy.blank(lang)
@@ -72,7 +74,7 @@ def build(lang: str, brands: Sequence[Brand], keyphrases: bool = True,
     nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n"]})
     nlp.add_pipe("brandradar_norms")
     nlp.add_pipe("brandradar_brands", config={"brands": [b.model_dump() for b in brands]})
-    nlp.add_pipe("brandradar_sentiment", config={"method": sentiment})
+    nlp.add_pipe("brandradar_sentiment", config={"method": sentiment, "model": model})
     if keyphrases:
         nlp.add_pipe("brandradar_keyphrases", config={"topics": dict(topics or {})})
     return nlp
@@ -121,12 +123,14 @@ class Annotator:
     """Annotates many texts in one process, one cached pipeline per language."""
 
     def __init__(self, brands: Sequence[Brand], keyphrases: bool = True,
-                 sentiment: str = "model", topics: Mapping[str, list[str]] | None = None) -> None:
+                 sentiment: str = "model", topics: Mapping[str, list[str]] | None = None,
+                 model: str = "") -> None:
         self.brands = list(brands)
         self.topics = dict(topics or {})
         self.keyphrases = keyphrases
         self.sentiment = sentiment
-        self.versions = versions(sentiment)
+        self.model = model
+        self.versions = versions(sentiment, model)
         self._pipes: dict[str, Language] = {}
         self._roles = {b.name: b.role for b in self.brands}
 
@@ -143,7 +147,7 @@ class Annotator:
         """The (cached) pipeline of one language."""
         if lang not in self._pipes:
             self._pipes[lang] = build(lang, self.brands, self.keyphrases, self.sentiment,
-                                      self.topics)
+                                      self.topics, self.model)
         return self._pipes[lang]
 
     def annotate(self, items: Iterable[tuple[str, str | None]]) -> list[Annotation]:

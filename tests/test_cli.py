@@ -12,7 +12,8 @@ from tests.conftest import FIXTURES, run_cli
 COMMANDS = [["demo"], ["run"], ["sov"], ["alerts"], ["trends"], ["report"], ["serve"],
             ["kibana", "build"], ["kibana", "import"], ["extract"], ["annotate"],
             ["sources", "list"], ["sources", "health"], ["sources", "new"], ["sources", "check"],
-            ["authors"], ["reprocess"], ["brands", "test"], ["es", "reindex"]]
+            ["authors"], ["reprocess"], ["brands", "test"], ["es", "reindex"],
+            ["label", "set"], ["label", "list"], ["label", "queue"], ["label", "train"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)

@@ -111,6 +111,14 @@ def test_planted_topic_is_emerging(demo_run: dict[str, Any]) -> None:
     assert hits and hits[0]["state"] == "emerging"
     assert hits[0]["documents"] == len(topic_docs)
     assert hits[0]["domains"] >= 3
+    # the same trends for a picked past period: a week that ended before the wave has none
+    wave = min(datetime.fromisoformat(t["published"]) for t in topic_docs)
+    until = (wave - timedelta(days=2)).date().isoformat()
+    since = (wave - timedelta(days=8)).date().isoformat()
+    before = _json("trends", "--workdir", str(demo_run["workdir"]), "--json",
+                   "--since", since, "--until", until)
+    assert not any(t["phrase"] == "suncharge" for t in before)
+    assert all(t["window_hours"] == 7 * 24 for t in before)
 
 
 def test_rerun_creates_no_duplicates(demo_run: dict[str, Any]) -> None:

@@ -40,9 +40,8 @@ def _change(now: float | None, before: float | None) -> float | None:
 def _topics(store: Store, brand: str, since: datetime, until: datetime,
             top: int = 8) -> list[dict[str, Any]]:
     docs: dict[str, set[str]] = {}
-    for r in store.phrase_docs(since, brand):
-        if r["published"] is not None and r["published"] < until:
-            docs.setdefault(r["phrase"], set()).add(r["doc_id"])
+    for r in store.phrase_docs(since, brand, until=until):
+        docs.setdefault(r["phrase"], set()).add(r["doc_id"])
     ranked = Counter({p: len(d) for p, d in docs.items()}).most_common()
     return [{"phrase": p, "documents": n} for p, n in ranked[:top]]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from brandradar.config import Brand
+from brandradar.errors import ConfigError
 from brandradar.health import source_health
 from brandradar.index.analytics import (
     alerts_in,
@@ -23,6 +24,7 @@ from brandradar.index.analytics import (
     share_of_voice,
 )
 from brandradar.index.store import Filters, Store
+from brandradar.labels import LabelStore, correct, store_path
 
 Query = dict[str, list[str]]
 PAGES = ("overview", "brand", "topics", "alerts", "mentions", "authors", "sources")
@@ -169,4 +171,32 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
         return authors(store, view)
     if name == "health":
         return source_health(workdir)
+    if name == "labels":
+        return labels(workdir, query)
     return None
+
+
+def labels(workdir: Path, query: Query) -> list[dict[str, Any]]:
+    """The label corrections of the project (of one mention with ``mention_id``), oldest
+    first."""
+    if not store_path(workdir).exists():
+        return []
+    store = LabelStore(workdir)
+    try:
+        mention = _one(query, "mention_id") or None
+        return [{**vars(c), "at": c.at.isoformat()} for c in store.history(mention)]
+    finally:
+        store.close()
+
+
+def correct_label(workdir: Path, body: Any) -> dict[str, Any]:
+    """Store one correction sent by the dashboard: ``{"mention_id", "label", "by"}``."""
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str)
+                                             for k in ("mention_id", "label", "by")):
+        raise ValueError('expected {"mention_id": "…", "label": "negative|neutral|positive", '
+                         '"by": "…"}')
+    try:
+        c = correct(workdir, body["mention_id"], body["label"], body["by"])
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from exc
+    return {**vars(c), "at": c.at.isoformat()}

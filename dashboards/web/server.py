@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from brandradar.config import Brand
-from brandradar.dashboards.web.api import page_data
+from brandradar.dashboards.web.api import correct_label, page_data
 from brandradar.errors import ConfigError
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
@@ -56,10 +56,52 @@ class Dashboard:
                              self.weights, query)
 
 
+# A label correction is a small JSON object; anything larger is refused unread.
+_MAX_BODY = 16_384
+
+
 def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to one dashboard."""
 
     class Handler(BaseHTTPRequestHandler):
+        def _authorised(self, query: dict[str, list[str]]) -> bool:
+            given = (query.get("token") or [""])[0] or \
+                (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            if token and not hmac.compare_digest(given.encode(), token.encode()):
+                self._send(401, "text/plain", b"token required")
+                return False
+            return True
+
+        def _send_json(self, status: int, data: Any) -> None:
+            body = json.dumps(data, default=_json_default, ensure_ascii=False).encode()
+            self._send(status, "application/json; charset=utf-8", body)
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            if not self._authorised(parse_qs(parts.query)):
+                return
+            if parts.path != "/api/labels":
+                self._send(404, "text/plain", b"not found")
+                return
+            # Only JSON: a browser cannot send it from another site without a CORS preflight
+            # this server never answers, so a page elsewhere cannot correct labels.
+            if (self.headers.get("Content-Type") or "").split(";")[0].strip() != \
+                    "application/json":
+                self._send(415, "text/plain", b"send application/json")
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if not 0 < length <= _MAX_BODY:
+                self._send(413, "text/plain", b"body missing or too large")
+                return
+            try:
+                body = json.loads(self.rfile.read(length))
+                with dash.lock:
+                    data = correct_label(dash.workdir, body)
+            except ValueError as exc:
+                self._send_json(400, {"error": str(exc)})
+                return
+            self._send_json(201, data)
+
         def _send(self, status: int, ctype: str, body: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -72,10 +114,7 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
-            given = (query.get("token") or [""])[0] or \
-                (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            if token and not hmac.compare_digest(given.encode(), token.encode()):
-                self._send(401, "text/plain", b"token required")
+            if not self._authorised(query):
                 return
             if parts.path in _STATIC:
                 name, ctype = _STATIC[parts.path]
@@ -90,8 +129,7 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
                     self._send(400, "application/json", json.dumps({"error": str(exc)}).encode())
                     return
                 if data is not None:
-                    body = json.dumps(data, default=_json_default, ensure_ascii=False).encode()
-                    self._send(200, "application/json; charset=utf-8", body)
+                    self._send_json(200, data)
                     return
             self._send(404, "text/plain", b"not found")
 

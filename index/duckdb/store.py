@@ -207,9 +207,12 @@ class DuckDBStore:
         return where, params, docs
 
     def counts(self) -> dict[str, int]:
-        docs = self.con.execute("SELECT count(*) FROM documents").fetchone()
-        ments = self.con.execute("SELECT count(*) FROM mentions").fetchone()
-        return {"documents": int(docs[0]) if docs else 0, "mentions": int(ments[0]) if ments else 0}
+        out = {}
+        for table in ("documents", "mentions"):
+            row = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE published IS NULL) "
+                                   f"FROM {table}").fetchone()
+            out[table], out[f"undated_{table}"] = (int(row[0]), int(row[1])) if row else (0, 0)
+        return out
 
     def brand_counts(self, since: datetime | None, until: datetime | None,
                      per_story: bool, filters: Filters = NO_FILTERS) -> dict[str, int]:
@@ -335,11 +338,14 @@ class DuckDBStore:
             " count(*) FILTER (WHERE sentiment = 'unscored') AS unscored "
             f"FROM mentions WHERE {where} GROUP BY brand ORDER BY brand", params)
 
-    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
+    def phrase_docs(self, since: datetime, brand: str | None = None,
+                    until: datetime | None = None) -> list[dict[str, Any]]:
         about = " AND doc_id IN (SELECT doc_id FROM mentions WHERE brand = ?)" if brand else ""
+        before = " AND published < ?" if until else ""
         return self._rows(
             "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published FROM documents "
-            f"WHERE published >= ?{about}", [since, *([brand] if brand else [])])
+            f"WHERE published >= ?{before}{about}",
+            [since, *([until] if until else []), *([brand] if brand else [])])
 
     def search(self, query: str | None, brand: str | None, limit: int,
                filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:

@@ -183,7 +183,12 @@ class ElasticsearchStore:
                 "old_deleted": delete_old}
 
     def counts(self) -> dict[str, int]:
-        return {k: int(self.es.count(index=self.alias(k))["count"]) for k in ("documents", "mentions")}
+        out = {}
+        undated = {"bool": {"must_not": [{"exists": {"field": "published"}}]}}
+        for k in ("documents", "mentions"):
+            out[k] = int(self.es.count(index=self.alias(k))["count"])
+            out[f"undated_{k}"] = int(self.es.count(index=self.alias(k), query=undated)["count"])
+        return out
 
     def _aggs(self, filters: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
         resp = self.es.search(index=self.alias("mentions"), size=0,
@@ -298,8 +303,10 @@ class ElasticsearchStore:
                                                ("positive", "negative", "neutral", "unscored")}})
         return out
 
-    def phrase_docs(self, since: datetime, brand: str | None = None) -> list[dict[str, Any]]:
-        window: dict[str, Any] = {"range": {"published": {"gte": since.isoformat()}}}
+    def phrase_docs(self, since: datetime, brand: str | None = None,
+                    until: datetime | None = None) -> list[dict[str, Any]]:
+        bounds = {"gte": since.isoformat(), **({"lt": until.isoformat()} if until else {})}
+        window: dict[str, Any] = {"range": {"published": bounds}}
         queries = [window]
         if brand:
             ids = sorted({h["_source"]["doc_id"] for h in scan(

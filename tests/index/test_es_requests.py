@@ -135,7 +135,8 @@ def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
     assert list(aliases) == [result["to"]] and result["rows"] == 30
     assert aliases[result["to"]]["aliases"]["shape-documents"]["is_write_index"] is True
     assert store.es.indices.exists(index="shape-documents-v1-000001")  # kept until asked
-    assert store.counts() == {"documents": 30, "mentions": 30}
+    assert store.counts() == {"documents": 30, "mentions": 30, "undated_documents": 0,
+                              "undated_mentions": 0}
     # A rollover: a new write index behind the alias; writing the same ids again must not
     # leave a second copy in the older index.
     store.es.indices.create(index="shape-documents-v1-000002")
@@ -144,7 +145,8 @@ def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
         {"add": {"index": "shape-documents-v1-000002", "alias": "shape-documents",
                  "is_write_index": True}}])
     assert store.upsert(docs[:10], mentions[:10]) == 0
-    assert store.counts() == {"documents": 30, "mentions": 30}
+    assert store.counts() == {"documents": 30, "mentions": 30, "undated_documents": 0,
+                              "undated_mentions": 0}
     assert int(store.es.count(index="shape-documents-v1-000002")["count"]) == 10
     with pytest.raises(Exception, match="unknown kind"):
         store.reindex("nothing")
@@ -170,7 +172,8 @@ def test_live_lifecycle_and_reindex() -> None:
         assert store.upsert(docs, mentions) == 0
         result = store.reindex("mentions", delete_old=True)
         assert list(es.indices.get_alias(name=f"{prefix}-mentions")) == [result["to"]]
-        assert store.counts() == {"documents": 20, "mentions": 20}
+        assert store.counts() == {"documents": 20, "mentions": 20, "undated_documents": 0,
+                              "undated_mentions": 0}
     finally:
         es.indices.delete(index=f"{prefix}-*")
         es.ilm.delete_lifecycle(name=store.policy_name())

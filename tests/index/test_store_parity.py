@@ -97,9 +97,12 @@ NOW = datetime.now(UTC)
 
 def test_upsert_is_idempotent(store: Store, rows: Any) -> None:
     docs, mentions = rows
-    assert store.counts() == {"documents": len(docs), "mentions": len(mentions)}
+    expected = {"documents": len(docs), "mentions": len(mentions),
+                "undated_documents": sum(d["published"] is None for d in docs),
+                "undated_mentions": sum(m["published"] is None for m in mentions)}
+    assert store.counts() == expected
     assert store.upsert(docs[:100], mentions[:100]) == 0
-    assert store.counts() == {"documents": len(docs), "mentions": len(mentions)}
+    assert store.counts() == expected
 
 
 @pytest.mark.parametrize("per_story", [False, True])
@@ -265,3 +268,20 @@ def test_sources_health_and_trends_are_stored(store: Store, demo_run: dict[str, 
         n = es.count(index=alias("health"), query={"term": {"complete": True}})["count"]
         t = es.count(index=alias("trends"))["count"]
     assert n == 4 and t == len(trends)
+
+
+def test_trends_for_any_period_count_only_what_was_published_in_it(store: Store,
+                                                                   rows: Any) -> None:
+    dates = sorted({d["doc_id"]: d["published"] for d in rows[0]
+                    if "suncharge" in d["key_phrases"] and d["published"] is not None}.values())
+    first, last = dates[0], dates[-1]
+    # a period that ends before the wave has no trace of it
+    assert not any(t["phrase"] == "suncharge" for t in trending_topics(store, TrendRules(), first))
+    # a picked period is one window; nothing published after its end counts
+    mid = first + (last - first) / 2
+    hours = int((mid - first).total_seconds() // 3600) + 1
+    trends = trending_topics(store, TrendRules(), mid, windows_hours=[hours])
+    wave = [t for t in trends if t["phrase"] == "suncharge"]
+    assert all(t["window_hours"] == hours for t in trends)
+    assert len(wave) == 1 and wave[0]["documents"] == sum(d < mid for d in dates)
+    assert wave[0]["documents"] < len(dates)

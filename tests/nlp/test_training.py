@@ -1,16 +1,28 @@
 """The training path of the shipped sentiment classifier, on real data: the project's own
-sentences and the first 300 tweets of the VADER ground truth."""
+sentences, the first 300 tweets of the VADER ground truth and real slices of PotTS, RuSentNE,
+RuOpinionNE and CEDR."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from brandradar.nlp.scores import sentiment_scores
 from brandradar.nlp.sentiment_model import SentimentModel
-from brandradar.nlp.train_sentiment import authored_split, load_authored, train
+from brandradar.nlp.train_sentiment import (
+    C_VALUES,
+    CEDR_WEIGHTS,
+    NEUTRAL_OFFSETS,
+    authored_split,
+    load_authored,
+    train,
+)
 
 VADER = Path(__file__).resolve().parents[1] / "fixtures" / "sentiment_en"
+CORPORA = Path(__file__).resolve().parents[1] / "fixtures" / "sentiment_corpora"
 
 
 def test_authored_sentences_are_complete_and_split_with_their_translations() -> None:
@@ -30,17 +42,30 @@ def test_authored_sentences_are_complete_and_split_with_their_translations() -> 
     assert 0.2 <= dev_share <= 0.4
 
 
-def test_training_writes_a_model_that_the_product_loads(tmp_path: Path) -> None:
+def test_training_writes_a_head_per_language_that_the_product_loads(tmp_path: Path) -> None:
     small = tmp_path / "vader"
     small.mkdir()
     lines = (VADER / "tweets_groundtruth.tsv").read_text(encoding="utf-8").splitlines()
     (small / "tweets_groundtruth.tsv").write_text("\n".join(lines[:301]) + "\n", encoding="utf-8")
     out = tmp_path / "model.npz"
-    summary = train(small, None, out)
-    assert summary["authored_train_examples"] == sum(
-        authored_split(e.key) == "train" for e in load_authored())
-    assert summary["C"] in (0.3, 1.0, 3.0)
+    summary = train(small, None, out, shared=CORPORA)
+    own = load_authored()
+    assert summary["authored_train_examples"] == sum(e.split == "train" for e in own)
+    heads: Any = summary["heads"]
+    assert set(heads) == {"de", "en", "ru"}
+    # each language is chosen on its own real dev set and its authored sentences
+    assert set(heads["de"]["dev_sets"]) == {"PotTS", "authored"}
+    assert set(heads["ru"]["dev_sets"]) == {"RuSentNE+RuOpinionNE", "authored"}
+    assert set(heads["en"]["dev_sets"]) == {"VADER", "authored"}
+    assert heads["ru"]["cedr_weight"] in CEDR_WEIGHTS
+    for head in heads.values():
+        assert head["C"] in C_VALUES and head["neutral_offset"] in NEUTRAL_OFFSETS
+        # the neutral offset is chosen on dev: never worse there than no offset
+        assert head["dev_calibrated"]["mean"] >= head["dev"]["mean"]
     model = SentimentModel(out.read_bytes())
-    dev = [e for e in load_authored() if authored_split(e.key) == "dev"]
-    labels = [verdict for verdict, _ in model.judge([e.text for e in dev])]
-    assert sentiment_scores([e.label for e in dev], labels)["macro_f1"] >= 0.7
+    assert set(model.heads) == {"de", "en", "ru"}
+    assert not np.array_equal(model.heads["de"][0], model.heads["ru"][0])
+    for lang in ("de", "en", "ru"):
+        dev = [e for e in own if e.split == "dev" and e.lang == lang]
+        labels = [verdict for verdict, _ in model.judge([e.text for e in dev], lang)]
+        assert sentiment_scores([e.label for e in dev], labels)["macro_f1"] >= 0.7

@@ -1,0 +1,171 @@
+"""A project's own sentiment heads, trained from its label corrections (``brandradar label train``).
+
+A team's corrections are few (tens to hundreds) and drawn from its own sources, so a head
+learned from them alone would forget everything the shipped head knows. Each language's head
+starts from the shipped one and moves toward the team's labels: a multinomial logistic
+regression on the encoder's embeddings whose weights are penalised by their squared distance
+from the shipped head (``STRENGTH`` × ‖W − W₀‖²), so a handful of corrections nudges and many
+corrections reshape. Languages without corrections keep the shipped head. Fitted by gradient
+descent in numpy: a few seconds on a CPU for thousands of corrections, no training library at
+run time.
+
+``STRENGTH`` was chosen by the simulation in :func:`simulate` on the dev parts of the shared
+sets (never their test parts); the curve for k = 50, 200, 500 corrections drawn from each
+set's test part is in docs/quality.md, written by ``make eval``
+(``python -m brandradar.nlp.project_head VADER_DIR SHARED_DATA DOC.md [CACHE_DIR]``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brandradar.nlp.scores import sentiment_scores
+from brandradar.nlp.sentiment_model import CLASSES, LANGS, SentimentModel
+
+STRENGTH = 0.1
+_STEPS = 300
+
+
+def fit_head(x: np.ndarray, y: Sequence[str], weights: np.ndarray, bias: np.ndarray,
+             strength: float = STRENGTH) -> tuple[np.ndarray, np.ndarray]:
+    """Move a head (weights 3×d, bias 3) toward labelled embeddings ``x``; returns the new head.
+
+    Minimises the mean cross-entropy on (x, y), each class weighted by the inverse of its share
+    (so three corrections of a rare class count), plus ``strength`` × ‖W − W₀‖² + ‖b − b₀‖².
+    """
+    target = np.zeros((len(y), len(CLASSES)), dtype=np.float64)
+    target[np.arange(len(y)), [CLASSES.index(label) for label in y]] = 1.0
+    share = target.mean(axis=0)
+    row_weight = (target / np.where(share > 0, share * len(CLASSES), 1.0)).sum(axis=1)
+    row_weight /= row_weight.sum()
+    x64 = x.astype(np.float64)
+    w0, b0 = weights.astype(np.float64), bias.astype(np.float64)
+    w, b = w0.copy(), b0.copy()
+    # Adam: the loss is convex, so a fixed number of steps at a fixed rate converges the same
+    # way for every project.
+    m_w, v_w, m_b, v_b = (np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b))
+    rate, beta1, beta2 = 0.05, 0.9, 0.999
+    for step in range(1, _STEPS + 1):
+        logits = x64 @ w.T + b
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        delta = (probs - target) * row_weight[:, None]
+        grad_w = delta.T @ x64 + 2 * strength * (w - w0)
+        grad_b = delta.sum(axis=0) + 2 * strength * (b - b0)
+        for p, g, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= rate * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def project_model(base: SentimentModel, texts: Sequence[str], labels: Sequence[str],
+                  langs: Sequence[str]) -> bytes:
+    """The bytes of a model file: the base heads, moved toward the corrections per language."""
+    # Any: numpy's stub reads ** keywords as its allow_pickle flag.
+    arrays: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    x = base.embeddings(list(texts))
+    for lang in LANGS:
+        weights, bias = base.head(lang)
+        rows = [i for i, lg in enumerate(langs) if lg == lang]
+        if rows:
+            weights, bias = fit_head(x[rows], [labels[i] for i in rows], weights, bias)
+        counts[lang] = len(rows)
+        arrays[f"weights_{lang}"], arrays[f"bias_{lang}"] = weights, bias
+    summary = {**base.summary, "project": {"base": base.version, "corrections": counts,
+                                           "strength": STRENGTH}}
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays, summary=np.array(json.dumps(summary)))
+    return buf.getvalue()
+
+
+def save_project_model(data: bytes, folder: Path) -> Path:
+    """Write a project model file named by its content; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"sentiment-project-{hashlib.sha1(data).hexdigest()[:8]}.npz"
+    path.write_bytes(data)
+    path.chmod(0o600)
+    return path
+
+
+def simulate(x: np.ndarray, gold: Sequence[str], base: tuple[np.ndarray, np.ndarray],
+             ks: Sequence[int], draws: int = 5, strength: float = STRENGTH,
+             seed: int = 0) -> dict[int, tuple[float, float]]:
+    """Macro-F1 of the base head and of project heads fitted on ``k`` examples drawn from
+    (x, gold) and scored on the rest: {k: (base, project)}, means over ``draws`` draws."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in ks:
+        if k >= len(gold):
+            continue
+        before: list[float] = []
+        after: list[float] = []
+        for _ in range(draws):
+            pick = rng.permutation(len(gold))
+            train, rest = pick[:k], pick[k:]
+            head = fit_head(x[train], [gold[i] for i in train], *base, strength=strength)
+            rest_gold = [gold[i] for i in rest]
+            for heads, scores in ((base, before), (head, after)):
+                predicted = np.argmax(x[rest] @ heads[0].T + heads[1], axis=1)
+                scores.append(sentiment_scores(rest_gold, [CLASSES[i] for i in predicted])
+                              ["macro_f1"])
+        out[k] = (float(np.mean(before)), float(np.mean(after)))
+    return out
+
+
+BEGIN = "<!-- project head: written by `make eval` -->"
+END = "<!-- end of project head -->"
+
+
+def curve_table(vader: Path, shared: Path, cache: Path | None, part: str = "test",
+                strength: float = STRENGTH) -> str:
+    """The simulation as a Markdown table: per set, k = 50, 200, 500 corrections drawn from its
+    ``part`` and scored on the rest of it (5 draws each)."""
+    from brandradar.nlp.sentiment_corpora import load_all
+    from brandradar.nlp.sentiment_model import model
+    from brandradar.nlp.train_sentiment import embed_examples, load_vader
+
+    examples = [e for e in [*load_vader(vader), *load_all(shared)] if e.split == part]
+    shipped = model()
+    out = [f"| set ({part} part) | lang | n | k | shipped head macro-F1 | project head macro-F1 |",
+           "|---|---|---:|---:|---:|---:|"]
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        # RuOpinionNE adds a few sentences to RuSentNE: one Russian news set, as in training.
+        groups.setdefault("RuSentNE+RuOpinionNE" if e.corpus.startswith("Ru") else e.corpus,
+                          []).append(i)
+    for name, idx in groups.items():
+        rows = [examples[i] for i in idx]
+        x = embed_examples(rows, cache)
+        curve = simulate(x, [e.label for e in rows], shipped.head(rows[0].lang), (50, 200, 500),
+                         strength=strength)
+        for k, (before, after) in curve.items():
+            out.append(f"| {name} | {rows[0].lang} | {len(rows)} | {k} | {before:.3f} | "
+                       f"{after:.3f} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    """Command line: VADER_DIR SHARED_DATA DOC.md [CACHE_DIR] — rewrite the simulation table
+    between the markers of DOC.md."""
+    from brandradar.doctables import write_between
+
+    vader, shared, doc = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    cache = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+    write_between(doc, BEGIN, END, curve_table(vader, shared, cache))
+
+
+if __name__ == "__main__":
+    main()
