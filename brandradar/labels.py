@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from brandradar.errors import ConfigError
-from brandradar.parquet import partitions, read_rows
+from brandradar.parquet import partitions
 
 LABELS = ("negative", "neutral", "positive")
 # A human label is certain: it gets the end or the middle of the score scale.
@@ -96,11 +98,12 @@ class LabelStore:
 
 
 def find_mention(workdir: Path, mention_id: str) -> dict[str, Any] | None:
-    """The active mention row with this id (None when there is none)."""
+    """The active mention row with this id (None when there is none); a filtered read, so
+    only the row groups that can hold the id are decoded."""
     for path in partitions(workdir, "mentions"):
-        for row in read_rows([path]):
-            if row["mention_id"] == mention_id:
-                return row
+        rows = pq.read_table(path, filters=[("mention_id", "=", mention_id)]).to_pylist()
+        if rows:
+            return dict(rows[0])
     return None
 
 

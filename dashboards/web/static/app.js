@@ -328,7 +328,10 @@ function viewBar(meta) {
     location.search = next.toString();
   });
   document.getElementById("share-link").href = location.href;
-  document.getElementById("counts").textContent = `${meta.counts.documents} documents · ${meta.counts.mentions} mentions`;
+  const undated = meta.counts.undated_mentions
+    ? ` · ${meta.counts.undated_mentions} mentions without a date (in no period)` : "";
+  document.getElementById("counts").textContent =
+    `${meta.counts.documents} documents · ${meta.counts.mentions} mentions${undated}`;
 }
 
 async function main() {
