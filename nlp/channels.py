@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 # Verbs of saying and publishing (lower-case prefixes, so inflected forms count).
 _SAY = re.compile(
     r"^(?:said|says|say|wrote|writes|write|written|post(?:s|ed|ing)?|tweet(?:s|ed|ing)?|"
     r"announc|shar(?:e|es|ed|ing)$|told|tell|comment|repl(?:y|ied)|claim|stat(?:ed|es)$|"
     r"publish|add(?:ed|s)$|respond|react|live-?stream|stream(?:ed|s)?$|read$|saw$|seen$|"
-    r"leak|reveal|gelesen|gesehen|verrat|verraten|"
+    r"leak|reveal|gelesen|gesehen|verrat|verraten|wies$|weist$|hingewiesen|teilte|mitgeteilt|"
     r"sag|schrieb|schreib|postet|gepostet|twittert|getwittert|teilt|geteilt|erklärt|verkündet|"
     r"kündigt|veröffentlicht|kommentiert|meldet|gemeldet|äußert|reagiert|"
     r"написал|пишет|пишут|сообщ|заявил|опубликовал|рассказал|поделил|отметил|ответил|"
@@ -37,23 +37,42 @@ _FILLER = {"his", "her", "its", "their", "the", "a", "an", "seinem", "seiner", "
            "ее", "их", "official", "offiziellen", "официальном", "официальной"}
 
 
+# A link to a page on the platform ("pic.twitter.com/4p7SXk", "https://x.com/AP_Sports"): the
+# platform hosts what is linked, it is not what the text is about. A bare domain ("bahn.de")
+# is a mention.
+_LINK = re.compile(r"\.[a-z]{2,}/\S", re.IGNORECASE)
+# "on X, formerly Twitter": the old name in apposition to a channel.
+_FORMERLY = {"formerly", "früher", "ehemals", "vormals", "ранее", "бывший", "бывшем"}
+
+
 def channel_cue(span: Span) -> str | None:
     """The words that frame a mention as the channel of a statement, or None."""
     doc, sent = span.doc, span.sent
+    if _LINK.search(span.text):
+        return span.text
     i = span.start - 1
+    if i > sent.start + 2 and doc[i].lower_ in _FORMERLY and doc[i - 1].text == ",":
+        # "posted … on X, formerly Twitter": the name before the apposition has the frame.
+        return _saying_frame(doc, sent, i - 3, span.end)
+    return _saying_frame(doc, sent, i, span.end) or _compound_channel(span)
+
+
+def _saying_frame(doc: Doc, sent: Span, i: int, end: int) -> str | None:
+    """A preposition at token ``i`` (possessives and articles skipped) with a verb of saying
+    or a channel noun near it: the words of that frame up to token ``end``."""
     while i >= sent.start and doc[i].lower_ in _FILLER:
         i -= 1
     if i < sent.start or doc[i].lower_ not in _ON:
-        return _compound_channel(span)
+        return None
     prep = i
     if doc[prep].lower_ == "via":
-        return doc[prep : span.end].text
+        return doc[prep:end].text
     before = range(max(sent.start, prep - 5), prep)
-    after = range(span.end, min(sent.end, span.end + 3))
+    after = range(end, min(sent.end, end + 3))
     for j in (*before, *after):
         word = doc[j].lower_
         if _SAY.match(word) or (j < prep and _CHANNEL_NOUN.match(word)):
-            lo, hi = min(j, prep), max(j + 1, span.end)
+            lo, hi = min(j, prep), max(j + 1, end)
             return doc[lo:hi].text
     return None
 

@@ -113,6 +113,44 @@ def test_furniture_lines_of_real_pages() -> None:
         "© 2019 Associated Press. All Rights Reserved."]
 
 
+def test_furniture_sentences_and_links_of_real_news_pages() -> None:
+    # Text as the extractor gives it for fundus and Zyte gold pages (MIT), with article lines.
+    text = ("Deforestation in the Amazon surged under former president Jair Bolsonaro.\n"
+            "Follow NBC Latino on Facebook, Twitter and Instagram.\n"
+            "twitter.com/paultakahashi\n"
+            "Follow Metro.co.uk on Twitter and Facebook for the latest news updates. You can now "
+            "also get Metro.co.uk articles sent straight to your device.\n"
+            "- See it now: Amazon\n"
+            "Folgst du schon 20 Minuten auf Whatsapp?\n"
+            "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
+            "direkt per RSS-Feed.\n"
+            "Amazon's Echo Buds have been well received and cost far less than Apple's AirPods.")
+    found = [text[f.start:f.end] for f in furniture_lines(text)]
+    assert found == [
+        "Follow NBC Latino on Facebook, Twitter and Instagram.",
+        "twitter.com/paultakahashi",
+        "Follow Metro.co.uk on Twitter and Facebook for the latest news updates.",
+        "- See it now: Amazon",
+        "Folgst du schon 20 Minuten auf Whatsapp?",
+        "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
+        "direkt per RSS-Feed."]
+
+
+def test_links_to_posts_and_renamed_platforms_are_channels() -> None:
+    brands = [Brand(name="Twitter", aliases=["Twitter", "X"], case_sensitive=["X"],
+                    ambiguous=["X"], context=["post", "Musk"])]
+    notes = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate([
+        ("The fps captures are indeed 30fps. pic.twitter.com/4p7SXk7JPW", "en"),
+        ("She wrote on X, formerly Twitter, that the rules were followed.", "en"),
+        ("Twitter pledged to take decisive corrective action against such posts.", "en"),
+    ])
+    assert [(m.matched, m.kind, m.counted) for m in notes[0].mentions] == \
+        [("pic.twitter.com/4p7SXk7JPW", "channel", False)]
+    assert ("Twitter", "channel", False) in [(m.matched, m.kind, m.counted)
+                                             for m in notes[1].mentions]
+    assert [(m.kind, m.counted) for m in notes[2].mentions] == [("brand", True)]
+
+
 @pytest.mark.parametrize(("entry", "message"), [
     ("{name: Foo, aliases: [und]}", "alias 'und' of 'Foo' is a common word"),
     ("{name: Y, aliases: ['-']}", "alias 'Y' of 'Y' is a single character"),
