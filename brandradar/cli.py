@@ -149,7 +149,8 @@ def cmd_label_set(args: argparse.Namespace) -> int:
     from brandradar.labels import correct
 
     c = correct(args.workdir, args.mention_id, args.label, args.by)
-    print(f"{c.mention_id} ({c.brand}, {c.language}): {c.old} → {c.new}, by {c.by}; the metrics "
+    change = f"{c.new} confirmed" if c.old == c.new else f"{c.old} → {c.new}"
+    print(f"{c.mention_id} ({c.brand}, {c.language}): {change}, by {c.by}; the metrics "
           f"show it from the next index (brandradar run, or reprocess --switch)")
     return 0
 
@@ -165,7 +166,9 @@ def cmd_label_list(args: argparse.Namespace) -> int:
     for c in rows:
         print(f"{c.at:%Y-%m-%d %H:%M} UTC  {c.by:<12} {c.mention_id}  {c.brand:<16} {c.language}  "
               f"{c.old:>8} → {c.new:<8}  {_one_line(c.text, 60)}")
-    print(f"{len(rows)} corrections of {len({c.mention_id for c in rows})} mentions")
+    mentions = len({c.mention_id for c in rows})
+    print(f"{len(rows)} correction{'s' * (len(rows) != 1)} of {mentions} "
+          f"mention{'s' * (mentions != 1)}")
     return 0
 
 
@@ -203,7 +206,8 @@ def cmd_label_train(args: argparse.Namespace) -> int:
                          [c.language for c in corrections])
     path = save_project_model(data, args.workdir / "models")
     per_lang = Counter(c.language for c in corrections)
-    print(f"{path}: heads moved toward {len(corrections)} corrections ("
+    print(f"{path}: heads moved toward {len(corrections)} corrected label"
+          f"{'s' * (len(corrections) != 1)} ("
           + ", ".join(f"{lang} {n}" for lang, n in sorted(per_lang.items())) + ")")
     print(f"compare with the active rows: brandradar reprocess --workdir {args.workdir} "
           f"--model {path}")
