@@ -322,8 +322,10 @@ def cmd_trends(args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for t in rows:
+            also = f"  (also: {', '.join(t['variants'])})" if t.get("variants") else ""
             print(f"{t['window_hours']:>4} h  {t['state']:<9} {t['phrase']:<30} "
-                  f"{t['documents']} docs ({t['baseline_documents']} before, {t['domains']} sites)")
+                  f"{t['documents']} docs ({t['baseline_documents']} before, {t['domains']} sites)"
+                  f"{also}")
     return 0
 
 

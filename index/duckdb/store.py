@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS trends (
     trend_id VARCHAR PRIMARY KEY, phrase VARCHAR, brand VARCHAR, window_hours INTEGER,
     state VARCHAR, documents INTEGER, baseline_documents INTEGER, domains INTEGER,
     growth DOUBLE, doc_ids VARCHAR[], computed TIMESTAMPTZ);
+ALTER TABLE trends ADD COLUMN IF NOT EXISTS variants VARCHAR[];
 CREATE TABLE IF NOT EXISTS health (
     health_id VARCHAR PRIMARY KEY, source VARCHAR, run_id VARCHAR, checked TIMESTAMPTZ,
     discovered INTEGER, fetched INTEGER, not_modified INTEGER, failed_total INTEGER,
