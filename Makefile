@@ -28,6 +28,7 @@ eval: setup
 	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
 	$(UV) run python -m brandradar.nlp.project_head tests/fixtures/sentiment_en ../shared/data docs/quality.md build/e5-cache
 	$(UV) run python -m brandradar.nlp.news_mentions score docs/quality.md
+	$(UV) run python -m brandradar.nlp.events tests/fixtures/extraction tests/fixtures/extraction/zyte_events.jsonl docs/quality.md
 	rm -rf build/eval-demo && $(UV) run brandradar demo --once --no-browser --workdir build/eval-demo
 	$(UV) run python -m brandradar.index.alert_evaluation build/eval-demo docs/metrics.md
 
