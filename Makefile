@@ -15,15 +15,16 @@ lint: setup
 	$(UV) run mypy brandradar crawlers nlp index dashboards dags
 
 test: setup lint
-	$(UV) run pytest
+	$(UV) run pytest -m "not quality"
 
 test-fast: setup
-	$(UV) run pytest -m "not slow and not browser"
+	$(UV) run pytest -m "not slow and not browser and not quality"
 
 clean:
 	rm -rf brandradar-demo test-artifacts .pytest_cache .mypy_cache .ruff_cache
 
 eval: setup
+	$(UV) run pytest -m quality
 	$(UV) run python -m brandradar.crawlers.extraction_eval tests/fixtures/extraction docs/extraction_quality.md
 	$(UV) run python -m brandradar.nlp.evaluation ../shared/data tests/fixtures/sentiment_en docs/quality.md
 	$(UV) run python -m brandradar.nlp.project_head tests/fixtures/sentiment_en ../shared/data docs/quality.md build/e5-cache

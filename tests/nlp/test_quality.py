@@ -1,5 +1,7 @@
 """Quality floors of the enrich stage: measured on the permissive English set always, and on the
-German and Russian measuring-only sets when ../shared/data is present (skipped otherwise)."""
+German and Russian sets when ../shared/data is present (skipped otherwise). The floors on the full
+sets embed thousands of texts: they are marked ``quality`` and run by ``make eval``, not by
+``make test``."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def test_metrics_on_a_known_case() -> None:
     assert s["macro_f1_pos_neg"] == 0.5
 
 
-@pytest.mark.slow
+@pytest.mark.quality
 def test_english_floor() -> None:
     ours, vader, majority = eval_english(ROOT / "tests" / "fixtures" / "sentiment_en")
     assert ours.n == 4697  # the test split only: the classifier was trained on the train split
@@ -49,7 +51,7 @@ def test_authored_sentences_floor() -> None:
     assert all(ours[k].scores["macro_f1"] > lexicon[k].scores["macro_f1"] for k in ours)
 
 
-@pytest.mark.slow
+@pytest.mark.quality
 @pytest.mark.skipif(not NONCOMMERCIAL.is_dir(), reason="measuring-only data not present")
 def test_german_and_russian_floors() -> None:
     rel, ours, lexicon, majority = eval_german(NONCOMMERCIAL / "germeval_2017_test_syn")
@@ -64,7 +66,7 @@ def test_german_and_russian_floors() -> None:
     assert ru_found.scores["recall"] >= 0.97  # names in any written form; measured 0.984
 
 
-@pytest.mark.slow
+@pytest.mark.quality
 @pytest.mark.skipif(not (SHARED / "sentiment_de_potts").is_dir(), reason="shared data not present")
 def test_german_and_russian_training_corpora_floors() -> None:
     rows = eval_corpora(SHARED)
