@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-# Furniture lines are short: a headline list entry or a share bar, not a paragraph.
+# Furniture lines are short: a headline list entry or a share bar, not a paragraph. A sentence
+# that opens with a furniture phrase ("Follow @BGRDeals on Twitter to keep up with the latest and
+# greatest deals from around the web.") may run longer.
 MAX_WORDS = 16
+MAX_WORDS_OPENING = 30
 _PHRASES = [
     # en
     r"follow us", r"like us on", r"find us on", r"share (?:this|on|via|the article|the story)",
@@ -111,8 +114,9 @@ def furniture_lines(text: str) -> list[Furniture]:
             offset = body.index(sentence, at)
             at = offset + len(sentence)
             stripped = sentence.strip()
-            if len(_WORDS.findall(stripped)) <= MAX_WORDS and \
-                    (m := _FURNITURE.search(stripped)) is not None:
+            n = len(_WORDS.findall(stripped))
+            if n <= MAX_WORDS_OPENING and (m := _FURNITURE.search(stripped)) is not None and \
+                    (n <= MAX_WORDS or m.start() == 0):
                 out.append(Furniture(start + offset, start + at,
                                      f"page furniture ({m.group().strip()!r})"))
     return out

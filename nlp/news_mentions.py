@@ -119,7 +119,8 @@ def score(found: list[FoundMention], labels: dict[str, str]) -> dict[str, float]
 
 SAMPLES = {1: "draw 1: 250 counted mentions (the furniture and channel rules were revised "
               "after reading it)",
-           2: "draw 2: 100 further counted mentions, drawn and labelled after the revision"}
+           2: "draw 2: 100 further counted mentions, drawn and labelled after the revision (one "
+              "more fix after reading it)"}
 
 
 def render(scores: dict[int, dict[str, float]]) -> str:

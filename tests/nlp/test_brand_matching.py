@@ -116,6 +116,8 @@ def test_furniture_lines_of_real_pages() -> None:
             "Folgst du schon 20 Minuten auf Whatsapp?\n"
             "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
             "direkt per RSS-Feed.\n"
+            "Follow @BGRDeals on Twitter to keep up with the latest and greatest deals from around "
+            "the web. Quantities may be limited.\n"
             "Amazon's Echo Buds have been well received and cost far less than Apple's AirPods.")
     lines = [text[f.start:f.end] for f in furniture_lines(text)]
     assert lines == [
@@ -128,7 +130,9 @@ def test_furniture_lines_of_real_pages() -> None:
         "- See it now: Amazon",
         "Folgst du schon 20 Minuten auf Whatsapp?",
         "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
-        "direkt per RSS-Feed."]
+        "direkt per RSS-Feed.",
+        "Follow @BGRDeals on Twitter to keep up with the latest and greatest deals from around "
+        "the web."]
 
 
 def test_links_to_posts_and_renamed_platforms_are_channels() -> None:
