@@ -15,6 +15,7 @@ from brandradar.config import Brand
 from brandradar.health import source_health
 from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.store import Store
+from brandradar.nlp.topic_groups import group_phrases
 
 DEFAULT_DAYS = 7
 
@@ -42,8 +43,19 @@ def _topics(store: Store, brand: str, since: datetime, until: datetime,
     docs: dict[str, set[str]] = {}
     for r in store.phrase_docs(since, brand, until=until):
         docs.setdefault(r["phrase"], set()).add(r["doc_id"])
-    ranked = Counter({p: len(d) for p, d in docs.items()}).most_common()
-    return [{"phrase": p, "documents": n} for p, n in ranked[:top]]
+    # One topic per concept across languages, as in the trends (docs/metrics.md).
+    frequent = [p for p, d in sorted(docs.items(), key=lambda kv: -len(kv[1])) if len(d) >= 2]
+    groups = group_phrases(frequent)
+    topics: dict[str, set[str]] = {}
+    variants: dict[str, list[str]] = {}
+    for phrase, ids in docs.items():
+        topic = groups.get(phrase, phrase)
+        topics.setdefault(topic, set()).update(ids)
+        if topic != phrase:
+            variants.setdefault(topic, []).append(phrase)
+    ranked = Counter({p: len(d) for p, d in topics.items()}).most_common()
+    return [{"phrase": p, "documents": n, "variants": sorted(variants.get(p, []))}
+            for p, n in ranked[:top]]
 
 
 def _documents(store: Store, brand: str, since: datetime, until: datetime,

@@ -121,8 +121,9 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
                           "fill": {"color": colour}})
     chart.set_title({"name": "Mentions by sentiment"})
     ws.insert_chart(len(sent) + 3, 0, chart)
-    sheet("Topics", ["brand", "phrase", "documents"],
-          [[b, t["phrase"], t["documents"]] for b, ts in data["topics"].items() for t in ts])
+    sheet("Topics", ["brand", "phrase", "documents", "variants"],
+          [[b, t["phrase"], t["documents"], ", ".join(t["variants"])]
+           for b, ts in data["topics"].items() for t in ts])
     docs = [[b, kind, d["score"], d["title"], d["span_text"], d["url"], d["source"]]
             for kind in ("positive", "negative")
             for b, ds in data[f"{kind}_documents"].items() for d in ds]
