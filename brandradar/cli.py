@@ -156,12 +156,11 @@ def cmd_label_set(args: argparse.Namespace) -> int:
 
 
 def cmd_label_list(args: argparse.Namespace) -> int:
-    from brandradar.labels import LabelStore, store_path
+    from brandradar.labels import corrections
 
-    rows = LabelStore(args.workdir).history(args.mention_id) \
-        if store_path(args.workdir).exists() else []
+    rows = corrections(args.workdir, args.mention_id)
     if args.json:
-        _print_json([{**vars(c), "at": c.at.isoformat()} for c in rows])
+        _print_json([c.as_json() for c in rows])
         return 0
     for c in rows:
         print(f"{c.at:%Y-%m-%d %H:%M} UTC  {c.by:<12} {c.mention_id}  {c.brand:<16} {c.language}  "

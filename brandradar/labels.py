@@ -52,6 +52,10 @@ class Correction:
     by: str
     at: datetime
 
+    def as_json(self) -> dict[str, Any]:
+        """The correction as a JSON object (the time as ISO 8601)."""
+        return {**vars(self), "at": self.at.isoformat()}
+
 
 def store_path(workdir: Path) -> Path:
     """Where a work directory keeps its label corrections."""
@@ -87,10 +91,6 @@ class LabelStore:
                 if mention_id else self.db.execute(sql + " ORDER BY n"))
         return [Correction(mention_id=r[0], brand=r[1], language=r[2], text=r[3], old=r[4],
                            new=r[5], by=r[6], at=datetime.fromisoformat(r[7])) for r in rows]
-
-    def current(self) -> dict[str, Correction]:
-        """The newest correction of every corrected mention."""
-        return {c.mention_id: c for c in self.history()}
 
     def close(self) -> None:
         """Close the file."""
@@ -136,15 +136,21 @@ def correct(workdir: Path, mention_id: str, label: str, by: str,
     return c
 
 
-def current_corrections(workdir: Path) -> dict[str, Correction]:
-    """The newest correction per mention (empty when no label was ever corrected)."""
+def corrections(workdir: Path, mention_id: str | None = None) -> list[Correction]:
+    """Every correction of a work directory, oldest first (of one mention when given); empty
+    when no label was ever corrected."""
     if not store_path(workdir).exists():
-        return {}
+        return []
     store = LabelStore(workdir)
     try:
-        return store.current()
+        return store.history(mention_id)
     finally:
         store.close()
+
+
+def current_corrections(workdir: Path) -> dict[str, Correction]:
+    """The newest correction per mention (empty when no label was ever corrected)."""
+    return {c.mention_id: c for c in corrections(workdir)}
 
 
 def apply_corrections(mentions: Iterable[dict[str, Any]],

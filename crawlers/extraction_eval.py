@@ -21,6 +21,7 @@ from pathlib import Path
 from brandradar.crawlers.parsers import extract_article
 from brandradar.doctables import write_between
 from brandradar.errors import PermanentError
+from brandradar.model import Document
 from brandradar.sources import Source
 
 SHINGLE = 4
@@ -86,17 +87,22 @@ def fundus_pages(folder: Path) -> Iterator[GoldPage]:
                        html.decode("utf-8", "replace"), item["plain_text"])
 
 
+def extracted(page: GoldPage, fetched: datetime) -> Document | None:
+    """The page's article as the crawler extracts it (None when the extractor finds none)."""
+    try:
+        return extract_article(page.html, page.url, _SOURCE, fetched)
+    except PermanentError:
+        return None
+
+
 def evaluate(pages: list[GoldPage]) -> dict[str, dict[str, float]]:
     """Mean precision, recall, F1 per corpus/language group, plus pages per second."""
     groups: dict[str, list[Score]] = {}
     start = time.perf_counter()
     fetched = datetime.now(UTC)
     for page in pages:
-        try:
-            text = extract_article(page.html, page.url, _SOURCE, fetched).text
-        except PermanentError:
-            text = ""
-        s = score(text, page.gold)
+        doc = extracted(page, fetched)
+        s = score(doc.text if doc else "", page.gold)
         for key in (page.corpus, f"{page.corpus}/{page.lang}" if page.lang else None, "all"):
             if key:
                 groups.setdefault(key, []).append(s)

@@ -15,7 +15,7 @@ from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
 from brandradar.index.store import NO_FILTERS, Filters, Store
-from brandradar.nlp.topic_groups import group_phrases
+from brandradar.nlp.topic_groups import topics_of
 from brandradar.urls import stable_id
 
 TOO_FEW = 30
@@ -277,15 +277,9 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
                              - timedelta(days=rules.baseline_days), brand, until=now)
     # One topic per concept across languages ("Akku", "battery", "аккумулятор"): phrases are
     # mapped to the most frequent phrase of their group, and the group's variants are shown.
-    frequency = Counter(r["phrase"] for r in rows)
-    # A phrase seen once cannot trend and is not worth an embedding.
-    groups = group_phrases([p for p, n in frequency.most_common() if n >= 2])
-    variants: dict[str, set[str]] = defaultdict(set)
+    topic, variants = topics_of(Counter(r["phrase"] for r in rows))
     for r in rows:
-        topic = groups.get(r["phrase"], r["phrase"])
-        if topic != r["phrase"]:
-            variants[topic].add(r["phrase"])
-        r["phrase"] = topic
+        r["phrase"] = topic[r["phrase"]]
     out: list[dict[str, Any]] = []
     for window in windows:
         recent_start = now - timedelta(hours=window)
@@ -317,7 +311,7 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
                 state = "declining"
             else:
                 continue
-            out.append({"phrase": phrase, "variants": sorted(variants.get(phrase, ())),
+            out.append({"phrase": phrase, "variants": variants.get(phrase, []),
                         "brand": brand, "window_hours": window, "state": state,
                         "documents": n_recent, "baseline_documents": n_base,
                         "domains": len(domains.get(phrase, ())),

@@ -96,23 +96,16 @@ def main() -> None:
     """Command line: PAGES_DIR LABELS.jsonl DOC.md — measure and rewrite the table in DOC.md."""
     from datetime import UTC
 
-    from brandradar.crawlers.extraction_eval import gold_pages
-    from brandradar.crawlers.parsers import extract_article
+    from brandradar.crawlers.extraction_eval import extracted, gold_pages
     from brandradar.doctables import write_between
-    from brandradar.errors import PermanentError
-    from brandradar.sources import Source
 
     pages_dir, labels, doc = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     gold = {r["page"]: r["event"] for r in map(json.loads, labels.read_text().splitlines())}
-    source = Source(name="gold", kind="news", feeds=["http://gold.invalid/"])
     articles = []
     for page in gold_pages(pages_dir):
         if page.page_id not in gold:
             continue
-        try:
-            d = extract_article(page.html, page.url, source, datetime.now(UTC))
-        except PermanentError:
-            d = None
+        d = extracted(page, datetime.now(UTC))
         articles.append(Article(page.page_id, d.title if d else "", d.text if d else page.gold,
                                 d.published if d else None))
     from brandradar.nlp.stories import assign_stories

@@ -1,7 +1,7 @@
 """Brand mentions on real news pages: a labelled sample and its precision and furniture share.
 
 The pages are the fundus and Zyte gold pages (MIT, ``tests/fixtures/extraction``); each is
-extracted as the crawler extracts an article (:func:`brandradar.crawlers.parsers.extract_article`)
+extracted as the crawler extracts an article (:func:`brandradar.crawlers.extraction_eval.extracted`)
 and matched with the brands of ``tests/fixtures/mentions/news_brands.yaml`` (written before the
 sample was drawn). A random sample of the counted mentions was labelled by hand in
 ``tests/fixtures/mentions/news_sample.jsonl`` (rules in that folder's README), in three draws:
@@ -32,19 +32,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from brandradar.config import load_brands
-from brandradar.crawlers.extraction_eval import GoldPage, gold_pages
-from brandradar.crawlers.parsers import extract_article
+from brandradar.crawlers.extraction_eval import GoldPage, extracted, gold_pages
 from brandradar.doctables import write_between
-from brandradar.errors import PermanentError
 from brandradar.nlp.pipeline import Annotator
-from brandradar.sources import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "fixtures" / "extraction"
 BRANDS = ROOT / "tests" / "fixtures" / "mentions" / "news_brands.yaml"
 SAMPLE = ROOT / "tests" / "fixtures" / "mentions" / "news_sample.jsonl"
 BEGIN, END = "<!-- news mentions: written by `make eval` -->", "<!-- end of news mentions -->"
-_SOURCE = Source(name="gold", kind="news", feeds=["http://gold.invalid/"])
 _CONTEXT = 80
 
 
@@ -71,10 +67,8 @@ class FoundMention:
 def _texts(pages: list[GoldPage]) -> Iterator[tuple[GoldPage, str]]:
     fetched = datetime.now(UTC)
     for page in pages:
-        try:
-            yield page, extract_article(page.html, page.url, _SOURCE, fetched).text
-        except PermanentError:
-            continue
+        if (doc := extracted(page, fetched)) is not None:
+            yield page, doc.text
 
 
 def found_mentions(pages_root: Path = PAGES, brands: Path = BRANDS) -> list[FoundMention]:

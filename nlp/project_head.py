@@ -56,7 +56,6 @@ def fit_head(x: np.ndarray, y: Sequence[str], weights: np.ndarray, bias: np.ndar
     """
     target = np.zeros((len(y), len(CLASSES)), dtype=np.float64)
     target[np.arange(len(y)), [CLASSES.index(label) for label in y]] = 1.0
-    row_weight = np.full(len(y), 1.0 / max(len(y), 1))
     x64 = x.astype(np.float64)
     w0, b0 = weights.astype(np.float64), bias.astype(np.float64)
     w, b = w0.copy(), b0.copy()
@@ -69,7 +68,7 @@ def fit_head(x: np.ndarray, y: Sequence[str], weights: np.ndarray, bias: np.ndar
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        delta = (probs - target) * row_weight[:, None]
+        delta = (probs - target) / max(len(y), 1)
         grad_w = delta.T @ x64 + 2 * strength * (w - w0)
         grad_b = delta.sum(axis=0) + 2 * bias_strength * (b - b0)
         for p, g, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
@@ -176,7 +175,7 @@ def curve_table(vader: Path, shared: Path, cache: Path | None, part: str = "test
                 strength: float = STRENGTH) -> str:
     """The simulation as a Markdown table: per set, k = 50, 200, 500 corrections drawn from its
     ``part`` and scored on the rest of it (5 draws each)."""
-    from brandradar.nlp.sentiment_corpora import load_all
+    from brandradar.nlp.sentiment_corpora import load_all, yardstick
     from brandradar.nlp.sentiment_model import model
     from brandradar.nlp.train_sentiment import embed_examples, load_vader
 
@@ -184,15 +183,10 @@ def curve_table(vader: Path, shared: Path, cache: Path | None, part: str = "test
     shipped = model()
     out = [f"| set ({part} part) | lang | n | k | shipped head macro-F1 | project head macro-F1 |",
            "|---|---|---:|---:|---:|---:|"]
-    groups: dict[str, list[int]] = {}
-    for i, e in enumerate(examples):
-        # RuOpinionNE adds a few sentences to RuSentNE: one Russian news set, as in training.
-        groups.setdefault("RuSentNE+RuOpinionNE" if e.corpus.startswith("Ru") else e.corpus,
-                          []).append(i)
-    sets = [[examples[i] for i in idx] for idx in groups.values()]
-    sets.extend(out_of_domain(shared))
-    for rows in sets:
-        name = rows[0].corpus if not rows[0].corpus.startswith("Ru") else "RuSentNE+RuOpinionNE"
+    sets: dict[str, list[Example]] = {}
+    for e in [*examples, *(e for rows in out_of_domain(shared) for e in rows)]:
+        sets.setdefault(yardstick(e), []).append(e)
+    for name, rows in sets.items():
         x = embed_examples(rows, cache)
         curve = simulate(x, [e.label for e in rows], shipped.head(rows[0].lang), (50, 200, 500),
                          strength=strength)

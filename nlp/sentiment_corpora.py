@@ -38,7 +38,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from brandradar.nlp.components import WHOLE_TEXT_CHARS, clause_of
+from brandradar.nlp.components import clause_of, judged_whole
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ def judged_texts(nlp: Language, sentence: str, targets: list[_Target]) -> Iterat
         span = doc.char_span(t.start, t.end, label=f"e{n}", alignment_mode="expand")
         if span is not None and len(span):
             spans.append(span)
-    whole = len(sentence) <= WHOLE_TEXT_CHARS and len(spans) == 1
+    # Each target has its own label, so the "one brand" of the judge is "one target" here.
+    whole = judged_whole(doc, spans)
     for span in spans:
         start, end = (0, len(sentence)) if whole else clause_of(span, spans)
         text = sentence[start:end].strip()
@@ -215,6 +216,13 @@ def load_cedr(shared: Path) -> list[Example]:
             if label is not None:
                 out.append(Example(f"cedr:{n}", row["text"], label, "ru", "train", "CEDR"))
     return out
+
+
+def yardstick(e: Example) -> str:
+    """The name of the set an example is measured in: RuSentNE and RuOpinionNE (the same news,
+    entity-level) are one Russian news set; every other corpus is its own."""
+    return "RuSentNE+RuOpinionNE" if e.corpus in ("RuSentNE-2023", "RuOpinionNE-2024") \
+        else e.corpus
 
 
 def load_all(shared: Path) -> list[Example]:

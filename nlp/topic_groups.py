@@ -18,12 +18,15 @@ concepts group across languages and no two concepts mix (the nearest different p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 SIMILAR = 0.90
 _NAME = re.compile(r"\d|[a-zäöüа-яё][A-ZÄÖÜА-ЯЁ]|^[A-ZÄÖÜА-ЯЁ]{2,}$")
+# Embeddings of phrases seen in this process; emptied when it grows past this many, so a
+# long-lived worker does not keep every phrase it ever saw.
+_CACHE_SIZE = 100_000
 _cache: dict[str, np.ndarray] = {}
 
 
@@ -36,6 +39,9 @@ def _vectors(phrases: list[str]) -> np.ndarray:
     from brandradar.nlp.encoder import embed_plain
 
     missing = [p for p in phrases if p not in _cache]
+    if len(_cache) + len(missing) > _CACHE_SIZE:
+        _cache.clear()
+        missing = list(dict.fromkeys(phrases))
     if missing:
         _cache.update(zip(missing, embed_plain(missing), strict=True))
     return np.array([_cache[p] for p in phrases])
@@ -49,7 +55,8 @@ def group_phrases(phrases: Sequence[str], threshold: float = SIMILAR) -> dict[st
     candidates = [p for p in order if not is_name(p)]
     if len(candidates) < 2:
         return out
-    sims = _vectors(candidates) @ _vectors(candidates).T
+    vectors = _vectors(candidates)
+    sims = vectors @ vectors.T
     groups: list[list[int]] = []
     for i in range(len(candidates)):
         for g in groups:
@@ -62,3 +69,18 @@ def group_phrases(phrases: Sequence[str], threshold: float = SIMILAR) -> dict[st
         for i in g:
             out[candidates[i]] = candidates[g[0]]
     return out
+
+
+def topics_of(frequency: Mapping[str, int]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The topic of each phrase (phrase → the phrase that names its group) and each topic's other
+    spellings, from how many documents use each phrase. Only phrases in two or more documents
+    are grouped: a phrase seen once cannot trend and is not worth an embedding."""
+    frequent = sorted((p for p, n in frequency.items() if n >= 2), key=lambda p: -frequency[p])
+    groups = group_phrases(frequent)
+    variants: dict[str, list[str]] = {}
+    for phrase in frequency:
+        topic = groups.get(phrase, phrase)
+        if topic != phrase:
+            variants.setdefault(topic, []).append(phrase)
+    return ({p: groups.get(p, p) for p in frequency},
+            {t: sorted(v) for t, v in variants.items()})

@@ -43,7 +43,7 @@ import numpy as np
 
 from brandradar.nlp.encoder import DIM, ENCODER_VERSION, embed
 from brandradar.nlp.scores import sentiment_scores
-from brandradar.nlp.sentiment_corpora import Example, load_all
+from brandradar.nlp.sentiment_corpora import Example, load_all, yardstick
 from brandradar.nlp.sentiment_model import CLASSES, LANGS, MODEL_FILE
 
 MODEL_PATH = Path(__file__).parent / MODEL_FILE
@@ -166,9 +166,7 @@ def dev_sets(examples: Sequence[Example], lang: str) -> list[DevSet]:
     groups: dict[str, list[int]] = {}
     for i, e in enumerate(examples):
         if e.lang == lang and e.split == "dev":
-            name = "authored" if e.corpus == "authored" else \
-                "RuSentNE+RuOpinionNE" if e.corpus.startswith("Ru") else e.corpus
-            groups.setdefault(name, []).append(i)
+            groups.setdefault(yardstick(e), []).append(i)
     return [DevSet(name, rows) for name, rows in sorted(groups.items())]
 
 

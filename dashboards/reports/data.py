@@ -15,7 +15,7 @@ from brandradar.config import Brand
 from brandradar.health import source_health
 from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.store import Store
-from brandradar.nlp.topic_groups import group_phrases
+from brandradar.nlp.topic_groups import topics_of
 
 DEFAULT_DAYS = 7
 
@@ -44,17 +44,12 @@ def _topics(store: Store, brand: str, since: datetime, until: datetime,
     for r in store.phrase_docs(since, brand, until=until):
         docs.setdefault(r["phrase"], set()).add(r["doc_id"])
     # One topic per concept across languages, as in the trends (docs/metrics.md).
-    frequent = [p for p, d in sorted(docs.items(), key=lambda kv: -len(kv[1])) if len(d) >= 2]
-    groups = group_phrases(frequent)
+    topic, variants = topics_of({p: len(d) for p, d in docs.items()})
     topics: dict[str, set[str]] = {}
-    variants: dict[str, list[str]] = {}
     for phrase, ids in docs.items():
-        topic = groups.get(phrase, phrase)
-        topics.setdefault(topic, set()).update(ids)
-        if topic != phrase:
-            variants.setdefault(topic, []).append(phrase)
+        topics.setdefault(topic[phrase], set()).update(ids)
     ranked = Counter({p: len(d) for p, d in topics.items()}).most_common()
-    return [{"phrase": p, "documents": n, "variants": sorted(variants.get(p, []))}
+    return [{"phrase": p, "documents": n, "variants": variants.get(p, [])}
             for p, n in ranked[:top]]
 
 

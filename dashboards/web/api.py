@@ -24,7 +24,7 @@ from brandradar.index.analytics import (
     share_of_voice,
 )
 from brandradar.index.store import Filters, Store
-from brandradar.labels import LabelStore, correct, store_path
+from brandradar.labels import correct, corrections
 
 Query = dict[str, list[str]]
 PAGES = ("overview", "brand", "topics", "alerts", "mentions", "authors", "sources")
@@ -179,14 +179,7 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
 def labels(workdir: Path, query: Query) -> list[dict[str, Any]]:
     """The label corrections of the project (of one mention with ``mention_id``), oldest
     first."""
-    if not store_path(workdir).exists():
-        return []
-    store = LabelStore(workdir)
-    try:
-        mention = _one(query, "mention_id") or None
-        return [{**vars(c), "at": c.at.isoformat()} for c in store.history(mention)]
-    finally:
-        store.close()
+    return [c.as_json() for c in corrections(workdir, _one(query, "mention_id") or None)]
 
 
 def correct_label(workdir: Path, body: Any) -> dict[str, Any]:
@@ -199,4 +192,4 @@ def correct_label(workdir: Path, body: Any) -> dict[str, Any]:
         c = correct(workdir, body["mention_id"], body["label"], body["by"])
     except ConfigError as exc:
         raise ValueError(str(exc)) from exc
-    return {**vars(c), "at": c.at.isoformat()}
+    return c.as_json()

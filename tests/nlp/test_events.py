@@ -7,10 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from brandradar.crawlers.extraction_eval import zyte_pages
-from brandradar.crawlers.parsers import extract_article
+from brandradar.crawlers.extraction_eval import extracted, zyte_pages
 from brandradar.nlp.events import Article, bcubed, event_groups, names
-from brandradar.sources import Source
 
 EXTRACTION = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
 
@@ -32,11 +30,9 @@ def test_outlets_covering_one_event_group_and_others_stay_apart() -> None:
     wanted = {"feather-duvet-lung", "china-bubonic-plague"}
     chosen = [p for p, e in labels.items() if e in wanted]
     chosen += [p for p, e in labels.items() if e not in wanted and len(e) == 12][:6]
-    source = Source(name="gold", kind="news", feeds=["http://gold.invalid/"])
     articles = []
     for page in zyte_pages(EXTRACTION / "zyte"):
-        if page.page_id in chosen:
-            d = extract_article(page.html, page.url, source, datetime.now(UTC))
+        if page.page_id in chosen and (d := extracted(page, datetime.now(UTC))) is not None:
             articles.append(Article(page.page_id, d.title, d.text, d.published))
     assert len(articles) == 14
     groups = event_groups(articles)
