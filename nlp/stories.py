@@ -1,17 +1,25 @@
-"""Story clusters: near-duplicate articles (syndicated copies) share one story id.
+"""Stories: the articles about one event share one story id — syndicated copies and other
+outlets' own reports of it.
 
-MinHash LSH (datasketch) over word 3-shingles. Only articles and blog posts are clustered: short
-forum posts and reviews written from the same phrases by different people are not copies.
+Copies are found by MinHash LSH (datasketch) over word 3-shingles; reports of one event in other
+words or languages by :mod:`brandradar.nlp.events`. Only articles and blog posts are clustered:
+short forum posts and reviews written from the same phrases by different people are not copies,
+and a thread is not an event.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-STORIES_VERSION = "stories-minhash-1"
+from brandradar.nlp.events import Article, event_groups
+
+STORIES_VERSION = "stories-events-1"
 CLUSTERED_KINDS = ("news", "blog")
 
 
@@ -42,3 +50,49 @@ def assign_stories(docs: Iterable[tuple[str, str, str, str]], threshold: float =
         story[doc_id] = min((story[h] for h in hits), default=doc_id) if hits else doc_id
         lsh.insert(doc_id, m)
     return story
+
+
+@dataclass(frozen=True)
+class StoryDoc:
+    """What story clustering reads of an enriched document."""
+
+    doc_id: str
+    kind: str
+    published: datetime | None
+    title: str
+    text: str
+
+
+def story_groups(docs: Sequence[StoryDoc], vectors: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """doc id → story id: copies and reports of one event joined; the id is the earliest
+    document's (undated last, then by id), so it stays put when later reports arrive.
+
+    ``vectors``: the lead embedding (:func:`brandradar.nlp.events.leads`, ``embed_plain``) of
+    every news and blog document, by doc id.
+    """
+    def when(d: StoryDoc) -> str:
+        return d.published.isoformat() if d.published else ""
+
+    copies = assign_stories((d.doc_id, d.kind, when(d), d.text) for d in docs)
+    articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
+                if d.kind in CLUSTERED_KINDS]
+    events = event_groups(articles, np.array([vectors[a.doc_id] for a in articles])
+                          ) if articles else {}
+    parent = {d.doc_id: d.doc_id for d in docs}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for grouping in (copies, events):
+        for doc_id, other in grouping.items():
+            parent[root(doc_id)] = root(other)
+    order = {d.doc_id: (d.published is None, when(d), d.doc_id) for d in docs}
+    first: dict[str, str] = {}
+    for d in docs:
+        r = root(d.doc_id)
+        if r not in first or order[d.doc_id] < order[first[r]]:
+            first[r] = d.doc_id
+    return {d.doc_id: first[root(d.doc_id)] for d in docs}

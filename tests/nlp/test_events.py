@@ -4,8 +4,10 @@ Zyte benchmark pages with hand-made event labels."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import numpy as np
 
 from brandradar.crawlers.extraction_eval import extracted, zyte_pages
 from brandradar.nlp.events import Article, bcubed, event_groups, names
@@ -43,3 +45,20 @@ def test_outlets_covering_one_event_group_and_others_stay_apart() -> None:
     assert precision == 1.0 and recall >= 0.8
     singles = [a.doc_id for a in articles if labels[a.doc_id] not in wanted]
     assert len({groups[p] for p in singles}) == 6
+
+
+def test_a_name_common_on_other_days_does_not_tie_two_articles() -> None:
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    # Twelve articles spread over weeks name the brand; two on one day also name the event.
+    background = [Article(f"b{i}", "Voltaro", "Shops sold Voltaro bikes.", day.replace(day=1) +
+                          timedelta(days=7 * (i + 1))) for i in range(12)]
+    pair = [Article("a", "Voltaro", "Shops sold Voltaro bikes after the Kestrel recall.", day),
+            Article("b", "Voltaro", "Shops sold Voltaro bikes after the Kestrel recall.", day + timedelta(hours=5))]
+    same = np.ones((14, 384), dtype=np.float32) / np.sqrt(384)
+    groups = event_groups([*pair, *background], same)
+    assert groups["a"] == groups["b"] == "a"
+    assert len({groups[a.doc_id] for a in background}) == 12
+    # without the event's own name, the brand alone does not join them
+    alone = [Article("a", "Voltaro", "Shops sold Voltaro bikes.", day),
+             Article("b", "Voltaro", "Shops sold Voltaro bikes.", day + timedelta(hours=5))]
+    assert event_groups([*alone, *background], same)["b"] == "b"
