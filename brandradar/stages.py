@@ -160,9 +160,12 @@ def index_stage(ctx: Context) -> dict[str, Any]:
         # A team's corrected labels beat the model's, in every metric from the next index on.
         corrected = apply_corrections(mentions, current_corrections(ctx.workdir))
         failed = store.upsert(docs, mentions)
-        return {**store.counts(), "failed": failed, "corrected_labels": corrected}
-    finally:
-        store.close()
+        counts = {**store.counts(), "failed": failed, "corrected_labels": corrected}
+    except BaseException:
+        store.abort()
+        raise
+    store.close()
+    return counts
 
 
 def newest_rows(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -218,8 +221,10 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         for brand in ctx.brands:
             trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))
         store.save_trends(trend_rows(trends, now))
-    finally:
-        store.close()
+    except BaseException:
+        store.abort()
+        raise
+    store.close()
     out = ctx.workdir / "analysis"
     out.mkdir(parents=True, exist_ok=True)
     (out / "trends.json").write_text(json.dumps(trends, indent=1, ensure_ascii=False))

@@ -100,7 +100,13 @@ class Store(Protocol):
         """Stored alerts, newest first."""
 
     def close(self) -> None:
-        """Release the backend."""
+        """Release the backend; a writer's changes become visible to readers."""
+
+    def abort(self) -> None:
+        """Release the backend after a failed write; what can be dropped is dropped."""
+
+    def refresh(self) -> bool:
+        """For a long-lived reader: pick up a store published since it was opened."""
 
 
 def trend_rows(trends: list[dict[str, Any]], computed: datetime) -> list[dict[str, Any]]:

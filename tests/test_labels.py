@@ -136,6 +136,15 @@ def test_the_dashboard_api_stores_a_correction(work: Path) -> None:
                                     timeout=10) as resp:
             listed = json.loads(resp.read())
         assert [c["new"] for c in listed] == ["negative"] and listed[0]["by"] == "dashboard user"
+        # The next run indexes while the dashboard holds the store open (this failed on DuckDB's
+        # file lock before); the dashboard's next request reads the store the run published.
+        assert index_stage(ctx)["corrected_labels"] == 1
+        with urllib.request.urlopen(base.removesuffix("labels") + "meta", timeout=10):
+            pass
+        row = httpd.dashboard.store.con.execute(  # type: ignore[attr-defined]
+            "SELECT sentiment FROM mentions WHERE mention_id = ?", [mention["mention_id"]]
+        ).fetchone()
+        assert row == ("negative",)
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -52,6 +52,8 @@ class Dashboard:
     def api(self, path: str, query: dict[str, list[str]]) -> Any:
         """The JSON of an ``/api/<page>`` path (None when there is no such page)."""
         with self.lock:
+            # A run published a new store since the last request: read that one.
+            self.store.refresh()
             return page_data(path.removeprefix("/api/"), self.store, self.brands, self.workdir,
                              self.weights, query)
 

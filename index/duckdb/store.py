@@ -1,9 +1,21 @@
-"""The embedded default backend: one DuckDB file with a full-text index on documents."""
+"""The embedded default backend: one DuckDB file with a full-text index on documents.
+
+Readers never see a store being written: a writer works on a copy (``brandradar.duckdb.next``)
+and publishes it with one rename when it closes, so a run killed at any moment leaves the
+previous store whole, and a reader that holds the old file open (the dashboard) neither blocks
+the writer nor sees half a write — it reopens when the file was replaced (:meth:`refresh`).
+Writers queue on a lock file (``brandradar.duckdb.lock``): two runs on one work directory write
+one after the other. DuckDB shares one open database per path within a process, so a reader
+lets go of its connection before it opens the new file.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
+import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +26,8 @@ import duckdb_extension_fts
 
 from brandradar.index.store import NO_FILTERS, Filters
 from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
+
+log = logging.getLogger(__name__)
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -141,14 +155,44 @@ class DuckDBStore:
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path), read_only=read_only and path.exists())
-        self.con.execute("SET TimeZone='UTC'")
-        self.con.execute(f"LOAD '{_fts_extension()}'")
-        if not read_only:
+        self.read_only = read_only and path.exists()
+        self._lock: Any = None
+        self._next = path.with_name(path.name + ".next")
+        if self.read_only:
+            self.con = self._connect(path, read_only=True)
+            self._inode = path.stat().st_ino
+        else:
+            self._lock = _writer_lock(path.with_name(path.name + ".lock"))
+            # A copy left by a killed writer is half a write: start again from the store.
+            for stale in (self._next, self._next.with_name(self._next.name + ".wal")):
+                stale.unlink(missing_ok=True)
+            if path.exists():
+                shutil.copyfile(path, self._next)
+            self.con = self._connect(self._next, read_only=False)
             self.con.execute(_DDL)
         self._fts_dirty = False
         # Tests switch this off to compare the rollup's answers with the raw rows'.
         self.use_rollup = True
+
+    @staticmethod
+    def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(path), read_only=read_only)
+        con.execute("SET TimeZone='UTC'")
+        con.execute(f"LOAD '{_fts_extension()}'")
+        return con
+
+    def refresh(self) -> bool:
+        """For a reader: reopen when a writer has published a new store since this one was
+        opened; returns whether it did."""
+        if not self.read_only or not self.path.exists():
+            return False
+        inode = self.path.stat().st_ino
+        if inode == self._inode:
+            return False
+        self.con.close()
+        self.con = self._connect(self.path, read_only=True)
+        self._inode = inode
+        return True
 
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
@@ -412,7 +456,49 @@ class DuckDBStore:
         return [json.loads(r[0]) for r in rows]
 
     def close(self) -> None:
-        if self._fts_dirty and os.access(self.path, os.W_OK):
-            self.build_search_index()
-            self.build_rollup()
+        """A reader lets go of the store; a writer publishes what it wrote."""
+        if self.read_only or self._lock is None:
+            self.con.close()
+            return
+        try:
+            if self._fts_dirty:
+                self.build_search_index()
+                self.build_rollup()
+            self.con.execute("CHECKPOINT")
+            self.con.close()
+            os.replace(self._next, self.path)
+            _sync_folder(self.path.parent)
+        finally:
+            self._release()
+
+    def abort(self) -> None:
+        """A writer drops what it wrote: the published store stays as it was."""
         self.con.close()
+        if self._lock is not None:
+            self._next.unlink(missing_ok=True)
+            self._release()
+
+    def _release(self) -> None:
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+        self._lock = None
+
+
+def _writer_lock(path: Path) -> Any:
+    """Hold the writers' lock file, waiting (and saying so) while another writer has it."""
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log.warning("%s: another run is writing the store; waiting for it", path.parent)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable: a crash right after it must not bring the old name back."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

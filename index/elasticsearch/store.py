@@ -407,3 +407,11 @@ class ElasticsearchStore:
 
     def close(self) -> None:
         self.es.close()
+
+    def abort(self) -> None:
+        # Elasticsearch has no transaction to drop: what was written stays, like a partial bulk.
+        self.es.close()
+
+    def refresh(self) -> bool:
+        # Every search reads the newest refreshed segments; nothing to reopen.
+        return False

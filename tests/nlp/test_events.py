@@ -52,8 +52,9 @@ def test_a_name_common_on_other_days_does_not_tie_two_articles() -> None:
     # Twelve articles spread over weeks name the brand; two on one day also name the event.
     background = [Article(f"b{i}", "Voltaro", "Shops sold Voltaro bikes.", day.replace(day=1) +
                           timedelta(days=7 * (i + 1))) for i in range(12)]
-    pair = [Article("a", "Voltaro", "Shops sold Voltaro bikes after the Kestrel recall.", day),
-            Article("b", "Voltaro", "Shops sold Voltaro bikes after the Kestrel recall.", day + timedelta(hours=5))]
+    recall = "Shops sold Voltaro bikes after the Kestrel recall."
+    pair = [Article("a", "Voltaro", recall, day),
+            Article("b", "Voltaro", recall, day + timedelta(hours=5))]
     same = np.ones((14, 384), dtype=np.float32) / np.sqrt(384)
     groups = event_groups([*pair, *background], same)
     assert groups["a"] == groups["b"] == "a"
