@@ -26,8 +26,11 @@ class Settings(BaseSettings):
     es_url: str | None = None
     es_index_prefix: str = "brandradar"
     es_api_key: str | None = None
+    # TLS: a CA bundle for a cluster with its own certificate authority; verification stays on
+    # unless switched off on purpose (a test cluster with a self-signed certificate).
+    es_ca_certs: Path | None = None
+    es_verify_certs: bool = True
     # Index lifecycle (ILM): roll documents/mentions indices over, delete them after retention.
-    # Off for servers without ILM (OpenSearch uses ISM).
     es_ilm: bool = True
     es_retention_days: int = 730
     kibana_url: str | None = None

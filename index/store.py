@@ -134,13 +134,13 @@ def health_rows(health: list[dict[str, Any]], checked: datetime) -> list[dict[st
 def open_store(settings: Settings, read_only: bool = False) -> Store:
     """The backend that settings choose (``store: duckdb`` or ``store: elasticsearch``).
 
-    ``read_only`` opens the DuckDB file shared: any number of readers (CLI, reports, the
-    dashboard) at once, but not while a pipeline writes to it.
+    ``read_only``: a reader (CLI, reports, the dashboard); any number read at once, also while a
+    pipeline writes. A reader never creates indices, templates or policies.
     """
     if settings.store == "elasticsearch":
         from brandradar.index.elasticsearch.store import ElasticsearchStore
 
-        return ElasticsearchStore.from_settings(settings)
+        return ElasticsearchStore.from_settings(settings, read_only=read_only)
     from brandradar.index.duckdb.store import DuckDBStore
 
     return DuckDBStore(settings.workdir / "brandradar.duckdb", read_only=read_only)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 from elasticsearch.helpers import scan, streaming_bulk
 
 from brandradar.errors import TransientError
@@ -66,23 +68,29 @@ class ElasticsearchStore:
     """Documents, mentions and alerts in Elasticsearch, behind versioned aliases."""
 
     def __init__(self, client: Elasticsearch, prefix: str = "brandradar", max_retries: int = 3,
-                 ilm: bool = True, retention_days: int = 730) -> None:
+                 ilm: bool = True, retention_days: int = 730, read_only: bool = False) -> None:
         self.es = client
         self.prefix = prefix
         self.max_retries = max_retries
         self.ilm = ilm
         self.retention_days = retention_days
-        self.ensure_indices()
+        # Only a writer installs policies and templates: a reader's key may lack the privilege.
+        if not read_only:
+            self.ensure_indices()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
-        """Connect to ``settings.es_url`` (with ``es_api_key`` when set)."""
+    def from_settings(cls, settings: Settings, read_only: bool = False) -> ElasticsearchStore:
+        """Connect to ``settings.es_url`` (with ``es_api_key`` and the TLS settings when set);
+        a ``read_only`` store only reads (a read-only API key is enough)."""
         if not settings.es_url:
             raise TransientError("store: elasticsearch needs es_url (BRANDRADAR_ES_URL)")
+        tls: dict[str, Any] = {"verify_certs": settings.es_verify_certs}
+        if settings.es_ca_certs:
+            tls["ca_certs"] = str(settings.es_ca_certs)
         client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, request_timeout=30,
-                               retry_on_timeout=True, max_retries=3)
+                               retry_on_timeout=True, max_retries=3, **tls)
         return cls(client, settings.es_index_prefix, ilm=settings.es_ilm,
-                   retention_days=settings.es_retention_days)
+                   retention_days=settings.es_retention_days, read_only=read_only)
 
     def alias(self, kind: str) -> str:
         """The alias that reads and writes one kind."""
@@ -110,50 +118,68 @@ class ElasticsearchStore:
                 self.es.indices.create(index=f"{self.alias(kind)}-{INDEX_VERSION}-000001",
                                        aliases={self.alias(kind): {"is_write_index": True}})
 
-    def _bulk(self, kind: str, rows: list[dict[str, Any]], id_field: str, fields: list[str]) -> int:
+    def _bulk(self, kind: str, rows: list[dict[str, Any]], id_field: str, fields: list[str],
+              where: dict[str, str]) -> list[str]:
+        """Write rows; each id that is stored already is written to the index that holds it
+        (``where``), a new one to the alias's write index. Returns the ids that failed."""
         def actions() -> Iterator[dict[str, Any]]:
             for r in rows:
-                yield {"_op_type": "index", "_index": self.alias(kind), "_id": r[id_field],
-                       "_source": {f: _iso(r.get(f)) for f in fields}}
+                yield {"_op_type": "index", "_index": where.get(r[id_field], self.alias(kind)),
+                       "_id": r[id_field], "_source": {f: _iso(r.get(f)) for f in fields}}
 
-        failed = 0
+        failed: list[str] = []
         for ok, info in streaming_bulk(self.es, actions(), max_retries=self.max_retries,
                                        raise_on_error=False, raise_on_exception=False, chunk_size=500):
             if not ok:
-                failed += 1
+                item = next(iter(info.values())) if isinstance(info, dict) else {}
+                failed.append(str(item.get("_id", "?")))
                 log.warning("elasticsearch: %s item failed: %s", kind, str(info)[:300])
         return failed
 
-    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
-        # A document's mentions are replaced as a whole, as on DuckDB: an edited post keeps none
-        # of its old ones.
-        # After a rollover an id written again lands in the new write index while its old copy
-        # stays in an older one: old copies are deleted first, so ids stay unique per alias.
-        ids = [d["doc_id"] for d in documents]
+    def _locations(self, kind: str, ids: list[str]) -> dict[str, str]:
+        """The concrete index that holds each of ``ids`` behind the alias (an ``ids`` query:
+        ``mget`` cannot read an alias over several indices, as after a rollover)."""
+        out: dict[str, str] = {}
         for i in range(0, len(ids), 1000):
-            self.es.delete_by_query(index=self.alias("mentions"), refresh=True,
-                                    query={"terms": {"doc_id": ids[i : i + 1000]}},
-                                    conflicts="proceed")
-            self._delete_older_copies("documents", ids[i : i + 1000])
-        failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS)
-        failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS)
+            chunk = ids[i : i + 1000]
+            resp = self.es.search(index=self.alias(kind), query={"ids": {"values": chunk}},
+                                  size=len(chunk), source=False)
+            out.update({h["_id"]: h["_index"] for h in resp["hits"]["hits"]})
+        return out
+
+    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
+        """Write documents and mentions, then remove the mentions a document no longer has.
+
+        New rows are written before stale ones are removed, so Kibana never sees a document
+        without its mentions; a row already stored is rewritten in the index that holds it, so
+        rows stay where rollover put them and the lifecycle's delete phase can drop old
+        indices. Any failed item fails the whole write (``TransientError`` naming the ids); the
+        documents it touched keep their old mentions, and the next run writes them again.
+        """
+        ids = [d["doc_id"] for d in documents]
+        failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS,
+                            self._locations("documents", ids))
+        failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS,
+                             self._locations("mentions", [m["mention_id"] for m in mentions]))
         self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")
-        return failed
-
-    def _write_index(self, kind: str) -> str:
-        aliases = self.es.indices.get_alias(name=self.alias(kind))
-        for index, body in aliases.items():
-            if body["aliases"][self.alias(kind)].get("is_write_index"):
-                return str(index)
-        return str(next(iter(aliases)))
-
-    def _delete_older_copies(self, kind: str, ids: list[str]) -> None:
-        indices = list(self.es.indices.get_alias(name=self.alias(kind)))
-        if len(indices) < 2:
-            return
-        older = [i for i in indices if i != self._write_index(kind)]
-        self.es.delete_by_query(index=",".join(older), query={"ids": {"values": ids}},
-                                refresh=True, conflicts="proceed")
+        doc_of = {m["mention_id"]: m["doc_id"] for m in mentions}
+        broken = set(failed) | {doc_of[f] for f in failed if f in doc_of}
+        keep: dict[str, list[str]] = {}
+        for m in mentions:
+            keep.setdefault(m["doc_id"], []).append(m["mention_id"])
+        done = [d for d in ids if d not in broken]
+        for i in range(0, len(done), 500):
+            chunk = done[i : i + 500]
+            self.es.delete_by_query(
+                index=self.alias("mentions"), refresh=True, conflicts="proceed",
+                query={"bool": {"filter": [{"terms": {"doc_id": chunk}}],
+                                "must_not": [{"ids": {"values": [
+                                    m for d in chunk for m in keep.get(d, [])]}}]}})
+        if failed:
+            raise TransientError(f"elasticsearch: {len(failed)} rows were not written "
+                                 f"(first: {', '.join(failed[:5])}); they are written again by "
+                                 f"the next run")
+        return 0
 
     def reindex(self, kind: str, delete_old: bool = False) -> dict[str, Any]:
         """Copy every row of ``kind`` into a new index made from the current template, then
@@ -165,8 +191,21 @@ class ElasticsearchStore:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         new = f"{alias}-{INDEX_VERSION}-r{stamp}-000001"
         self.es.indices.create(index=new)
-        result = self.es.reindex(source={"index": alias}, dest={"index": new},
-                                 wait_for_completion=True, refresh=True)
+        # A server-side task, polled: a synchronous call outlives the client's timeout on a
+        # large index, and retrying it would start a second copy.
+        task = self.es.reindex(source={"index": alias}, dest={"index": new},
+                               wait_for_completion=False)["task"]
+        status: dict[str, Any] = {}
+        while not status.get("completed"):
+            with warnings.catch_warnings():
+                # The client flags the tasks API as a preview; the server has had it since 5.x.
+                warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+                status = dict(self.es.tasks.get(task_id=task, wait_for_completion=True,
+                                                timeout="25s"))
+        result = status.get("response") or {}
+        if status.get("error"):
+            result = {**result, "failures": [*(result.get("failures") or []), status["error"]]}
+        self.es.indices.refresh(index=new)
         failures = result.get("failures") or []
         before = int(self.es.count(index=alias)["count"])
         after = int(self.es.count(index=new)["count"])
@@ -179,6 +218,10 @@ class ElasticsearchStore:
             {"add": {"index": new, "alias": alias, "is_write_index": True}}])
         if delete_old:
             self.es.indices.delete(index=",".join(old))
+        elif self.ilm and kind in ROLLING:
+            # Kept indices left the alias their lifecycle rolls over: without this, ILM stops on
+            # them with an error and never deletes them.
+            self.es.ilm.remove_policy(index=",".join(old))
         return {"kind": kind, "alias": alias, "from": old, "to": new, "rows": after,
                 "old_deleted": delete_old}
 
@@ -331,8 +374,9 @@ class ElasticsearchStore:
     def _docs(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        resp = self.es.mget(index=self.alias("documents"), ids=ids)
-        return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+        resp = self.es.search(index=self.alias("documents"), query={"ids": {"values": ids}},
+                              size=len(ids))
+        return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
 
     def search(self, query: str | None, brand: str | None, limit: int,
                filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
@@ -388,9 +432,17 @@ class ElasticsearchStore:
         self._replace("alerts", alerts, "alert_id")
 
     def _replace(self, kind: str, rows: list[dict[str, Any]], id_field: str) -> None:
-        self.es.delete_by_query(index=self.alias(kind), query={"match_all": {}}, refresh=True)
-        self._bulk(kind, rows, id_field, list(rows[0]) if rows else [])
+        """Make ``rows`` the whole content of a small kind: written first, then the rows not
+        among them removed, so a reader never finds the kind empty."""
+        ids = [r[id_field] for r in rows]
+        failed = self._bulk(kind, rows, id_field, list(rows[0]) if rows else [],
+                            self._locations(kind, ids))
+        if failed:
+            raise TransientError(f"elasticsearch: {len(failed)} {kind} rows were not written "
+                                 f"(first: {', '.join(failed[:5])})")
         self.es.indices.refresh(index=self.alias(kind))
+        self.es.delete_by_query(index=self.alias(kind), refresh=True, conflicts="proceed",
+                                query={"bool": {"must_not": [{"ids": {"values": ids}}]}})
 
     def save_trends(self, rows: list[dict[str, Any]]) -> None:
         self._replace("trends", rows, "trend_id")
