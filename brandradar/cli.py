@@ -344,10 +344,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_kibana_build(args: argparse.Namespace) -> int:
-    from brandradar.dashboards.kibana.build import build_ndjson
+    from brandradar.dashboards.kibana.build import MINIMUM_KIBANA, build_ndjson
+    from brandradar.settings import Settings
 
-    n = build_ndjson(args.out)
-    print(f"{args.out}: {n} saved objects")
+    n = build_ndjson(args.out, Settings().es_index_prefix)
+    print(f"{args.out}: {n} saved objects (Kibana {MINIMUM_KIBANA} or later)")
     return 0
 
 
@@ -362,7 +363,7 @@ def cmd_kibana_import(args: argparse.Namespace) -> int:
         raise ConfigError("kibana import: give --url or set BRANDRADAR_KIBANA_URL")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "kibana.ndjson"
-        build_ndjson(path)
+        build_ndjson(path, settings.es_index_prefix)
         answer = import_ndjson(url, path.read_bytes(), settings.kibana_api_key, args.space)
     print(f"{url}: imported {answer.get('successCount', 0)} saved objects (overwrite)")
     return 0

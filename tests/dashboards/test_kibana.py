@@ -40,6 +40,27 @@ def test_build_writes_one_line_per_object(tmp_path: Path) -> None:
     assert len(json.loads(dash["attributes"]["panelsJSON"])) == 5
 
 
+def test_every_object_carries_the_migration_versions_of_its_shape(tmp_path: Path) -> None:
+    # A project writing acme-* indices gets data views of acme-*.
+    out = tmp_path / "kibana.ndjson"
+    proc = run_cli("kibana", "build", "--out", str(out),
+                   env={"BRANDRADAR_ES_INDEX_PREFIX": "acme"})
+    assert proc.returncode == 0, proc.stderr
+    assert "Kibana 8.11.0 or later" in proc.stdout
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    for o in lines:
+        # without these, Kibana 8.0–8.7 runs every Lens migration from 7.x and fails
+        assert o["coreMigrationVersion"] == "8.8.0", o["id"]
+        assert o["typeMigrationVersion"] == {"index-pattern": "7.11.0", "search": "7.9.3",
+                                             "dashboard": "8.7.0", "lens": "8.9.0"}[o["type"]]
+        if o["type"] == "lens":
+            # the 8.9.0 stamp claims the shape after 8.6.0's rename of the datasource
+            assert set(o["attributes"]["state"]["datasourceStates"]) == {"formBased"}, o["id"]
+    titles = sorted(o["attributes"]["title"] for o in lines if o["type"] == "index-pattern")
+    assert titles == ["acme-alerts", "acme-documents", "acme-health", "acme-mentions",
+                      "acme-trends"]
+
+
 def test_the_dashboard_pages_have_kibana_counterparts() -> None:
     ids = {o["id"] for o in load_objects()}
     assert {"brandradar-overview", "brandradar-brand", "brandradar-alerts"} <= ids  # dashboards
