@@ -20,7 +20,8 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 @dag(
     dag_id="brandradar_weekly_report",
-    schedule="@weekly",
+    # Monday 00:00 UTC: the data interval's end closes the ISO week the report covers.
+    schedule="0 0 * * 1",
     start_date=datetime(2026, 1, 5),
     catchup=False,
     max_active_runs=1,
