@@ -179,7 +179,17 @@ class ElasticsearchStore:
             raise TransientError(f"elasticsearch: {len(failed)} rows were not written "
                                  f"(first: {', '.join(failed[:5])}); they are written again by "
                                  f"the next run")
+        self._retain()
         return 0
+
+    def _retain(self) -> None:
+        """Delete documents and mentions published more than ``retention_days`` ago. The
+        lifecycle's delete phase drops whole indices by their age, and an index holds rows of
+        every publication date; this keeps the promise per row."""
+        cutoff = {"range": {"published": {"lt": f"now-{self.retention_days}d"}}}
+        for kind in ROLLING:
+            self.es.delete_by_query(index=self.alias(kind), query=cutoff, refresh=True,
+                                    conflicts="proceed")
 
     def reindex(self, kind: str, delete_old: bool = False) -> dict[str, Any]:
         """Copy every row of ``kind`` into a new index made from the current template, then

@@ -197,6 +197,17 @@ def test_a_blocked_index_fails_the_write_and_keeps_the_mentions(
     assert ids == {m["mention_id"] for m in edited}  # new ones written, stale ones removed
 
 
+def test_rows_older_than_the_retention_are_deleted(store: ElasticsearchStore) -> None:
+    docs, mentions = _rows(4)
+    old = datetime(2023, 1, 5, tzinfo=UTC)  # beyond the fixture's 365 days
+    for row in (*docs[:2], *mentions[:2]):
+        row["published"] = old
+    assert store.upsert(docs, mentions) == 0
+    assert store.counts()["documents"] == 2 and store.counts()["mentions"] == 2
+    assert {h["_id"] for h in store.es.search(index="shape-documents")["hits"]["hits"]} == \
+        {"d2", "d3"}
+
+
 @pytest.mark.live
 def test_live_lifecycle_and_reindex() -> None:
     import os
