@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 KINDS = ("documents", "mentions", "alerts", "health", "trends")
 # Kinds that grow with the crawl: rolled over and deleted after retention by the ILM policy.
 ROLLING = ("documents", "mentions")
+# Fields only the projection carries: Kibana's time field (published, else fetched).
+PROJECTION_FIELDS = ["seen"]
 INDEX_VERSION = "v1"
 # Exact below this many distinct values per bucket (Elasticsearch's documented maximum).
 _PRECISION = 40000
@@ -117,6 +119,12 @@ class ElasticsearchStore:
             if not self.es.indices.exists_alias(name=self.alias(kind)):
                 self.es.indices.create(index=f"{self.alias(kind)}-{INDEX_VERSION}-000001",
                                        aliases={self.alias(kind): {"is_write_index": True}})
+            else:
+                # A field added in a new release reaches the existing indices too (adding is
+                # allowed; a changed field type needs `es reindex`).
+                self.es.indices.put_mapping(
+                    index=self.alias(kind),
+                    properties=body["template"]["mappings"]["properties"])
 
     def _bulk(self, kind: str, rows: list[dict[str, Any]], id_field: str, fields: list[str],
               where: dict[str, str]) -> list[str]:
@@ -157,9 +165,17 @@ class ElasticsearchStore:
         documents it touched keep their old mentions, and the next run writes them again.
         """
         ids = [d["doc_id"] for d in documents]
-        failed = self._bulk("documents", documents, "doc_id", ENRICHED_FIELDS,
+        # Kibana's time field: the publication date, else when the page was fetched, so an
+        # undated post still shows in a time-filtered panel (the metrics keep `published`).
+        fetched = {d["doc_id"]: d.get("fetched") for d in documents}
+        documents = [{**d, "seen": d.get("published") or d.get("fetched")} for d in documents]
+        mentions = [{**m, "seen": m.get("published") or fetched.get(m["doc_id"])}
+                    for m in mentions]
+        failed = self._bulk("documents", documents, "doc_id",
+                            [*ENRICHED_FIELDS, *PROJECTION_FIELDS],
                             self._locations("documents", ids))
-        failed += self._bulk("mentions", mentions, "mention_id", MENTION_FIELDS,
+        failed += self._bulk("mentions", mentions, "mention_id",
+                             [*MENTION_FIELDS, *PROJECTION_FIELDS],
                              self._locations("mentions", [m["mention_id"] for m in mentions]))
         self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")
         doc_of = {m["mention_id"]: m["doc_id"] for m in mentions}

@@ -26,7 +26,11 @@ from brandradar.index.analytics import (
     trending_topics,
 )
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.index.elasticsearch.store import ElasticsearchStore, load_template
+from brandradar.index.elasticsearch.store import (
+    PROJECTION_FIELDS,
+    ElasticsearchStore,
+    load_template,
+)
 from brandradar.index.store import Filters, Store
 from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
 from brandradar.parquet import partitions, read_rows
@@ -157,7 +161,7 @@ def test_templates_cover_the_data_model() -> None:
     for kind, fields in (("documents", ENRICHED_FIELDS), ("mentions", MENTION_FIELDS)):
         mapping = load_template(kind)["template"]["mappings"]
         assert mapping["dynamic"] is False
-        assert set(mapping["properties"]) == set(fields)
+        assert set(mapping["properties"]) == set(fields) | set(PROJECTION_FIELDS)
 
 
 def test_indices_are_versioned_behind_aliases(osmem_clone: Any) -> None:
