@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,11 @@ import pyarrow.parquet as pq
 from brandradar.config import Brand
 from brandradar.crawlers.parsers import garbled_share
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
-from brandradar.nlp.encoder import PLAIN_VERSION, embed_plain
+from brandradar.nlp.encoder import DIM, PLAIN_VERSION, embed_plain
 from brandradar.nlp.events import Article, leads
 from brandradar.nlp.langid import detect
 from brandradar.nlp.pipeline import Annotator
-from brandradar.nlp.stories import CLUSTERED_KINDS, STORIES_VERSION, StoryDoc, story_groups
+from brandradar.nlp.stories import STORIES_VERSION, StoryDoc, story_groups
 from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
 
@@ -112,14 +113,23 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     return counts
 
 
-def cluster_stories(workdir: Path) -> dict[str, int]:
+def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
     """Assign story ids across all sources (copies and reports of one event, see
-    :mod:`brandradar.nlp.stories`) and write them into enriched and mention rows."""
+    :mod:`brandradar.nlp.stories`) and write them into enriched and mention rows.
+
+    ``cache``: the work directory whose lead embeddings to use (default ``workdir``; a
+    reprocessed version shares its project's).
+    """
     rows = read_rows(partitions(workdir, "enriched"))
     docs = [StoryDoc(r["doc_id"], r["source_kind"], r["published"], r["title"] or "", r["text"])
             for r in rows]
-    story = story_groups(docs, lead_vectors(workdir, [d for d in docs
-                                                      if d.kind in CLUSTERED_KINDS]))
+    where = cache or workdir
+
+    def embed(articles: Sequence[Article]) -> np.ndarray:
+        found = lead_vectors(where, articles)
+        return np.array([found[a.doc_id] for a in articles], dtype=np.float32).reshape(-1, DIM)
+
+    story = story_groups(docs, embed)
     for stage, schema in (("enriched", ENRICHED_SCHEMA), ("mentions", MENTION_SCHEMA)):
         for path in partitions(workdir, stage):
             part = read_rows([path])
@@ -132,15 +142,13 @@ def cluster_stories(workdir: Path) -> dict[str, int]:
     return {"documents": len(story), "stories": len(set(story.values()))}
 
 
-def lead_vectors(workdir: Path, docs: list[StoryDoc]) -> dict[str, np.ndarray]:
-    """The lead embedding of every document, by doc id; each is computed once and kept in
-    ``state/lead-vectors.parquet`` (65 ms a lead on one core: a run embeds only new leads)."""
+def lead_vectors(workdir: Path, articles: Sequence[Article]) -> dict[str, np.ndarray]:
+    """The lead embedding of each article, by doc id. Each is computed once and kept in
+    ``state/lead-vectors.parquet`` by a hash of encoder and lead (65 ms a lead on one core; the
+    file holds no text), so a run embeds only leads it has not seen."""
     path = workdir / "state" / "lead-vectors.parquet"
-    texts = dict(zip((d.doc_id for d in docs),
-                     leads([Article(d.doc_id, d.title, d.text, d.published) for d in docs]),
-                     strict=True))
-    keys = {doc_id: hashlib.sha1(f"{PLAIN_VERSION}\x1f{lead}".encode()).hexdigest()
-            for doc_id, lead in texts.items()}
+    keys = {a.doc_id: hashlib.sha1(f"{PLAIN_VERSION}\x1f{lead}".encode()).hexdigest()
+            for a, lead in zip(articles, leads(articles), strict=True)}
     known: dict[str, np.ndarray] = {}
     if path.exists():
         try:
@@ -150,15 +158,13 @@ def lead_vectors(workdir: Path, docs: list[StoryDoc]) -> dict[str, np.ndarray]:
         except (pa.ArrowException, KeyError, OSError) as exc:
             log.warning("stories: %s is unreadable (%s); lead embeddings are computed anew",
                         path, exc)
-    missing = sorted({keys[d] for d in texts} - known.keys())
+    missing = [a for a in articles if keys[a.doc_id] not in known]
     if missing:
-        lead_of = {keys[d]: lead for d, lead in texts.items()}
-        known.update(zip(missing, embed_plain([lead_of[k] for k in missing]), strict=True))
-        kept = set(keys.values())
-        table = pa.table({"key": [k for k in known if k in kept],
-                          "vector": [known[k].tolist() for k in known if k in kept]})
+        known.update(zip((keys[a.doc_id] for a in missing), embed_plain(leads(missing)),
+                         strict=True))
+        table = pa.table({"key": list(known), "vector": [v.tolist() for v in known.values()]})
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
-    return {d: known[k] for d, k in keys.items()}
+    return {doc_id: known[k] for doc_id, k in keys.items()}

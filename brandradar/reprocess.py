@@ -56,7 +56,7 @@ def build_version(workdir: Path, brands: list[Brand], author_key: str,
     counts: Counter[str] = Counter()
     for source in sources:
         counts.update(enrich_source(source, workdir, brands, author_key, annotator, out=out))
-    counts["stories"] = cluster_stories(out)["stories"]
+    counts["stories"] = cluster_stories(out, cache=workdir)["stories"]
     (out / _ID_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions,
                                             "model": relative}))
     return vid, dict(counts)

@@ -64,18 +64,17 @@ def leads(articles: Sequence[Article]) -> list[str]:
     return [f"{a.title}. {a.text[:_LEAD_CHARS]}" for a in articles]
 
 
-def event_groups(articles: Sequence[Article], vectors: np.ndarray | None = None,
+def event_groups(articles: Sequence[Article],
+                 embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
                  threshold: float = SIMILAR, days: int = DAYS) -> dict[str, str]:
     """doc id → the doc id that names its event group (its first article).
 
-    ``vectors``: the articles' lead embeddings (:func:`leads`, ``embed_plain``) where the caller
-    keeps them; computed here otherwise. Dated articles are compared only with those published
-    within ``days`` of them, so the cost grows with the articles per window, not the corpus.
+    Candidate pairs come first, from names and dates alone: two articles at most ``days``
+    apart that share a telling name. Only the articles of a candidate pair are embedded
+    (``embed``: lead embeddings of the given articles, in order; ``embed_plain`` of their
+    :func:`leads` by default), so the cost grows with the articles that could be one event,
+    not with the corpus.
     """
-    if vectors is None:
-        from brandradar.nlp.encoder import embed_plain
-
-        vectors = embed_plain(leads(articles))
     found = [names(lead) for lead in leads(articles)]
     # A name that many articles carry outside the days around an article (the brand itself, or
     # a common noun, which German writes capitalised) says nothing about its event; an event's
@@ -98,7 +97,26 @@ def event_groups(articles: Sequence[Article], vectors: np.ndarray | None = None,
         inside = bisect_right(ts, t + window) - bisect_left(ts, t - window)
         return frequency[name] - inside <= limit
 
-    found = [{n for n in f if telling(n, a)} for a, f in zip(articles, found, strict=True)]
+    carriers: dict[str, list[int]] = {}
+    for i, (article, f) in enumerate(zip(articles, found, strict=True)):
+        for n in f:
+            if telling(n, article):
+                carriers.setdefault(n, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in carriers.values():
+        for k, i in enumerate(members):
+            for j in members[k + 1 :]:
+                t_i, t_j = articles[i].published, articles[j].published
+                if t_i is None or t_j is None or abs((t_i - t_j).total_seconds()) <= window:
+                    pairs.add((i, j))
+    needed = sorted({i for pair in pairs for i in pair})
+    if embed is None:
+        from brandradar.nlp.encoder import embed_plain
+
+        def embed(chosen: Sequence[Article]) -> np.ndarray:
+            return embed_plain(leads(chosen))
+
+    vectors = dict(zip(needed, embed([articles[i] for i in needed]), strict=True))
     parent = list(range(len(articles)))
 
     def root(i: int) -> int:
@@ -107,27 +125,18 @@ def event_groups(articles: Sequence[Article], vectors: np.ndarray | None = None,
             i = parent[i]
         return i
 
-    dated = sorted((a.published.timestamp(), i) for i, a in enumerate(articles)
-                   if a.published is not None)
-    undated = [i for i, a in enumerate(articles) if a.published is None]
-    times = [t for t, _ in dated]
-    for k, (t, i) in enumerate(dated):
-        later = [j for _, j in dated[k + 1 : bisect_right(times, t + days * 86400)]]
-        _link(i, later + undated, vectors, found, threshold, parent, root)
-    for k, i in enumerate(undated):
-        _link(i, undated[k + 1 :], vectors, found, threshold, parent, root)
-    return {a.doc_id: articles[root(i)].doc_id for i, a in enumerate(articles)}
-
-
-def _link(i: int, others: list[int], vectors: np.ndarray, found: list[set[str]],
-          threshold: float, parent: list[int], root: Callable[[int], int]) -> None:
-    """Join article ``i`` with each of ``others`` it is about the same event as."""
-    if not others or not found[i]:
-        return
-    sims = vectors[others] @ vectors[i]
-    for j, sim in zip(others, sims, strict=True):
-        if sim >= threshold and found[i] & found[j]:
+    for i, j in sorted(pairs):
+        if float(vectors[i] @ vectors[j]) >= threshold:
             parent[root(j)] = root(i)
+    # The group is named by its first article (earliest, undated last).
+    def when(i: int) -> tuple[bool, float, int]:
+        published = articles[i].published
+        return published is None, published.timestamp() if published else 0.0, i
+
+    first: dict[int, int] = {}
+    for i in sorted(range(len(articles)), key=when):
+        first.setdefault(root(i), i)
+    return {a.doc_id: articles[first[root(i)]].doc_id for i, a in enumerate(articles)}
 
 
 def bcubed(gold: dict[str, str], predicted: dict[str, str]) -> tuple[float, float]:

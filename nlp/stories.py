@@ -10,7 +10,7 @@ and a thread is not an event.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,12 +63,13 @@ class StoryDoc:
     text: str
 
 
-def story_groups(docs: Sequence[StoryDoc], vectors: Mapping[str, np.ndarray]) -> dict[str, str]:
+def story_groups(docs: Sequence[StoryDoc],
+                 embed: Callable[[Sequence[Article]], np.ndarray] | None = None) -> dict[str, str]:
     """doc id → story id: copies and reports of one event joined; the id is the earliest
     document's (undated last, then by id), so it stays put when later reports arrive.
 
-    ``vectors``: the lead embedding (:func:`brandradar.nlp.events.leads`, ``embed_plain``) of
-    every news and blog document, by doc id.
+    ``embed``: lead embeddings of the given articles (see
+    :func:`brandradar.nlp.events.event_groups`), e.g. from the work directory's cache.
     """
     def when(d: StoryDoc) -> str:
         return d.published.isoformat() if d.published else ""
@@ -76,8 +77,7 @@ def story_groups(docs: Sequence[StoryDoc], vectors: Mapping[str, np.ndarray]) ->
     copies = assign_stories((d.doc_id, d.kind, when(d), d.text) for d in docs)
     articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
                 if d.kind in CLUSTERED_KINDS]
-    events = event_groups(articles, np.array([vectors[a.doc_id] for a in articles])
-                          ) if articles else {}
+    events = event_groups(articles, embed)
     parent = {d.doc_id: d.doc_id for d in docs}
 
     def root(x: str) -> str:
