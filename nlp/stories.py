@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from brandradar.nlp.events import Article, event_groups
+from brandradar.nlp.events import Article, event_groups, join
 
 STORIES_VERSION = "stories-events-1"
 CLUSTERED_KINDS = ("news", "blog")
@@ -78,21 +78,5 @@ def story_groups(docs: Sequence[StoryDoc],
     articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
                 if d.kind in CLUSTERED_KINDS]
     events = event_groups(articles, embed)
-    parent = {d.doc_id: d.doc_id for d in docs}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for grouping in (copies, events):
-        for doc_id, other in grouping.items():
-            parent[root(doc_id)] = root(other)
-    order = {d.doc_id: (d.published is None, when(d), d.doc_id) for d in docs}
-    first: dict[str, str] = {}
-    for d in docs:
-        r = root(d.doc_id)
-        if r not in first or order[d.doc_id] < order[first[r]]:
-            first[r] = d.doc_id
-    return {d.doc_id: first[root(d.doc_id)] for d in docs}
+    order = sorted(docs, key=lambda d: (d.published is None, when(d), d.doc_id))
+    return join([d.doc_id for d in order], [*copies.items(), *events.items()])
