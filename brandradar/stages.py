@@ -152,19 +152,14 @@ def stories_stage(ctx: Context) -> dict[str, Any]:
 
 def index_stage(ctx: Context) -> dict[str, Any]:
     """Upsert all enriched documents and mentions into the configured store."""
-    from brandradar.index.store import open_store
+    from brandradar.index.store import open_store, writing
 
-    store = open_store(ctx.settings)
-    try:
+    with writing(open_store(ctx.settings)) as store:
         docs, mentions = newest_rows(ctx.workdir)
         # A team's corrected labels beat the model's, in every metric from the next index on.
         corrected = apply_corrections(mentions, current_corrections(ctx.workdir))
         failed = store.upsert(docs, mentions)
         counts = {**store.counts(), "failed": failed, "corrected_labels": corrected}
-    except BaseException:
-        store.abort()
-        raise
-    store.close()
     return counts
 
 
@@ -208,11 +203,10 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     """Compute alerts (stored) and trending topics (written to analysis/trends.json)."""
     from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
-    from brandradar.index.store import health_rows, open_store, trend_rows
+    from brandradar.index.store import health_rows, open_store, trend_rows, writing
 
     now = now or datetime.now(UTC)
-    store = open_store(ctx.settings)
-    try:
+    with writing(open_store(ctx.settings)) as store:
         alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,
                                incomplete_sources=incomplete_sources(ctx))
         store.save_alerts(alerts)
@@ -221,10 +215,6 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         for brand in ctx.brands:
             trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))
         store.save_trends(trend_rows(trends, now))
-    except BaseException:
-        store.abort()
-        raise
-    store.close()
     out = ctx.workdir / "analysis"
     out.mkdir(parents=True, exist_ok=True)
     (out / "trends.json").write_text(json.dumps(trends, indent=1, ensure_ascii=False))

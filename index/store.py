@@ -6,6 +6,8 @@ Backends implement the queries; ``brandradar.index.analytics`` turns their answe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -129,6 +131,18 @@ def health_rows(health: list[dict[str, Any]], checked: datetime) -> list[dict[st
              "new_documents": h["new_documents"], "empty_extractions": h["empty_extractions"],
              "newest_document": h["newest_document"], "flags": list(h["flags"]),
              "complete": not h["flags"]} for h in health]
+
+
+@contextmanager
+def writing(store: Store) -> Iterator[Store]:
+    """A store being written: published (closed) when the block ends, aborted when it raises,
+    so a failed stage never publishes half its work."""
+    try:
+        yield store
+    except BaseException:
+        store.abort()
+        raise
+    store.close()
 
 
 def open_store(settings: Settings, read_only: bool = False) -> Store:
