@@ -219,6 +219,10 @@ def main() -> None:
     extract_rate = extraction()
     enrich = enrich_throughput()
     from dashboard_latency import measure  # beside this file: benchmarks/ is no package
+    from index_cost import BEGIN as INDEX_BEGIN
+    from index_cost import END as INDEX_END
+    from index_cost import measure as index_measure
+    from index_cost import table as index_table
 
     latency = measure(10_000_000)
     store = latency.pop("_store")
@@ -251,6 +255,9 @@ def main() -> None:
     table = "\n".join(rows) + "\n"
     print(table)
     write_between(DOC, BEGIN, END, table)
+    index_rows = index_table(index_measure())
+    print(index_rows)
+    write_between(DOC, INDEX_BEGIN, INDEX_END, index_rows)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary.get("failed_sources") else 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from brandradar.stages import index_stage
+
+    counts = index_stage(_ctx(args))
+    _print_json(counts)
+    return 0
+
+
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from brandradar import reprocess
     from brandradar.stages import index_stage
@@ -173,16 +181,15 @@ def cmd_label_list(args: argparse.Namespace) -> int:
 
 def cmd_label_queue(args: argparse.Namespace) -> int:
     from brandradar.labels import current_corrections
-    from brandradar.stages import newest_rows
 
+    # Corrections made since the last index are not in the store yet: left out here too.
     done = current_corrections(args.workdir)
-    _, mentions = newest_rows(args.workdir)
-    todo = [m for m in mentions if m["mention_id"] not in done and m["sentiment"] != "unscored"
-            and (not args.brand or m["brand"] == args.brand)
-            and (not args.sentiment or m["sentiment"] == args.sentiment)]
-    # Least certain first: a score near the class boundary is where a correction teaches most.
-    todo.sort(key=lambda m: (abs(abs(m["score"]) - 0.5), m["mention_id"]))
-    todo = todo[: args.limit]
+    store = _store(_ctx(args))
+    try:
+        todo = [m for m in store.label_queue(args.brand, args.sentiment, args.limit + len(done))
+                if m["mention_id"] not in done][: args.limit]
+    finally:
+        store.close()
     if args.json:
         _print_json([{k: m[k] for k in ("mention_id", "brand", "language", "sentiment", "score",
                                         "span_text", "published")} for m in todo])
@@ -314,9 +321,11 @@ def cmd_trends(args: argparse.Namespace) -> int:
         finally:
             store.close()
     else:
-        path = ctx.workdir / "analysis" / "trends.json"
-        rows = [t for t in (json.loads(path.read_text()) if path.exists() else [])
-                if t.get("brand") == args.brand]
+        store = _store(ctx)
+        try:
+            rows = [t for t in store.trends() if t.get("brand") == args.brand]
+        finally:
+            store.close()
     if args.json:
         _print_json(rows)
     else:
@@ -576,6 +585,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sp.add_argument("--no-crawl", action="store_true", help="re-process the raw archive only")
 
+    add("index", cmd_index, "Take the enriched partitions that changed since the last index (and "
+        "new label corrections) into the metrics store and, when configured, the Elasticsearch "
+        "projection.", Path("brandradar-data"))
+
     sp = add("reprocess", cmd_reprocess, "Enrich the stored documents again with the current "
              "models into a new version beside the active rows, and compare; --switch makes a "
              "version active.", DEFAULT_DEMO_DIR)
@@ -726,6 +739,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # The client logs every retry with a traceback; what failed is reported once, below.
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     try:
         code: int = args.fn(args)
         return code

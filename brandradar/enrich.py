@@ -130,16 +130,23 @@ def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
         return np.array([found[a.doc_id] for a in articles], dtype=np.float32).reshape(-1, DIM)
 
     story = story_groups(docs, embed)
+    rewritten = 0
     for stage, schema in (("enriched", ENRICHED_SCHEMA), ("mentions", MENTION_SCHEMA)):
         for path in partitions(workdir, stage):
             part = read_rows([path])
+            before = [(r["story_id"], r["versions"]) for r in part]
             for r in part:
                 r["story_id"] = story.get(r["doc_id"], r["doc_id"])
                 # An older story method's tag is replaced, not kept beside the new one.
                 kept = [v for v in r["versions"].split(";") if not v.startswith("stories-")]
                 r["versions"] = ";".join([*kept, STORIES_VERSION])
-            write_rows(path, part, schema)
-    return {"documents": len(story), "stories": len(set(story.values()))}
+            # Only a partition whose rows changed is written: an unchanged one keeps its
+            # signature, and the index does not take it in again.
+            if before != [(r["story_id"], r["versions"]) for r in part]:
+                write_rows(path, part, schema)
+                rewritten += 1
+    return {"documents": len(story), "stories": len(set(story.values())),
+            "partitions_rewritten": rewritten}
 
 
 def lead_vectors(workdir: Path, articles: Sequence[Article]) -> dict[str, np.ndarray]:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
-from brandradar.errors import BrandradarError, ConfigError
-from brandradar.labels import apply_corrections, current_corrections
+from brandradar.errors import BrandradarError, ConfigError, TransientError
+from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
 from brandradar.settings import Settings
 from brandradar.sources import Source
@@ -151,44 +151,34 @@ def stories_stage(ctx: Context) -> dict[str, Any]:
 
 
 def index_stage(ctx: Context) -> dict[str, Any]:
-    """Upsert all enriched documents and mentions into the configured store."""
+    """Bring the store up to date with the enriched partitions that changed since the last run
+    (see :mod:`brandradar.index.manifest`), and the Elasticsearch projection with them.
+
+    The store is published even when the projection fails: the metrics never wait for
+    Elasticsearch; the stage then fails naming the documents still to send.
+    """
+    from brandradar.index.manifest import scan
+    from brandradar.index.projection import update_projection
     from brandradar.index.store import open_store, writing
 
+    # A team's corrected labels beat the model's, in every metric from the next index on.
+    labels = [(c.mention_id, c.new, LABEL_SCORES[c.new])
+              for c in current_corrections(ctx.workdir).values()]
+    behind: TransientError | None = None
     with writing(open_store(ctx.settings)) as store:
-        docs, mentions = newest_rows(ctx.workdir)
-        # A team's corrected labels beat the model's, in every metric from the next index on.
-        corrected = apply_corrections(mentions, current_corrections(ctx.workdir))
-        failed = store.upsert(docs, mentions)
-        counts = {**store.counts(), "failed": failed, "corrected_labels": corrected}
+        sync = store.sync(scan(ctx.workdir), labels, LABEL_VERSION)
+        counts: dict[str, Any] = {**store.counts(), "partitions": sync.partitions,
+                                  "written": len(sync.written), "removed": len(sync.removed),
+                                  "corrected_labels": sync.corrected}
+        if ctx.settings.store == "elasticsearch":
+            try:
+                counts.update(update_projection(store, ctx.settings,
+                                                [*sync.written, *sync.removed]))
+            except TransientError as exc:
+                behind = exc
+    if behind is not None:
+        raise behind
     return counts
-
-
-def newest_rows(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Enriched documents and their counted mentions, one version per document: the newest
-    fetch.
-
-    A page fetched again on a later day (a forum thread with new posts) lands in that day's
-    partition too; its mentions are taken from the same partition as the document, so an edited
-    post leaves no stale mentions behind.
-    """
-    from brandradar.parquet import partitions, read_rows
-
-    best: dict[str, tuple[Any, Path]] = {}
-    docs: dict[str, dict[str, Any]] = {}
-    for path in partitions(workdir, "enriched"):
-        for row in read_rows([path]):
-            old = best.get(row["doc_id"])
-            if old is None or row["fetched"] >= old[0]:
-                best[row["doc_id"]] = (row["fetched"], path.parent)
-                docs[row["doc_id"]] = row
-    mentions: list[dict[str, Any]] = []
-    for path in partitions(workdir, "mentions"):
-        folder = workdir / "enriched" / path.parent.relative_to(workdir / "mentions")
-        # The metrics count what the brand matcher counted: channel and furniture mentions
-        # stay in the Parquet partitions only (partitions written before they existed count).
-        mentions.extend(m for m in read_rows([path])
-                        if best[m["doc_id"]][1] == folder and m.get("counted", True))
-    return list(docs.values()), mentions
 
 
 def incomplete_sources(ctx: Context) -> list[str]:
@@ -200,24 +190,26 @@ def incomplete_sources(ctx: Context) -> list[str]:
 
 
 def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
-    """Compute alerts (stored) and trending topics (written to analysis/trends.json)."""
+    """Compute alerts, trending topics and sources health, stored with the metrics (and sent to
+    the Elasticsearch projection in a team deployment)."""
     from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
+    from brandradar.index.projection import update_analysis
     from brandradar.index.store import health_rows, open_store, trend_rows, writing
 
     now = now or datetime.now(UTC)
     with writing(open_store(ctx.settings)) as store:
         alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,
                                incomplete_sources=incomplete_sources(ctx))
-        store.save_alerts(alerts)
-        store.save_health(health_rows(source_health(ctx.workdir), now))
+        health = health_rows(source_health(ctx.workdir), now)
         trends = trending_topics(store, ctx.project.trends, now)
         for brand in ctx.brands:
             trends.extend(trending_topics(store, ctx.project.trends, now, brand.name))
+        store.save_alerts(alerts)
+        store.save_health(health)
         store.save_trends(trend_rows(trends, now))
-    out = ctx.workdir / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "trends.json").write_text(json.dumps(trends, indent=1, ensure_ascii=False))
+    if ctx.settings.store == "elasticsearch":
+        update_analysis(ctx.settings, alerts, trend_rows(trends, now), health)
     result: dict[str, Any] = {"alerts": len(alerts), "trends": len(trends)}
     if ctx.project.notify:
         from brandradar.notify import notify

@@ -1,7 +1,9 @@
-"""The Store interface: what every backend (DuckDB, Elasticsearch) answers, with the same numbers.
+"""The Store interface: the counting queries the metrics are built from, answered by the DuckDB
+store (the one metrics engine, ``brandradar.index.duckdb.store``).
 
-Backends implement the queries; ``brandradar.index.analytics`` turns their answers into metrics
-(Wilson intervals, spikes, trends), so the statistics are written once.
+``brandradar.index.analytics`` turns the answers into metrics (Wilson intervals, spikes,
+trends), so the statistics are written once. Elasticsearch is a projection for Kibana
+(``brandradar.index.projection``), not a second implementation of these queries.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from brandradar.settings import Settings
+
+if TYPE_CHECKING:
+    from brandradar.index.duckdb.store import DuckDBStore
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,25 @@ class Filters:
 
 NO_FILTERS = Filters()
 
+# A team's label for one mention: (mention id, sentiment, score).
+Correction = tuple[str, str, float]
+
+
+@dataclass(frozen=True)
+class Sync:
+    """What one sync of the store from the enriched partitions did."""
+
+    partitions: int  # changed or removed partitions taken in
+    written: list[str]  # doc ids (re)written
+    removed: list[str]  # doc ids no longer held
+    corrected: int  # stored mentions carrying a team's label
+
 
 class Store(Protocol):
     """A place documents, mentions and alerts are indexed and queried."""
 
-    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
-        """Insert or replace rows by their deterministic ids; return failed items."""
+    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
+        """Insert or replace rows by their deterministic ids."""
 
     def counts(self) -> dict[str, int]:
         """Number of ``documents`` and ``mentions``, and of those without a published date
@@ -98,6 +116,9 @@ class Store(Protocol):
     def save_health(self, rows: list[dict[str, Any]]) -> None:
         """Replace the stored sources health (``health_rows``), for dashboards outside brandradar."""
 
+    def trends(self) -> list[dict[str, Any]]:
+        """Stored trending topics (``brand`` None: overall), in the order they are shown."""
+
     def alerts(self) -> list[dict[str, Any]]:
         """Stored alerts, newest first."""
 
@@ -145,16 +166,13 @@ def writing(store: Store) -> Iterator[Store]:
     store.close()
 
 
-def open_store(settings: Settings, read_only: bool = False) -> Store:
-    """The backend that settings choose (``store: duckdb`` or ``store: elasticsearch``).
+def open_store(settings: Settings, read_only: bool = False) -> DuckDBStore:
+    """The metrics store of a work directory (``brandradar.duckdb``): the one engine behind the
+    CLI, the built-in dashboard, alerts and reports, also in a team deployment (Elasticsearch is
+    a projection of it for Kibana, :mod:`brandradar.index.projection`).
 
-    ``read_only``: a reader (CLI, reports, the dashboard); any number read at once, also while a
-    pipeline writes. A reader never creates indices, templates or policies.
+    ``read_only``: a reader; any number read at once, also while a pipeline writes.
     """
-    if settings.store == "elasticsearch":
-        from brandradar.index.elasticsearch.store import ElasticsearchStore
-
-        return ElasticsearchStore.from_settings(settings, read_only=read_only)
     from brandradar.index.duckdb.store import DuckDBStore
 
     return DuckDBStore(settings.workdir / "brandradar.duckdb", read_only=read_only)

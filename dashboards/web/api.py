@@ -6,7 +6,6 @@ the CLI and the reports use — so a page shows exactly what ``brandradar sov`` 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -107,7 +106,7 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
     sentiment = {r["brand"]: {**r, "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
-    trends = _trends(workdir)
+    trends = store.trends()
     return {"brand": own.name, "brands": [b.name for b in shown], "sov": sov,
             "sentiment": [sentiment.get(b.name, {"brand": b.name, "positive": 0, "negative": 0,
                                                   "neutral": 0, "unscored": 0, "net": None})
@@ -117,19 +116,12 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
                        for b in shown}}
 
 
-def _trends(workdir: Path) -> list[dict[str, Any]]:
-    """Every trend the last analyse run wrote (overall: ``brand`` None; and per brand)."""
-    path = workdir / "analysis" / "trends.json"
-    rows: list[dict[str, Any]] = json.loads(path.read_text()) if path.exists() else []
-    return rows
-
-
-def topics(workdir: Path, view: View, query: Query) -> dict[str, Any]:
+def topics(store: Store, view: View, query: Query) -> dict[str, Any]:
     """Trending topics overall or of one brand."""
     brand = _one(query, "brand") or None
     if brand is not None and brand not in {b.name for b in view.brands}:
         raise ValueError(f"brand: unknown {brand[:60]!r}")
-    return {"brand": brand, "trends": [t for t in _trends(workdir) if t.get("brand") == brand]}
+    return {"brand": brand, "trends": [t for t in store.trends() if t.get("brand") == brand]}
 
 
 def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
@@ -162,7 +154,7 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
     if name == "brand":
         return brand_page(store, view, brands, workdir)
     if name == "topics":
-        return topics(workdir, view, query)
+        return topics(store, view, query)
     if name == "alerts":
         return _alerts(store, view)
     if name == "mentions":

@@ -160,15 +160,10 @@ def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
                           "personal data)")
-    if settings.store != "duckdb":
-        from brandradar.index.store import open_store
-
-        store: Store = open_store(settings, read_only=True)
-    else:
-        db = Path(settings.workdir) / "brandradar.duckdb"
-        if not db.exists():
-            raise ConfigError(f"{db}: not found (run the pipeline first)")
-        store = DuckDBStore(db, read_only=True)
+    db = Path(settings.workdir) / "brandradar.duckdb"
+    if not db.exists():
+        raise ConfigError(f"{db}: not found (run the pipeline first)")
+    store = DuckDBStore(db, read_only=True)
     dash = Dashboard(store, brands, Path(settings.workdir), weights)
     try:
         httpd = DashboardServer((host, port), make_handler(dash, token))

@@ -24,8 +24,9 @@ from typing import Any
 import duckdb
 import duckdb_extension_fts
 
-from brandradar.index.store import NO_FILTERS, Filters
-from brandradar.model import ENRICHED_FIELDS, MENTION_FIELDS
+from brandradar.index.manifest import Partition, read_table
+from brandradar.index.store import NO_FILTERS, Correction, Filters, Sync
+from brandradar.model import ENRICHED_FIELDS, ENRICHED_SCHEMA, MENTION_FIELDS, MENTION_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,11 @@ CREATE TABLE IF NOT EXISTS health (
     discovered INTEGER, fetched INTEGER, not_modified INTEGER, failed_total INTEGER,
     documents INTEGER, new_documents INTEGER, empty_extractions INTEGER,
     newest_document TIMESTAMPTZ, flags VARCHAR[], complete BOOLEAN);
+CREATE TABLE IF NOT EXISTS partitions (folder VARCHAR PRIMARY KEY, signature VARCHAR);
+CREATE TABLE IF NOT EXISTS doc_versions (doc_id VARCHAR, folder VARCHAR, fetched TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS projection_pending (doc_id VARCHAR PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS corrections (mention_id VARCHAR PRIMARY KEY, sentiment VARCHAR,
+                                        score DOUBLE);
 """
 # Per brand, hour, source, kind and language: documents (each counted once per brand: a document
 # has one hour, source, kind and language, so these counts add up exactly), documents with at
@@ -67,23 +73,12 @@ CREATE TABLE IF NOT EXISTS health (
 # filters counts once, like its document, so single-document stories are counted in the rollup
 # (``singles``); the few stories with several documents keep one row per document in
 # ``story_rollup`` and are counted distinct there.
-_ROLLUP = """
-CREATE OR REPLACE TEMP TABLE per_doc AS
-WITH docs AS (
-    SELECT brand, doc_id, any_value(story_id) AS story_id, any_value(source) AS source,
-           any_value(source_kind) AS source_kind, any_value(language) AS language,
-           date_trunc('hour', any_value(published)) AS hour,
-           count(*) FILTER (WHERE sentiment = 'positive') AS pos,
-           count(*) FILTER (WHERE sentiment = 'negative') AS neg,
-           count(*) FILTER (WHERE sentiment = 'neutral') AS neu,
-           count(*) FILTER (WHERE sentiment = 'unscored') AS uns
-    FROM mentions GROUP BY brand, doc_id)
-SELECT *, count(*) OVER (PARTITION BY brand, story_id) = 1 AS single FROM docs;
-CREATE OR REPLACE TABLE story_rollup AS
+_ROLLUP_SELECTS = {
+    "story_rollup": """
 SELECT brand, story_id, hour, source, source_kind, language, pos > 0 AS has_positive,
        neg > 0 AS has_negative, neu > 0 AS has_neutral, uns > 0 AS has_unscored
-FROM per_doc WHERE NOT single;
-CREATE OR REPLACE TABLE mention_rollup AS
+FROM per_doc WHERE NOT single""",
+    "mention_rollup": """
 SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source_kind, language,
        count(*) AS docs, count(*) FILTER (WHERE single) AS singles,
        count(*) FILTER (WHERE single AND pos > 0) AS singles_positive,
@@ -96,12 +91,12 @@ SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source
        count(*) FILTER (WHERE uns > 0) AS docs_unscored,
        CAST(sum(pos) AS BIGINT) AS positive, CAST(sum(neg) AS BIGINT) AS negative,
        CAST(sum(neu) AS BIGINT) AS neutral, CAST(sum(uns) AS BIGINT) AS unscored
-FROM per_doc GROUP BY ALL ORDER BY hour, brand;
-DROP TABLE per_doc;
-CREATE OR REPLACE TABLE author_rollup AS
+FROM per_doc GROUP BY ALL ORDER BY hour, brand""",
+    "author_rollup": """
 WITH posts AS (
     SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
-    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')),
+    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
+    AND {scope}),
 said AS (
     SELECT p.author_pseudonym AS author, p.source, p.hour, count(DISTINCT p.doc_id) AS posts,
            count(m.mention_id) AS mentions,
@@ -115,9 +110,39 @@ replies AS (
     AND r.doc_id <> p.doc_id GROUP BY ALL)
 SELECT s.*, coalesce(r.replies, 0) AS replies
 FROM said s LEFT JOIN replies r ON r.author = s.author AND r.source = s.source
-    AND r.hour IS NOT DISTINCT FROM s.hour;
-INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'fresh');
-"""
+    AND r.hour IS NOT DISTINCT FROM s.hour""",
+}
+# Per brand and document (of the hours in scope): its story, hour, source, kind, language and
+# mentions per sentiment; ``single``: the only document of its story mentioning the brand,
+# counted over the whole story, also where the story reaches hours out of scope.
+_PER_DOC = """
+CREATE OR REPLACE TEMP TABLE per_doc AS
+WITH docs AS (
+    SELECT brand, doc_id, any_value(story_id) AS story_id, any_value(source) AS source,
+           any_value(source_kind) AS source_kind, any_value(language) AS language,
+           date_trunc('hour', any_value(published)) AS hour,
+           count(*) FILTER (WHERE sentiment = 'positive') AS pos,
+           count(*) FILTER (WHERE sentiment = 'negative') AS neg,
+           count(*) FILTER (WHERE sentiment = 'neutral') AS neu,
+           count(*) FILTER (WHERE sentiment = 'unscored') AS uns
+    FROM mentions WHERE {scope} GROUP BY brand, doc_id),
+sizes AS (
+    SELECT brand, story_id, count(DISTINCT doc_id) AS n FROM mentions
+    WHERE story_id IN (SELECT story_id FROM docs) GROUP BY ALL)
+SELECT docs.*, sizes.n = 1 AS single FROM docs JOIN sizes USING (brand, story_id)"""
+# The hours a change touches, for a partial rebuild: NULL (undated) is kept as the epoch.
+_EPOCH = "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+_TOUCHED = """
+INSERT INTO rollup_hours
+WITH changed AS (SELECT published, story_id, source, reply_to FROM documents
+                 WHERE doc_id IN (SELECT doc_id FROM affected))
+SELECT date_trunc('hour', published) FROM changed
+UNION SELECT date_trunc('hour', m.published) FROM mentions m
+      WHERE m.story_id IN (SELECT story_id FROM changed)
+UNION SELECT date_trunc('hour', p.published) FROM documents p
+      JOIN changed c ON p.source = c.source AND p.post_id = c.reply_to"""
+_IN_HOURS = (f"coalesce(date_trunc('hour', published), {_EPOCH}) IN "
+             f"(SELECT coalesce(hour, {_EPOCH}) FROM rollup_hours)")
 _SENTIMENTS = ("positive", "negative", "neutral", "unscored")
 
 
@@ -140,6 +165,11 @@ def _window(column: str, since: datetime | None, until: datetime | None,
         clauses.append(f"{prefix}{field} IN ({', '.join('?' * len(values))})")
         params.extend(values)
     return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _cols(fields: list[str], prefix: str = "") -> str:
+    """A quoted column list (``start`` and ``end`` are SQL keywords)."""
+    return ", ".join(f'{prefix}"{f}"' for f in fields)
 
 
 def _sentiment_sums(filters: Filters) -> str:
@@ -171,6 +201,9 @@ class DuckDBStore:
             self.con = self._connect(self._next, read_only=False)
             self.con.execute(_DDL)
         self._fts_dirty = False
+        # How the rollup is brought up to date when the writer closes: None (unchanged),
+        # "partial" (the hours this writer's syncs touched) or "full".
+        self._rollup_mode: str | None = None
         # Tests switch this off to compare the rollup's answers with the raw rows'.
         self.use_rollup = True
 
@@ -199,7 +232,9 @@ class DuckDBStore:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
-    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> int:
+    def upsert(self, documents: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
+        """Insert or replace rows by their deterministic ids, outside the manifest (tests and
+        evaluations that build a store from rows; a pipeline run uses :meth:`sync`)."""
         import pyarrow as pa
 
         for table, rows, fields, key in (
@@ -220,7 +255,176 @@ class DuckDBStore:
             self.con.unregister("incoming")
         self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'stale')")
         self._fts_dirty = True
-        return 0
+        self._rollup_mode = "full"
+
+    def sync(self, parts: dict[str, Partition], corrections: list[Correction],
+             label_version: str) -> Sync:
+        """Take in the partitions that changed since the last sync (and drop the removed
+        ones): the cost follows what changed, not the size of the corpus.
+
+        A document fetched again on a later day sits in several partitions; the store holds its
+        newest fetch (ties: the later partition) with that partition's mentions, so an edited
+        post keeps no stale mention. Only counted mentions are stored (channel and furniture
+        mentions stay in the Parquet partitions). ``corrections`` (mention id, label, score)
+        are a team's labels: they beat the model's wherever they apply, and a mention whose
+        correction changed is reloaded even when its partition did not change.
+        """
+        import pyarrow as pa
+
+        con = self.con
+        first = con.execute("SELECT 1 FROM store_meta WHERE key = 'manifest'").fetchone() is None
+        if first:
+            # Rows from before the manifest (or written with upsert) have no partition to
+            # answer for them: the first sync starts from nothing.
+            for table in ("documents", "mentions", "doc_versions", "partitions", "corrections"):
+                con.execute(f"DELETE FROM {table}")
+        fresh = con.execute("SELECT value FROM store_meta WHERE key = 'rollup'").fetchone()
+        partial = not first and fresh == ("fresh",) and self._rollup_mode != "full"
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_hours (hour TIMESTAMPTZ)")
+        known = dict(con.execute("SELECT folder, signature FROM partitions").fetchall())
+        changed = sorted(f for f, p in parts.items() if known.get(f) != p.signature)
+        touched = [*changed, *sorted(set(known) - set(parts))]
+        con.register("touched", pa.table({"folder": pa.array(touched, pa.string())}))
+        con.register("wanted", pa.table({
+            "mention_id": pa.array([c[0] for c in corrections], pa.string()),
+            "sentiment": pa.array([c[1] for c in corrections], pa.string()),
+            "score": pa.array([c[2] for c in corrections], pa.float64())}))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE relabelled AS SELECT mention_id FROM"
+            " ((SELECT * FROM corrections EXCEPT SELECT * FROM wanted) UNION ALL"
+            "  (SELECT * FROM wanted EXCEPT SELECT * FROM corrections))")
+        con.execute("DELETE FROM corrections")
+        con.execute("INSERT INTO corrections SELECT * FROM wanted")
+        incoming = [p for f, p in sorted(parts.items()) if f in set(changed)]
+        self._load(incoming)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE affected AS"
+            " SELECT doc_id FROM doc_versions WHERE folder IN (SELECT folder FROM touched)"
+            " UNION SELECT doc_id FROM incoming_docs"
+            " UNION SELECT doc_id FROM mentions WHERE mention_id IN"
+            "  (SELECT mention_id FROM relabelled)")
+        con.execute("DELETE FROM doc_versions WHERE folder IN (SELECT folder FROM touched)")
+        con.execute("INSERT INTO doc_versions SELECT doc_id, folder, fetched FROM incoming_docs")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE winners AS SELECT doc_id, folder FROM doc_versions"
+            " WHERE doc_id IN (SELECT doc_id FROM affected)"
+            " QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY fetched DESC, folder DESC)"
+            " = 1")
+        # A newest version that sits in an unchanged partition (its newer copy was removed, or
+        # its label changed) is read from there.
+        more = [f for (f,) in con.execute(
+            "SELECT DISTINCT folder FROM winners WHERE folder NOT IN"
+            " (SELECT folder FROM touched)").fetchall()]
+        if more:
+            self._load(incoming + [parts[f] for f in sorted(more)])
+        if partial:
+            con.execute(_TOUCHED)  # the hours the affected documents leave
+        for table in ("documents", "mentions"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM affected)")
+        con.execute(
+            f"INSERT INTO documents ({_cols(ENRICHED_FIELDS)})"
+            f" SELECT {_cols(ENRICHED_FIELDS, 'd.')} FROM incoming_docs d"
+            " JOIN winners w USING (doc_id, folder)"
+            " QUALIFY row_number() OVER (PARTITION BY d.doc_id ORDER BY d.fetched DESC) = 1")
+        con.execute(
+            f"INSERT INTO mentions ({_cols(MENTION_FIELDS)})"
+            f" SELECT {_cols(MENTION_FIELDS, 'm.')} FROM incoming_mentions m"
+            " JOIN winners w USING (doc_id, folder)"
+            " WHERE m.counted IS NOT FALSE"
+            " QUALIFY row_number() OVER (PARTITION BY m.mention_id) = 1")
+        con.execute(
+            "UPDATE mentions SET sentiment = c.sentiment, score = c.score,"
+            " versions = CASE WHEN contains(versions, ?) THEN versions"
+            "  ELSE versions || ';' || ? END"
+            " FROM corrections c WHERE mentions.mention_id = c.mention_id"
+            " AND mentions.doc_id IN (SELECT doc_id FROM affected)",
+            [label_version, label_version])
+        if partial:
+            con.execute(_TOUCHED)  # and the hours they arrive in
+        con.execute("DELETE FROM partitions WHERE folder IN (SELECT folder FROM touched)")
+        if changed:
+            con.executemany("INSERT INTO partitions VALUES (?, ?)",
+                            [[f, parts[f].signature] for f in changed])
+        con.execute("INSERT OR REPLACE INTO store_meta VALUES ('manifest', 'partitions')")
+        written = [r[0] for r in con.execute(
+            "SELECT doc_id FROM documents WHERE doc_id IN (SELECT doc_id FROM affected)"
+            " ORDER BY doc_id").fetchall()]
+        gone = [r[0] for r in con.execute(
+            "SELECT doc_id FROM affected WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
+            " ORDER BY doc_id").fetchall()]
+        row = con.execute("SELECT count(*) FROM mentions JOIN corrections USING (mention_id)"
+                          ).fetchone()
+        for name in ("touched", "wanted", "incoming_docs", "incoming_mentions"):
+            con.unregister(name)
+        if written or gone:
+            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'stale')")
+            self._fts_dirty = True
+            self._rollup_mode = "partial" if partial else "full"
+        return Sync(partitions=len(touched), written=written, removed=gone,
+                    corrected=int(row[0]) if row else 0)
+
+    def _load(self, parts: list[Partition]) -> None:
+        """Register the rows of ``parts`` as ``incoming_docs`` and ``incoming_mentions``."""
+        import pyarrow as pa
+
+        docs = [read_table(p.enriched, ENRICHED_SCHEMA, p.folder) for p in parts]
+        mentions = [read_table(p.mentions, MENTION_SCHEMA, p.folder) for p in parts]
+        self.con.register("incoming_docs", pa.concat_tables(docs) if docs else
+                          read_table(Path("-"), ENRICHED_SCHEMA, ""))
+        self.con.register("incoming_mentions", pa.concat_tables(mentions) if mentions else
+                          read_table(Path("-"), MENTION_SCHEMA, ""))
+
+    def rows_of(self, doc_ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The stored documents and mentions of ``doc_ids`` (what a projection is sent)."""
+        import pyarrow as pa
+
+        self.con.register("wanted_ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+        try:
+            docs = self._rows("SELECT * FROM documents WHERE doc_id IN"
+                              " (SELECT doc_id FROM wanted_ids) ORDER BY doc_id")
+            mentions = self._rows("SELECT * FROM mentions WHERE doc_id IN"
+                                  " (SELECT doc_id FROM wanted_ids) ORDER BY mention_id")
+        finally:
+            self.con.unregister("wanted_ids")
+        return docs, mentions
+
+    def queue_projection(self, target: str, doc_ids: list[str]) -> list[str]:
+        """Add ``doc_ids`` to what the projection ``target`` has not received; a target the
+        store has never sent to (a new cluster or index prefix) is owed every document.
+        Returns the whole backlog."""
+        import pyarrow as pa
+
+        row = self.con.execute("SELECT value FROM store_meta WHERE key = 'projection'").fetchone()
+        if row is None or row[0] != target:
+            self.con.execute("DELETE FROM projection_pending")
+            self.con.execute("INSERT INTO projection_pending SELECT doc_id FROM documents")
+            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('projection', ?)", [target])
+        self.con.register("queued", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+        self.con.execute("INSERT OR IGNORE INTO projection_pending SELECT DISTINCT doc_id FROM queued")
+        self.con.unregister("queued")
+        return [r[0] for r in self.con.execute(
+            "SELECT doc_id FROM projection_pending ORDER BY doc_id").fetchall()]
+
+    def projection_sent(self, doc_ids: list[str]) -> None:
+        """The projection holds ``doc_ids`` as the store does now."""
+        import pyarrow as pa
+
+        self.con.register("sent", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+        self.con.execute("DELETE FROM projection_pending WHERE doc_id IN (SELECT doc_id FROM sent)")
+        self.con.unregister("sent")
+
+    def label_queue(self, brand: str | None, sentiment: str | None,
+                    limit: int) -> list[dict[str, Any]]:
+        """Scored mentions no one has labelled yet, least certain first: a score near the class
+        boundary is where a correction teaches most."""
+        where, params = _window("published", None, None,
+                                Filters(brands=(brand,) if brand else (),
+                                        sentiments=(sentiment,) if sentiment else ()))
+        return self._rows(
+            "SELECT mention_id, brand, language, sentiment, score, span_text, published"
+            f" FROM mentions WHERE {where} AND sentiment <> 'unscored' AND mention_id NOT IN"
+            " (SELECT mention_id FROM corrections)"
+            " ORDER BY abs(abs(score) - 0.5), mention_id LIMIT ?", [*params, limit])
 
     def build_search_index(self) -> None:
         """(Re)build the BM25 full-text index over document titles and texts."""
@@ -228,9 +432,22 @@ class DuckDBStore:
                          "overwrite=1, stemmer='none', strip_accents=1, lower=1)")
         self._fts_dirty = False
 
-    def build_rollup(self) -> None:
-        """(Re)build the hourly rollup the dashboard queries read."""
-        self.con.execute(_ROLLUP)
+    def build_rollup(self, partial: bool = False) -> None:
+        """(Re)build the hourly rollup the dashboard queries read; ``partial``: only the hours
+        the syncs of this writer touched (``rollup_hours``), so an hourly run costs what it
+        changed, not the size of the corpus."""
+        scope = _IN_HOURS if partial else "TRUE"
+        self.con.execute(_PER_DOC.format(scope=scope))
+        for table, select in _ROLLUP_SELECTS.items():
+            query = select.format(scope=scope)
+            if partial:
+                self.con.execute(f"DELETE FROM {table} WHERE coalesce(hour, {_EPOCH}) IN "
+                                 f"(SELECT coalesce(hour, {_EPOCH}) FROM rollup_hours)")
+                self.con.execute(f"INSERT INTO {table} BY NAME {query}")
+            else:
+                self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
+        self.con.execute("DROP TABLE per_doc")
+        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'fresh')")
 
     def _rollup(self, since: datetime | None, until: datetime | None,
                 filters: Filters) -> tuple[str, list[Any], str] | None:
@@ -451,6 +668,15 @@ class DuckDBStore:
     def save_health(self, rows: list[dict[str, Any]]) -> None:
         self._replace("health", rows)
 
+    def trends(self) -> list[dict[str, Any]]:
+        """The trending topics the last analyse run found (overall: ``brand`` None; and per
+        brand), in the order they are shown."""
+        return self._rows(
+            "SELECT phrase, coalesce(variants, []) AS variants, brand, window_hours, state,"
+            " documents, baseline_documents, domains, growth, doc_ids FROM trends"
+            " ORDER BY window_hours, CASE state WHEN 'emerging' THEN 0 WHEN 'rising' THEN 1"
+            " ELSE 2 END, documents DESC, phrase, brand NULLS FIRST")
+
     def alerts(self) -> list[dict[str, Any]]:
         rows = self.con.execute("SELECT body FROM alerts ORDER BY start DESC").fetchall()
         return [json.loads(r[0]) for r in rows]
@@ -463,7 +689,8 @@ class DuckDBStore:
         try:
             if self._fts_dirty:
                 self.build_search_index()
-                self.build_rollup()
+            if self._rollup_mode is not None:
+                self.build_rollup(partial=self._rollup_mode == "partial")
             self.con.execute("CHECKPOINT")
             self.con.close()
             os.replace(self._next, self.path)

@@ -1,9 +1,10 @@
-"""The Elasticsearch backend's requests: lifecycle policy and templates, the aggregation shapes
-the metrics send, reindex with an alias switch, and unique ids across a rollover.
+"""The Elasticsearch projection's requests: lifecycle policy and templates, versioned indices
+behind aliases, reindex with an alias switch, unique ids across a rollover, failed writes and
+retention.
 
 Requests go to osmem-server (test-only stand-in) through a recording node. osmem has no ILM API;
-the recording node answers the ILM calls itself so their bodies can be checked. The real cluster
-runs the same code in the ``live`` tests of test_store_parity.py.
+the recording node answers the ILM calls itself so their bodies can be checked. A real cluster
+runs the same code in the ``live`` test when ES_URL is set.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from elasticsearch import Elasticsearch
 
 from brandradar.errors import TransientError
 from brandradar.index.elasticsearch.store import ElasticsearchStore
-from brandradar.index.store import Filters
-from tests.index.test_store_parity import PlainJsonNode
+from tests.index.es_node import PlainJsonNode
 
 pytestmark = pytest.mark.slow
 SENT: list[tuple[str, str, Any]] = []
@@ -84,39 +84,6 @@ def test_lifecycle_policy_and_templates(store: ElasticsearchStore) -> None:
                                "/shape-trends-v1-000001"]
 
 
-def test_aggregation_shapes(store: ElasticsearchStore) -> None:
-    since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)
-    window = {"range": {"published": {"gte": "2026-11-01T00:00:00+00:00",
-                                      "lt": "2026-11-08T00:00:00+00:00"}}}
-    docs = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}
-    SENT.clear()
-    store.brand_counts(since, until, True, Filters(source_kinds=("forum",), languages=("de",)))
-    (body,) = _sent("POST", "/shape-mentions/_search")
-    assert body == {"size": 0, "query": {"bool": {"filter": [
-        window, {"terms": {"source_kind": ["forum"]}}, {"terms": {"language": ["de"]}}]}},
-        "aggs": {"brand": {"terms": {"field": "brand", "size": 1000}, "aggs": {"n": {
-            "cardinality": {"field": "story_id", "precision_threshold": 40000}}}}}}
-    SENT.clear()
-    store.brand_source_counts(since, until)
-    (body,) = _sent("POST", "/shape-mentions/_search")
-    assert body["aggs"] == {"brand": {"terms": {"field": "brand", "size": 1000}, "aggs": {
-        "source": {"terms": {"field": "source", "size": 1000}, "aggs": {"n": docs}}}}}
-    SENT.clear()
-    store.daily(since, until, Filters(sentiments=("negative",)))
-    (body,) = _sent("POST", "/shape-mentions/_search")
-    assert body["query"] == {"bool": {"filter": [
-        window, {"terms": {"sentiment": ["negative"]}}, {"exists": {"field": "published"}}]}}
-    assert body["aggs"]["brand"]["aggs"]["t"] == {
-        "date_histogram": {"field": "published", "fixed_interval": "1d", "min_doc_count": 1},
-        "aggs": {"docs": docs, "s": {"terms": {"field": "sentiment", "size": 10}}}}
-    SENT.clear()
-    store.hourly(since, until)
-    (body,) = _sent("POST", "/shape-mentions/_search")
-    assert body["aggs"]["brand"]["aggs"]["t"]["date_histogram"]["fixed_interval"] == "1h"
-    assert body["aggs"]["brand"]["aggs"]["t"]["aggs"]["neg"] == {
-        "filter": {"term": {"sentiment": "negative"}}, "aggs": {"docs": docs}}
-
-
 def _rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     when = datetime(2026, 11, 20, 12, tzinfo=UTC)
     docs = [{"doc_id": f"d{i}", "source": "s", "source_kind": "forum", "url": f"https://e.org/{i}",
@@ -132,10 +99,16 @@ def _rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return docs, mentions
 
 
+def test_indices_are_versioned_behind_aliases(store: ElasticsearchStore) -> None:
+    aliases = store.es.indices.get_alias(name="shape-mentions")
+    assert list(aliases) == ["shape-mentions-v1-000001"]
+    assert aliases["shape-mentions-v1-000001"]["aliases"]["shape-mentions"]["is_write_index"]
+
+
 def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
         store: ElasticsearchStore) -> None:
     docs, mentions = _rows(30)
-    assert store.upsert(docs, mentions) == 0
+    store.upsert(docs, mentions)
     result = store.reindex("documents")
     aliases = store.es.indices.get_alias(name="shape-documents")
     assert list(aliases) == [result["to"]] and result["rows"] == 30
@@ -153,34 +126,24 @@ def test_reindex_switches_the_alias_and_ids_stay_unique_after_rollover(
         {"add": {"index": "shape-documents-v1-000002", "alias": "shape-documents",
                  "is_write_index": True}}])
     more, more_mentions = _rows(31)
-    assert store.upsert(docs[:10] + more[30:], mentions[:10] + more_mentions[30:]) == 0
+    store.upsert(docs[:10] + more[30:], mentions[:10] + more_mentions[30:])
     assert store.counts() == {"documents": 31, "mentions": 31, "undated_documents": 0,
                               "undated_mentions": 0}
     # rows stay where they are (the lifecycle can delete old indices); only the new one is in
     # the new write index
     assert int(store.es.count(index="shape-documents-v1-000002")["count"]) == 1
-    # reading by id works across the rolled-over indices (mget on the alias cannot)
-    top = store.top_documents("Voltaro", datetime(2026, 11, 1, tzinfo=UTC),
-                              datetime(2026, 12, 1, tzinfo=UTC), 50)
-    assert len(top) == 31 and all(d["url"] for d in top)
+    # a removed document leaves every index behind the alias, with its mentions
+    store.delete_documents(["d0", "d30"])
+    assert store.counts() == {"documents": 29, "mentions": 29, "undated_documents": 0,
+                              "undated_mentions": 0}
     with pytest.raises(Exception, match="unknown kind"):
         store.reindex("nothing")
-
-
-def test_a_reader_installs_nothing(store: ElasticsearchStore) -> None:
-    SENT.clear()
-    reader = ElasticsearchStore(store.es, prefix="shape", ilm=True, read_only=True)
-    assert reader.counts()["documents"] == 0
-    reader.search(None, None, 10)
-    writes = [(m, p) for m, p, _ in SENT if m in ("PUT", "DELETE") or p.startswith("/_ilm")
-              or p.startswith("/_index_template")]
-    assert writes == []
 
 
 def test_a_blocked_index_fails_the_write_and_keeps_the_mentions(
         store: ElasticsearchStore) -> None:
     docs, mentions = _rows(5)
-    assert store.upsert(docs, mentions) == 0
+    store.upsert(docs, mentions)
     # A disk past the flood-stage watermark blocks writes; the next run's rows must not cost
     # the stored mentions, and the failure must not pass silently.
     store.es.indices.put_settings(index="shape-mentions-v1-000001",
@@ -192,7 +155,7 @@ def test_a_blocked_index_fails_the_write_and_keeps_the_mentions(
     store.es.indices.put_settings(index="shape-mentions-v1-000001",
                                   settings={"index.blocks.write": False})
     assert store.counts()["mentions"] == 5
-    assert store.upsert(docs, edited) == 0
+    store.upsert(docs, edited)
     ids = {h["_id"] for h in store.es.search(index="shape-mentions", size=20)["hits"]["hits"]}
     assert ids == {m["mention_id"] for m in edited}  # new ones written, stale ones removed
 
@@ -202,7 +165,7 @@ def test_rows_older_than_the_retention_are_deleted(store: ElasticsearchStore) ->
     old = datetime(2023, 1, 5, tzinfo=UTC)  # beyond the fixture's 365 days
     for row in (*docs[:2], *mentions[:2]):
         row["published"] = old
-    assert store.upsert(docs, mentions) == 0
+    store.upsert(docs, mentions)
     assert store.counts()["documents"] == 2 and store.counts()["mentions"] == 2
     assert {h["_id"] for h in store.es.search(index="shape-documents")["hits"]["hits"]} == \
         {"d2", "d3"}
@@ -225,7 +188,7 @@ def test_live_lifecycle_and_reindex() -> None:
         assert next(iter(settings.values()))["settings"]["index"]["lifecycle"]["name"] == \
             store.policy_name()
         docs, mentions = _rows(20)
-        assert store.upsert(docs, mentions) == 0
+        store.upsert(docs, mentions)
         result = store.reindex("mentions", delete_old=True)
         assert list(es.indices.get_alias(name=f"{prefix}-mentions")) == [result["to"]]
         assert store.counts() == {"documents": 20, "mentions": 20, "undated_documents": 0,

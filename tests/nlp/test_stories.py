@@ -72,11 +72,15 @@ def test_reports_of_one_event_and_a_copy_are_one_story(tmp_path: Path) -> None:
     assert len(set(others)) == 6 and not set(others) & event_stories
     # a forum post is never part of a story, however alike its text
     assert rows["forum-post"]["story_id"] == "forum-post"
-    assert counts == {"documents": len(rows), "stories": 1 + 6 + 1}
+    assert counts == {"documents": len(rows), "stories": 1 + 6 + 1, "partitions_rewritten": 2}
     mention = read_rows(partitions(work, "mentions"))[0]
     assert mention["story_id"] in event_stories
     # the older story method's tag is replaced, not kept beside the new one
     assert rows["agency-copy"]["versions"] == f"en-1;{STORIES_VERSION}"
+    # Run again, nothing changed: no partition is rewritten, so the index has nothing to read.
+    stamps = [p.stat().st_mtime_ns for p in partitions(work, "enriched")]
+    assert enrich.cluster_stories(work)["partitions_rewritten"] == 0
+    assert [p.stat().st_mtime_ns for p in partitions(work, "enriched")] == stamps
 
 
 def test_lead_embeddings_are_computed_once_and_a_corrupt_cache_is_rebuilt(
@@ -94,10 +98,11 @@ def test_lead_embeddings_are_computed_once_and_a_corrupt_cache_is_rebuilt(
     # only articles that share a telling name with another within 3 days are embedded: the
     # event's pages and the copy at least, never the forum post
     assert len(embedded) == 1 and len(_EVENT_PAGES) + 1 <= embedded[0] <= len(_ROWS) + 1
-    assert enrich.cluster_stories(work) == first and len(embedded) == 1
+    again = {**first, "partitions_rewritten": 0}
+    assert enrich.cluster_stories(work) == again and len(embedded) == 1
     cache = work / "state" / "lead-vectors.parquet"
     cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])
     with caplog.at_level(logging.WARNING):
-        assert enrich.cluster_stories(work) == first
+        assert enrich.cluster_stories(work) == again
     assert "lead-vectors.parquet is unreadable" in caplog.text
     assert embedded == [embedded[0], embedded[0]]

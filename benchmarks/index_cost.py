@@ -1,0 +1,120 @@
+"""What an hourly index costs at 1×, 10× and 100× the demo corpus (`make bench`, or alone:
+`python benchmarks/index_cost.py` rewrites its own table in docs/benchmarks.md).
+
+The demo web is crawled and enriched once; its enriched partitions are then copied 10 and 100
+times under new ids (a copy per source folder), the store is built from them, and one new
+source-day partition arrives, as in an hourly run. Timed: the index stage's store work (open the
+writer's copy, take in the changed partitions, publish: full-text index, rollup, rename).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from brandradar.doctables import write_between
+from brandradar.index.duckdb.store import DuckDBStore
+from brandradar.index.manifest import scan
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench-index: written by `make bench` -->", "<!-- end of bench-index -->"
+IDS = ("doc_id", "mention_id", "story_id")
+
+
+def _renamed(table: pa.Table, prefix: str) -> pa.Table:
+    for col in IDS:
+        if col in table.column_names:
+            ids = pc.binary_join_element_wise(pa.scalar(prefix), table[col], "")
+            table = table.set_column(table.column_names.index(col), col, ids)
+    return table
+
+
+def _copy(src: Path, dst: Path, copies: int) -> None:
+    """The enriched partitions of ``src`` ``copies`` times under new ids and source folders."""
+    for stage in ("enriched", "mentions"):
+        for path in sorted((src / stage).glob("source=*/day=*/*.parquet")):
+            table = pq.read_table(path)
+            source, day = path.relative_to(src / stage).parts[:2]
+            for i in range(copies):
+                out = dst / stage / f"{source}-c{i}" / day / path.name
+                out.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(_renamed(table, f"c{i}-"), out)
+
+
+def _arrive(work: Path, src: Path, n: int) -> int:
+    """One new source-day partition (the demo's largest, under new ids); its documents."""
+    docs = 0
+    for stage in ("enriched", "mentions"):
+        biggest = max((src / "enriched").glob("source=*/day=*/*.parquet"),
+                      key=lambda p: p.stat().st_size).parent.relative_to(src / "enriched")
+        path = next((src / stage / biggest).glob("*.parquet"))
+        table = _renamed(pq.read_table(path), f"new{n}-")
+        out = work / stage / f"source=arrived-{n}" / "day=2026-12-01" / path.name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out)
+        docs = table.num_rows if stage == "enriched" else docs
+    return docs
+
+
+def _index(work: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    store = DuckDBStore(work / "brandradar.duckdb")
+    sync = store.sync(scan(work), [], "label-1")
+    store.close()
+    return time.perf_counter() - start, sync.partitions
+
+
+def measure(scales: tuple[int, ...] = (1, 10, 100)) -> list[dict[str, float]]:
+    """Per scale: corpus size, first build, and the median of three hourly runs."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp) / "demo"
+        subprocess.run([sys.executable, "-m", "brandradar.cli", "demo", "--once", "--no-browser",
+                        "--workdir", str(demo)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        for k in scales:
+            work = Path(tmp) / f"x{k}"
+            _copy(demo, work, k)
+            first, _ = _index(work)
+            runs = []
+            for n in range(3):
+                arrived = _arrive(work, demo, n)
+                seconds, partitions = _index(work)
+                runs.append(seconds)
+            store = DuckDBStore(work / "brandradar.duckdb", read_only=True)
+            counts = store.counts()
+            store.close()
+            out.append({"scale": k, "documents": counts["documents"],
+                        "mentions": counts["mentions"], "first_s": first,
+                        "hourly_s": sorted(runs)[1], "arrived": arrived,
+                        "partitions": partitions,
+                        "mb": (work / "brandradar.duckdb").stat().st_size / 2**20})
+            shutil.rmtree(work)
+    return out
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    """The markdown table of :func:`measure`."""
+    lines = ["| corpus | documents / mentions | store | first build | hourly index run |",
+             "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['scale']:.0f}× demo | {r['documents']:,.0f} / {r['mentions']:,.0f} | "
+                     f"{r['mb']:.0f} MB | {r['first_s']:.1f} s | {r['hourly_s']:.2f} s "
+                     f"({r['partitions']:.0f} partition, {r['arrived']:,.0f} documents) |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    text = table(measure())
+    print(text)
+    write_between(DOC, BEGIN, END, text)

@@ -1,0 +1,89 @@
+"""The Elasticsearch projection: the copy of the store that Kibana reads.
+
+DuckDB answers every metric (CLI, built-in dashboard, alerts, reports); a team deployment also
+keeps the rows, alerts, trends and sources health in Elasticsearch for Kibana and its full-text
+search. Only what a run changed is sent. The store keeps the backlog of documents the projection
+has not received (``projection_pending``), published with the metrics: an Elasticsearch outage
+never holds the metrics back — the run publishes the store, fails naming the backlog, and the
+next run sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError
+
+from brandradar.errors import TransientError
+from brandradar.index.duckdb.store import DuckDBStore
+from brandradar.index.elasticsearch.store import ElasticsearchStore
+from brandradar.settings import Settings
+
+log = logging.getLogger(__name__)
+# Documents sent per bulk round: a first projection of a large store never holds it all at once.
+BATCH = 5000
+
+
+def open_projection(settings: Settings) -> ElasticsearchStore:
+    """The Elasticsearch projection that settings describe (``store: elasticsearch``)."""
+    return ElasticsearchStore.from_settings(settings)
+
+
+def target(settings: Settings) -> str:
+    """What identifies a projection: the cluster and the index prefix."""
+    return f"{settings.es_url}|{settings.es_index_prefix}"
+
+
+def project_documents(store: DuckDBStore, es: ElasticsearchStore, where: str,
+                      doc_ids: list[str]) -> dict[str, int]:
+    """Send the documents that changed (and the backlog) to the projection ``where``: their
+    current rows and mentions are written, documents the store no longer holds are deleted."""
+    pending = store.queue_projection(where, doc_ids)
+    sent = deleted = 0
+    for i in range(0, len(pending), BATCH):
+        chunk = pending[i : i + BATCH]
+        docs, mentions = store.rows_of(chunk)
+        held = {d["doc_id"] for d in docs}
+        es.upsert(docs, mentions)
+        gone = [d for d in chunk if d not in held]
+        es.delete_documents(gone)
+        store.projection_sent(chunk)
+        sent += len(docs)
+        deleted += len(gone)
+    return {"projected": sent, "projection_deleted": deleted}
+
+
+def update_projection(store: DuckDBStore, settings: Settings,
+                      doc_ids: list[str]) -> dict[str, int]:
+    """Bring the configured projection up to date with the store (a writer, before it closes);
+    an unreachable or failing cluster raises ``TransientError`` naming the backlog, which stays
+    in the store for the next run."""
+    where = target(settings)
+    try:
+        es = open_projection(settings)
+        try:
+            return project_documents(store, es, where, doc_ids)
+        finally:
+            es.close()
+    except (TransientError, ApiError, TransportError) as exc:
+        left = len(store.queue_projection(where, doc_ids))
+        raise TransientError(f"elasticsearch projection: {exc}; {left} documents are still to "
+                             f"send (the metrics are up to date; the next run sends them)") from exc
+
+
+def update_analysis(settings: Settings, alerts: list[dict[str, Any]],
+                    trends: list[dict[str, Any]], health: list[dict[str, Any]]) -> None:
+    """Replace the projection's alerts, trending topics and sources health."""
+    try:
+        es = open_projection(settings)
+        try:
+            es.save_alerts(alerts)
+            es.save_trends(trends)
+            es.save_health(health)
+        finally:
+            es.close()
+    except (TransientError, ApiError, TransportError) as exc:
+        raise TransientError(f"elasticsearch projection: alerts, trends and health not sent "
+                             f"({exc}); the metrics are up to date, the next run sends them") from exc
