@@ -2,8 +2,9 @@
 `python benchmarks/index_cost.py` rewrites its own table in docs/benchmarks.md).
 
 The demo web is crawled and enriched once; its enriched partitions are then copied 10 and 100
-times under new ids (a copy per source folder), the store is built from them, and one new
-source-day partition arrives, as in an hourly run. Timed: the index stage's store work (open the
+times under new ids, each copy three weeks before the last (a copy per source folder: a history
+of up to six years), the store is built from them, and one new source-day partition arrives, as
+in an hourly run. Timed: the index stage's store work (open the
 writer's copy, take in the changed partitions, publish: full-text index, rollup, rename).
 """
 
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -31,11 +33,18 @@ BEGIN, END = "<!-- bench-index: written by `make bench` -->", "<!-- end of bench
 IDS = ("doc_id", "mention_id", "story_id")
 
 
-def _renamed(table: pa.Table, prefix: str) -> pa.Table:
+def _renamed(table: pa.Table, prefix: str, weeks_back: int = 0) -> pa.Table:
+    """New ids; with ``weeks_back``, published and fetched that many weeks earlier, so the
+    copies make a longer history rather than 100 documents in every hour of the demo."""
     for col in IDS:
         if col in table.column_names:
             ids = pc.binary_join_element_wise(pa.scalar(prefix), table[col], "")
             table = table.set_column(table.column_names.index(col), col, ids)
+    shift = pa.scalar(timedelta(weeks=weeks_back), pa.duration("us"))
+    for col in ("published", "fetched"):
+        if weeks_back and col in table.column_names:
+            table = table.set_column(table.column_names.index(col), col,
+                                     pc.subtract(table[col], shift))
     return table
 
 
@@ -48,7 +57,7 @@ def _copy(src: Path, dst: Path, copies: int) -> None:
             for i in range(copies):
                 out = dst / stage / f"{source}-c{i}" / day / path.name
                 out.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(_renamed(table, f"c{i}-"), out)
+                pq.write_table(_renamed(table, f"c{i}-", 3 * i), out)
 
 
 def _arrive(work: Path, src: Path, n: int) -> int:

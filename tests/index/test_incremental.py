@@ -52,7 +52,8 @@ def content(path: Path) -> tuple[list[Any], list[Any], dict[str, int], list[Any]
         mentions = store.con.execute("SELECT mention_id, doc_id, sentiment, score, versions"
                                      " FROM mentions ORDER BY mention_id").fetchall()
         rollup = [store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                  for t in ("mention_rollup", "story_rollup", "author_rollup")]
+                  for t in ("mention_rollup", "story_rollup", "author_rollup", "search_terms",
+                            "search_docs")]
         return docs, mentions, store.brand_counts(None, None, per_story=False), rollup
     finally:
         store.close()
@@ -106,6 +107,14 @@ def test_each_change_is_taken_in_and_equals_a_fresh_build(tmp_path: Path) -> Non
     docs, mentions, counts, _ = content(db)
     assert len(docs) == 20 and len(mentions) == 20 and counts == {"BR": 20}
     same_as_fresh(tmp_path, work, db)
+    # The search follows: a removed document is not found, a kept one is, by a word of its text.
+    store = DuckDBStore(db, read_only=True)
+    kept, gone = rows(0, 1)[0][0], rows(25, 1)[0][0]
+    word = max(kept["text"].split(), key=len).strip(".,;:!?\"'()")
+    assert "d0" in {h["doc_id"] for h in store.search(word, None, 50)}
+    title = max(gone["title"].split(), key=len)
+    assert "d25" not in {h["doc_id"] for h in store.search(title, None, 50)}
+    store.close()
 
 
 def test_a_rewritten_partition_replaces_mentions_and_skips_uncounted(tmp_path: Path) -> None:
