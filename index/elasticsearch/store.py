@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 KINDS = ("documents", "mentions", "alerts", "health", "trends")
 # Kinds that grow with the crawl: rolled over and deleted after retention by the ILM policy.
 ROLLING = ("documents", "mentions")
-# Fields only the projection carries: Kibana's time field (published, else fetched).
-PROJECTION_FIELDS = ["seen"]
+# Fields only the projection carries, per kind: Kibana's time field (published, else fetched),
+# and on documents the brands they mention (counted mentions), so the documents view and its key
+# phrases can be filtered by brand without a join.
+PROJECTION_FIELDS = {"documents": ["seen", "brands"], "mentions": ["seen"]}
 INDEX_VERSION = "v1"
 
 
@@ -145,19 +147,25 @@ class ElasticsearchStore:
         rows stay where rollover put them and the lifecycle's delete phase can drop old
         indices. Any failed item fails the whole write (``TransientError`` naming the ids); the
         documents it touched keep their old mentions, and the next run writes them again.
+        ``mentions``: every counted mention of the given documents; each document's ``brands``
+        field is made from them.
         """
         ids = [d["doc_id"] for d in documents]
         # Kibana's time field: the publication date, else when the page was fetched, so an
         # undated post still shows in a time-filtered panel (the metrics keep `published`).
         fetched = {d["doc_id"]: d.get("fetched") for d in documents}
-        documents = [{**d, "seen": d.get("published") or d.get("fetched")} for d in documents]
+        brands: dict[str, set[str]] = {}
+        for m in mentions:
+            brands.setdefault(m["doc_id"], set()).add(m["brand"])
+        documents = [{**d, "seen": d.get("published") or d.get("fetched"),
+                      "brands": sorted(brands.get(d["doc_id"], ()))} for d in documents]
         mentions = [{**m, "seen": m.get("published") or fetched.get(m["doc_id"])}
                     for m in mentions]
         failed = self._bulk("documents", documents, "doc_id",
-                            [*ENRICHED_FIELDS, *PROJECTION_FIELDS],
+                            [*ENRICHED_FIELDS, *PROJECTION_FIELDS["documents"]],
                             self._locations("documents", ids))
         failed += self._bulk("mentions", mentions, "mention_id",
-                             [*MENTION_FIELDS, *PROJECTION_FIELDS],
+                             [*MENTION_FIELDS, *PROJECTION_FIELDS["mentions"]],
                              self._locations("mentions", [m["mention_id"] for m in mentions]))
         self.es.indices.refresh(index=f"{self.alias('documents')},{self.alias('mentions')}")
         doc_of = {m["mention_id"]: m["doc_id"] for m in mentions}

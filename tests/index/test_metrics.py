@@ -115,7 +115,7 @@ def test_templates_cover_the_data_model() -> None:
     for kind, fields in (("documents", ENRICHED_FIELDS), ("mentions", MENTION_FIELDS)):
         mapping = load_template(kind)["template"]["mappings"]
         assert mapping["dynamic"] is False
-        assert set(mapping["properties"]) == set(fields) | set(PROJECTION_FIELDS)
+        assert set(mapping["properties"]) == set(fields) | set(PROJECTION_FIELDS[kind])
 
 
 def test_reindexing_a_document_replaces_its_mentions(store: Store, rows: Any) -> None:

@@ -84,6 +84,9 @@ def test_the_projection_follows_the_store_with_only_what_changed(es: Elasticsear
     assert step(db, work, es) == {"projected": 30, "projection_deleted": 0}
     assert es_ids(es, "documents") == store_ids(db, "documents", "doc_id")
     assert es_ids(es, "mentions") == store_ids(db, "mentions", "mention_id")
+    # Kibana's documents view filters by brand: each document carries the brands it mentions.
+    hits = es.es.search(index=es.alias("documents"), size=100, query={"term": {"brands": "BR"}})
+    assert {h["_id"] for h in hits["hits"]["hits"]} == store_ids(db, "mentions", "doc_id")
     assert step(db, work, es) == {"projected": 0, "projection_deleted": 0}
 
     # One new day: only its documents travel.
