@@ -15,6 +15,7 @@ import time
 import webbrowser
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -187,16 +188,15 @@ def cmd_label_queue(args: argparse.Namespace) -> int:
     store = _store(_ctx(args))
     try:
         todo = [m for m in store.label_queue(args.brand, args.sentiment, args.limit + len(done))
-                if m["mention_id"] not in done][: args.limit]
+                if m.mention_id not in done][: args.limit]
     finally:
         store.close()
     if args.json:
-        _print_json([{k: m[k] for k in ("mention_id", "brand", "language", "sentiment", "score",
-                                        "span_text", "published")} for m in todo])
+        _print_json([asdict(m) for m in todo])
         return 0
     for m in todo:
-        print(f"{m['mention_id']}  {m['brand']:<16} {m['language']}  {m['sentiment']:>8} "
-              f"{m['score']:+.2f}  {_one_line(m['span_text'], 80)}")
+        print(f"{m.mention_id}  {m.brand:<16} {m.language}  {m.sentiment:>8} "
+              f"{m.score:+.2f}  {_one_line(m.span_text, 80)}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Metrics from store queries: share of voice, trending topics, spike and crisis alerts.
 
-Definitions are in docs/metrics.md (from DESIGN.md); the backends answer the counting queries, so
-these statistics give the same numbers on DuckDB and Elasticsearch.
+Definitions are in docs/metrics.md (from DESIGN.md); the metrics store answers the counting
+queries with typed rows (``brandradar.index.rows``), and these statistics are written once.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
+from brandradar.index.rows import DayCount, Sentiments, TopDocument
 from brandradar.index.store import NO_FILTERS, Filters, Store
 from brandradar.nlp.topic_groups import topics_of
 from brandradar.urls import stable_id
@@ -56,14 +58,14 @@ def _weighted_share(store: Store, brands: list[Brand], since: datetime | None,
                     until: datetime | None, filters: Filters,
                     weights: dict[str, float]) -> list[dict[str, Any]]:
     names = {b.name for b in brands}
-    rows = [r for r in store.brand_source_counts(since, until, filters) if r["brand"] in names]
+    rows = [r for r in store.brand_source_counts(since, until, filters) if r.brand in names]
     raw: Counter[str] = Counter()
     reach: dict[str, float] = defaultdict(float)
     sum_w = sum_w2 = 0.0
     for r in rows:
-        w, n = weights.get(r["source"], 1.0), int(r["mentions"])
-        raw[r["brand"]] += n
-        reach[r["brand"]] += w * n
+        w, n = weights.get(r.source, 1.0), r.mentions
+        raw[r.brand] += n
+        reach[r.brand] += w * n
         sum_w += w * n
         sum_w2 += w * w * n
     n_eff = sum_w * sum_w / sum_w2 if sum_w2 else 0.0
@@ -88,10 +90,10 @@ def wilson_p(p: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def net_sentiment(row: dict[str, Any]) -> float | None:
+def net_sentiment(row: Sentiments | DayCount) -> float | None:
     """(positive − negative) / scored mentions, in [-1, 1]; None without scored mentions."""
-    scored = int(row["positive"]) + int(row["negative"]) + int(row["neutral"])
-    return round((int(row["positive"]) - int(row["negative"])) / scored, 4) if scored else None
+    scored = row.positive + row.negative + row.neutral
+    return round((row.positive - row.negative) / scored, 4) if scored else None
 
 
 def alerts_in(store: Store, brands: list[Brand], since: datetime | None,
@@ -111,11 +113,11 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
     names = {b.name for b in brands}
     out = []
     for r in store.daily(since, until, filters):
-        if r["brand"] not in names:
+        if r.brand not in names:
             continue
-        pos, neg, neu, uns = (int(r[k]) for k in ("positive", "negative", "neutral", "unscored"))
+        pos, neg, neu, uns = r.positive, r.negative, r.neutral, r.unscored
         scored = pos + neg + neu
-        out.append({"brand": r["brand"], "day": r["day"], "mentions": int(r["mentions"]),
+        out.append({"brand": r.brand, "day": r.day, "mentions": r.mentions,
                     "scored": scored, "unscored": uns,
                     "positive": round(pos / scored, 4) if scored else None,
                     "negative": round(neg / scored, 4) if scored else None,
@@ -135,14 +137,14 @@ def author_segments(store: Store, since: datetime | None = None, until: datetime
     observer — active but neither; occasional — fewer than ``min_active`` scored mentions.
     """
     rows = store.author_stats(since, until)
-    replies = sorted((int(r["replies"]) for r in rows), reverse=True)
+    replies = sorted((r.replies for r in rows), reverse=True)
     cut = replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0
     out = []
     for r in rows:
-        scored = int(r["positive"]) + int(r["negative"]) + int(r["neutral"])
-        pos = int(r["positive"]) / scored if scored else 0.0
-        neg = int(r["negative"]) / scored if scored else 0.0
-        if int(r["replies"]) >= max(cut, min_active):
+        scored = r.positive + r.negative + r.neutral
+        pos = r.positive / scored if scored else 0.0
+        neg = r.negative / scored if scored else 0.0
+        if r.replies >= max(cut, min_active):
             segment = "influencer"
         elif scored < min_active:
             segment = "occasional"
@@ -152,7 +154,7 @@ def author_segments(store: Store, since: datetime | None = None, until: datetime
             segment = "critic"
         else:
             segment = "observer"
-        out.append({**r, "scored": scored, "positive_share": round(pos, 4),
+        out.append({**asdict(r), "scored": scored, "positive_share": round(pos, 4),
                     "negative_share": round(neg, 4), "segment": segment})
     order = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
     out.sort(key=lambda a: (order[a["segment"]], -int(a["replies"]), -int(a["mentions"]),
@@ -179,7 +181,7 @@ def detect_alerts(store: Store, brands: list[Brand], rules: AlertRules, now: dat
     history_start = first - timedelta(weeks=rules.baseline_weeks)
     series: dict[str, dict[datetime, tuple[int, int]]] = defaultdict(dict)
     for row in store.hourly(history_start, now + timedelta(hours=1)):
-        series[row["brand"]][row["hour"]] = (int(row["mentions"]), int(row["negative"]))
+        series[row.brand][row.hour] = (row.mentions, row.negative)
     alerts: list[dict[str, Any]] = []
     for brand in brands:
         s = series.get(brand.name, {})
@@ -232,12 +234,12 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
         severity = min(10, max(1, round(1 + peak_z / 3 + len(run) / 2 + (3 if crisis else 0))))
         # One entry per document (its most negative mention): a document that names the brand
         # twice is still one document.
-        top: list[dict[str, Any]] = []
+        top: list[TopDocument] = []
         for d in store.top_documents(brand.name, start, end, 50):
-            if all(d["doc_id"] != t["doc_id"] for t in top):
+            if all(d.doc_id != t.doc_id for t in top):
                 top.append(d)
-        phrases = Counter(p for d in top for p in d.get("key_phrases") or [])
-        sources = Counter(d["source"] for d in top)
+        phrases = Counter(p for d in top for p in d.key_phrases or [])
+        sources = Counter(d.source for d in top)
         out.append({
             "alert_id": stable_id(brand.name, start.isoformat()),
             "brand": brand.name, "role": brand.role,
@@ -252,8 +254,8 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
                            "z": round(r[2], 2)} for r in run],
                 "mentions": total, "negative_share_before": round(neg_before, 4),
                 "negative_share_during": round(neg_during, 4),
-                "top_documents": [{k: d[k] for k in ("title", "url", "span_text", "score")}
-                                  for d in top[:5]],
+                "top_documents": [{"title": d.title, "url": d.url, "span_text": d.span_text,
+                                   "score": d.score} for d in top[:5]],
                 "top_phrases": [p for p, _ in phrases.most_common(8)],
                 "sources": dict(sources.most_common()),
             },
@@ -277,9 +279,8 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
                              - timedelta(days=rules.baseline_days), brand, until=now)
     # One topic per concept across languages ("Akku", "battery", "аккумулятор"): phrases are
     # mapped to the most frequent phrase of their group, and the group's variants are shown.
-    topic, variants = topics_of(Counter(r["phrase"] for r in rows))
-    for r in rows:
-        r["phrase"] = topic[r["phrase"]]
+    topic, variants = topics_of(Counter(r.phrase for r in rows))
+    rows = [replace(r, phrase=topic[r.phrase]) for r in rows]
     out: list[dict[str, Any]] = []
     for window in windows:
         recent_start = now - timedelta(hours=window)
@@ -288,14 +289,14 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
         domains: dict[str, set[str]] = defaultdict(set)
         base: dict[str, set[str]] = defaultdict(set)
         for r in rows:
-            when = r["published"]
+            when = r.published
             if when is None:
                 continue
             if when >= recent_start:
-                recent[r["phrase"]].add(r["doc_id"])
-                domains[r["phrase"]].add(r["domain"])
+                recent[r.phrase].add(r.doc_id)
+                domains[r.phrase].add(r.domain)
             elif when >= base_start:
-                base[r["phrase"]].add(r["doc_id"])
+                base[r.phrase].add(r.doc_id)
         base_hours = rules.baseline_days * 24
         for phrase in set(recent) | set(base):
             n_recent, n_base = len(recent.get(phrase, ())), len(base.get(phrase, ()))

@@ -14,6 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from brandradar.index.rows import (
+    AuthorStat,
+    DayCount,
+    HourCount,
+    MentionHit,
+    PhraseDoc,
+    Sentiments,
+    SourceCount,
+    TopDocument,
+)
 from brandradar.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,10 +80,10 @@ class Store(Protocol):
         """Mentions per brand (documents mentioning it, or stories when ``per_story``)."""
 
     def brand_source_counts(self, since: datetime | None, until: datetime | None,
-                            filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+                            filters: Filters = NO_FILTERS) -> list[SourceCount]:
         """Per brand and source: ``brand``, ``source``, ``mentions`` (documents)."""
 
-    def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def author_stats(self, since: datetime | None, until: datetime | None) -> list[AuthorStat]:
         """Per pseudonymous forum/review author and source: ``author``, ``source``, ``posts``,
         ``mentions``, ``positive``, ``negative``, ``neutral``, ``replies`` (posts answering or
         quoting theirs)."""
@@ -81,29 +91,29 @@ class Store(Protocol):
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """First and last ``published`` of any mention (None, None when empty)."""
 
-    def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def hourly(self, since: datetime | None, until: datetime | None) -> list[HourCount]:
         """Per brand and hour: ``brand``, ``hour``, ``mentions``, ``negative``."""
 
     def daily(self, since: datetime | None, until: datetime | None,
-              filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+              filters: Filters = NO_FILTERS) -> list[DayCount]:
         """Per brand and day: ``brand``, ``day``, ``mentions``, and per-sentiment counts
         (``positive``, ``negative``, ``neutral``, ``unscored``)."""
 
     def sentiment(self, since: datetime | None, until: datetime | None,
-                  filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+                  filters: Filters = NO_FILTERS) -> list[Sentiments]:
         """Per brand: ``positive``, ``negative``, ``neutral``, ``unscored`` counts."""
 
     def phrase_docs(self, since: datetime, brand: str | None = None,
-                    until: datetime | None = None) -> list[dict[str, Any]]:
+                    until: datetime | None = None) -> list[PhraseDoc]:
         """Per key phrase and document published in [since, until) (only documents mentioning
         ``brand`` when given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
 
     def search(self, query: str | None, brand: str | None, limit: int,
-               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+               filters: Filters = NO_FILTERS) -> list[MentionHit]:
         """Mentions with their document, best full-text matches first (newest without query)."""
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
-                      limit: int, most: str = "negative") -> list[dict[str, Any]]:
+                      limit: int, most: str = "negative") -> list[TopDocument]:
         """The most negative (or ``most="positive"``) mentions of a brand in a window, with
         their documents (alert explanations, reports)."""
 

@@ -7,6 +7,7 @@ with the period of the same length just before.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from brandradar.config import Brand
 from brandradar.health import source_health
 from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
+from brandradar.index.rows import Sentiments
 from brandradar.index.store import Store
 from brandradar.nlp.topic_groups import topics_of
 
@@ -22,15 +24,14 @@ DEFAULT_DAYS = 7
 
 def _sentiment(store: Store, brands: list[Brand], since: datetime,
                until: datetime) -> dict[str, dict[str, Any]]:
-    rows = {r["brand"]: r for r in store.sentiment(since, until)}
+    rows = {r.brand: r for r in store.sentiment(since, until)}
     out = {}
     for b in brands:
-        r = rows.get(b.name, {"positive": 0, "negative": 0, "neutral": 0, "unscored": 0})
-        scored = r["positive"] + r["negative"] + r["neutral"]
-        out[b.name] = {"brand": b.name, **{k: int(r[k]) for k in
-                                           ("positive", "negative", "neutral", "unscored")},
-                       "net": net_sentiment(r),
-                       "negative_share": round(r["negative"] / scored, 4) if scored else None}
+        r = rows.get(b.name, Sentiments(b.name, 0, 0, 0, 0))
+        scored = r.positive + r.negative + r.neutral
+        out[b.name] = {"brand": b.name, "positive": r.positive, "negative": r.negative,
+                       "neutral": r.neutral, "unscored": r.unscored, "net": net_sentiment(r),
+                       "negative_share": round(r.negative / scored, 4) if scored else None}
     return out
 
 
@@ -42,7 +43,7 @@ def _topics(store: Store, brand: str, since: datetime, until: datetime,
             top: int = 8) -> list[dict[str, Any]]:
     docs: dict[str, set[str]] = {}
     for r in store.phrase_docs(since, brand, until=until):
-        docs.setdefault(r["phrase"], set()).add(r["doc_id"])
+        docs.setdefault(r.phrase, set()).add(r.doc_id)
     # One topic per concept across languages, as in the trends (docs/metrics.md).
     topic, variants = topics_of({p: len(d) for p, d in docs.items()})
     topics: dict[str, set[str]] = {}
@@ -57,10 +58,10 @@ def _documents(store: Store, brand: str, since: datetime, until: datetime,
                most: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for d in store.top_documents(brand, since, until, 20, most):
-        wanted = d["sentiment"] == most
-        if wanted and all(d["doc_id"] != o["doc_id"] for o in out):
-            out.append({k: d[k] for k in ("doc_id", "title", "url", "span_text", "score",
-                                          "source")})
+        wanted = d.sentiment == most
+        if wanted and all(d.doc_id != o["doc_id"] for o in out):
+            out.append({"doc_id": d.doc_id, "title": d.title, "url": d.url,
+                        "span_text": d.span_text, "score": d.score, "source": d.source})
         if len(out) == 3:
             break
     return out
@@ -133,8 +134,8 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
         "sov_reach": share_of_voice(store, brands, since, until, weights=weights or {}),
         "sov_before": share_of_voice(store, brands, before, since),
         "sentiment": sentiment,
-        "daily": [{**r, "day": r["day"].isoformat()} for r in store.daily(since, until)
-                  if r["brand"] in names],
+        "daily": [{**asdict(r), "day": r.day.isoformat()} for r in store.daily(since, until)
+                  if r.brand in names],
         "topics": {b.name: _topics(store, b.name, since, until) for b in brands},
         "positive_documents": {b.name: _documents(store, b.name, since, until, "positive")
                                for b in brands},

@@ -19,15 +19,27 @@ import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from brandradar.index.manifest import Partition, read_table
+from brandradar.index.rows import (
+    AuthorStat,
+    DayCount,
+    HourCount,
+    LabelCandidate,
+    MentionHit,
+    PhraseDoc,
+    Sentiments,
+    SourceCount,
+    TopDocument,
+)
 from brandradar.index.store import NO_FILTERS, Correction, Filters, Sync
 from brandradar.model import ENRICHED_FIELDS, ENRICHED_SCHEMA, MENTION_FIELDS, MENTION_SCHEMA
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -245,6 +257,10 @@ class DuckDBStore:
         self._inode = inode
         return True
 
+    def _typed(self, cls: type[T], sql: str, params: list[Any] | None = None) -> list[T]:
+        """Rows of ``sql`` as ``cls`` instances, by column name."""
+        return [cls(**r) for r in self._rows(sql, params)]
+
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
         cols = [d[0] for d in cur.description]
@@ -434,13 +450,13 @@ class DuckDBStore:
         self.con.unregister("sent")
 
     def label_queue(self, brand: str | None, sentiment: str | None,
-                    limit: int) -> list[dict[str, Any]]:
+                    limit: int) -> list[LabelCandidate]:
         """Scored mentions no one has labelled yet, least certain first: a score near the class
         boundary is where a correction teaches most."""
         where, params = _window("published", None, None,
                                 Filters(brands=(brand,) if brand else (),
                                         sentiments=(sentiment,) if sentiment else ()))
-        return self._rows(
+        return self._typed(LabelCandidate,
             "SELECT mention_id, brand, language, sentiment, score, span_text, published"
             f" FROM mentions WHERE {where} AND sentiment <> 'unscored' AND mention_id NOT IN"
             " (SELECT mention_id FROM corrections)"
@@ -523,24 +539,24 @@ class DuckDBStore:
         return {str(b): int(n) for b, n in rows}
 
     def brand_source_counts(self, since: datetime | None, until: datetime | None,
-                            filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+                            filters: Filters = NO_FILTERS) -> list[SourceCount]:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
-            return self._rows(
+            return self._typed(SourceCount,
                 f"SELECT brand, source, CAST(sum({docs}) AS BIGINT) AS mentions FROM mention_rollup"
                 f" WHERE {where} GROUP BY ALL HAVING sum({docs}) > 0 ORDER BY brand, source",
                 params)
         where, params = _window("published", since, until, filters)
-        return self._rows(
+        return self._typed(SourceCount,
             "SELECT brand, source, count(DISTINCT doc_id) AS mentions FROM mentions "
             f"WHERE {where} GROUP BY ALL ORDER BY brand, source", params)
 
-    def author_stats(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def author_stats(self, since: datetime | None, until: datetime | None) -> list[AuthorStat]:
         fast = self._rollup(since, until, NO_FILTERS)
         if fast is not None:
             where, params, _ = fast
-            return self._rows(
+            return self._typed(AuthorStat,
                 "SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
                 " CAST(sum(mentions) AS BIGINT) AS mentions,"
                 " CAST(sum(positive) AS BIGINT) AS positive,"
@@ -548,7 +564,7 @@ class DuckDBStore:
                 " CAST(sum(neutral) AS BIGINT) AS neutral, CAST(sum(replies) AS BIGINT) AS replies"
                 f" FROM author_rollup WHERE {where} GROUP BY ALL ORDER BY author, source", params)
         where, params = _window("d.published", since, until)
-        return self._rows(
+        return self._typed(AuthorStat,
             "WITH posts AS (SELECT doc_id, source, author_pseudonym, post_id FROM documents d"
             "  WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')"
             f"  AND {where}),"
@@ -568,34 +584,34 @@ class DuckDBStore:
         row = self.con.execute("SELECT min(published), max(published) FROM mentions").fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def hourly(self, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    def hourly(self, since: datetime | None, until: datetime | None) -> list[HourCount]:
         fast = self._rollup(since, until, NO_FILTERS)
         if fast is not None:
             where, params, _ = fast
-            return self._rows(
+            return self._typed(HourCount,
                 "SELECT brand, hour, CAST(sum(docs) AS BIGINT) AS mentions,"
                 " CAST(sum(docs_negative) AS BIGINT) AS negative FROM mention_rollup"
                 f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour, brand", params)
         where, params = _window("published", since, until)
-        return self._rows(
+        return self._typed(HourCount,
             "SELECT brand, date_trunc('hour', published) AS hour, count(DISTINCT doc_id) AS mentions,"
             " count(DISTINCT doc_id) FILTER (WHERE sentiment = 'negative') AS negative "
             f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour, brand",
             params)
 
     def daily(self, since: datetime | None, until: datetime | None,
-              filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+              filters: Filters = NO_FILTERS) -> list[DayCount]:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
             counts = _sentiment_sums(filters)
-            return self._rows(
+            return self._typed(DayCount,
                 "SELECT brand, day,"
                 f" CAST(sum({docs}) AS BIGINT) AS mentions, {counts} FROM mention_rollup"
                 f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL HAVING sum({docs}) > 0"
                 " ORDER BY day, brand", params)
         where, params = _window("published", since, until, filters)
-        return self._rows(
+        return self._typed(DayCount,
             "SELECT brand, CAST(date_trunc('day', published) AS DATE) AS day,"
             " count(DISTINCT doc_id) AS mentions,"
             " count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
@@ -606,15 +622,15 @@ class DuckDBStore:
             params)
 
     def sentiment(self, since: datetime | None, until: datetime | None,
-                  filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+                  filters: Filters = NO_FILTERS) -> list[Sentiments]:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             where, params, docs = fast
             counts = _sentiment_sums(filters)
-            return self._rows(f"SELECT brand, {counts} FROM mention_rollup WHERE {where}"
+            return self._typed(Sentiments, f"SELECT brand, {counts} FROM mention_rollup WHERE {where}"
                               f" GROUP BY brand HAVING sum({docs}) > 0 ORDER BY brand", params)
         where, params = _window("published", since, until, filters)
-        return self._rows(
+        return self._typed(Sentiments,
             "SELECT brand, count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
             " count(*) FILTER (WHERE sentiment = 'negative') AS negative,"
             " count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,"
@@ -622,16 +638,16 @@ class DuckDBStore:
             f"FROM mentions WHERE {where} GROUP BY brand ORDER BY brand", params)
 
     def phrase_docs(self, since: datetime, brand: str | None = None,
-                    until: datetime | None = None) -> list[dict[str, Any]]:
+                    until: datetime | None = None) -> list[PhraseDoc]:
         about = " AND doc_id IN (SELECT doc_id FROM mentions WHERE brand = ?)" if brand else ""
         before = " AND published < ?" if until else ""
-        return self._rows(
+        return self._typed(PhraseDoc,
             "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published FROM documents "
             f"WHERE published >= ?{before}{about}",
             [since, *([until] if until else []), *([brand] if brand else [])])
 
     def search(self, query: str | None, brand: str | None, limit: int,
-               filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+               filters: Filters = NO_FILTERS) -> list[MentionHit]:
         where, params = _window("m.published", None, None, filters, prefix="m.")
         if brand:
             where += " AND m.brand = ?"
@@ -642,19 +658,19 @@ class DuckDBStore:
             sql = (f"{_BM25} {cols}, r.rank FROM mentions m JOIN documents d USING (doc_id)"
                    f" JOIN ranked r ON r.doc_id = d.doc_id WHERE {where}"
                    " ORDER BY r.rank DESC, m.published DESC, m.mention_id LIMIT ?")
-            return self._rows(sql, [query, *params, limit])
+            return self._typed(MentionHit, sql, [query, *params, limit])
         # The newest mentions first, then their documents: joining millions of rows to keep 50
         # took a second on 10 M mentions.
         sql = (f"WITH m AS (SELECT * FROM mentions m WHERE {where}"
                " ORDER BY m.published DESC NULLS LAST, m.mention_id LIMIT ?)"
                f" {cols} FROM m JOIN documents d USING (doc_id)"
                " ORDER BY m.published DESC NULLS LAST, m.mention_id")
-        return self._rows(sql, [*params, limit])
+        return self._typed(MentionHit, sql, [*params, limit])
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
-                      limit: int, most: str = "negative") -> list[dict[str, Any]]:
+                      limit: int, most: str = "negative") -> list[TopDocument]:
         order = "DESC" if most == "positive" else "ASC"
-        return self._rows(
+        return self._typed(TopDocument,
             "SELECT m.doc_id, d.url, d.title, m.span_text, m.score, m.sentiment, d.source, "
             "d.key_phrases "
             "FROM mentions m JOIN documents d USING (doc_id) WHERE m.brand = ? AND m.published >= ?"

@@ -76,14 +76,13 @@ def test_share_of_voice_counts_what_the_rows_say(store: Store, rows: Any, per_st
 def test_series_and_sentiment_count_what_the_rows_say(store: Store, rows: Any) -> None:
     since = NOW - timedelta(days=60)
     daily = store.daily(since, NOW)
-    assert sum(r["mentions"] for r in daily) == len(
+    assert sum(r.mentions for r in daily) == len(
         {(m["brand"], m["doc_id"]) for m in rows[1] if _in(m, since, NOW)})
-    assert sum(r["mentions"] for r in store.hourly(since, NOW)) == \
-        sum(r["mentions"] for r in daily)
+    assert sum(r.mentions for r in store.hourly(since, NOW)) == sum(r.mentions for r in daily)
     for r in store.sentiment(None, None):
         for label in ("positive", "negative", "neutral", "unscored"):
-            assert r[label] == sum(m["brand"] == r["brand"] and m["sentiment"] == label
-                                   for m in rows[1])
+            assert getattr(r, label) == sum(m["brand"] == r.brand and m["sentiment"] == label
+                                            for m in rows[1])
 
 
 def test_alerts_and_trends(store: Store) -> None:
@@ -100,15 +99,15 @@ def test_full_text_search(store: Store, rows: Any) -> None:
     text = {d["doc_id"]: (d["title"] + " " + d["text"]).lower() for d in rows[0]}
     hits = store.search("Akku", None, 20)
     assert len(hits) == 20
-    assert all("akku" in text[h["doc_id"]] for h in hits)
+    assert all("akku" in text[h.doc_id] for h in hits)
     voltaro = store.search("Akku", "Voltaro", 20)
-    assert voltaro and {h["brand"] for h in voltaro} == {"Voltaro"}
+    assert voltaro and {h.brand for h in voltaro} == {"Voltaro"}
     # Every script is searchable (DuckDB's fts extension kept only a-z: Russian found nothing).
     russian = store.search("аккумулятор", None, 10)
-    assert russian and all("аккумулятор" in text[h["doc_id"]] for h in russian)
+    assert russian and all("аккумулятор" in text[h.doc_id] for h in russian)
     newest = store.search(None, None, 5)
     assert len(newest) == 5
-    assert [h["published"] for h in newest] == sorted((h["published"] for h in newest), reverse=True)
+    assert [h.published for h in newest] == sorted((h.published for h in newest), reverse=True)
 
 
 def test_templates_cover_the_data_model() -> None:

@@ -1,0 +1,125 @@
+"""Typed rows the metrics store answers with (``brandradar.index.duckdb.store``).
+
+One class per query shape; consumers read attributes, and ``dataclasses.asdict`` turns a row into
+the JSON the dashboard serves. Alerts and trends stay JSON documents: they are stored and served
+as the analyse stage wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Sentiments:
+    """Mentions of one brand per sentiment."""
+
+    brand: str
+    positive: int
+    negative: int
+    neutral: int
+    unscored: int
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Documents mentioning a brand on one day (``mentions``), and its mentions per sentiment."""
+
+    brand: str
+    day: date
+    mentions: int
+    positive: int
+    negative: int
+    neutral: int
+    unscored: int
+
+
+@dataclass(frozen=True)
+class HourCount:
+    """Documents mentioning a brand in one hour, and those with a negative mention of it."""
+
+    brand: str
+    hour: datetime
+    mentions: int
+    negative: int
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    """Documents of one source mentioning a brand."""
+
+    brand: str
+    source: str
+    mentions: int
+
+
+@dataclass(frozen=True)
+class AuthorStat:
+    """One pseudonymous forum or review author of one source: posts, mentions per sentiment,
+    and replies their posts received."""
+
+    author: str
+    source: str
+    posts: int
+    mentions: int
+    positive: int
+    negative: int
+    neutral: int
+    replies: int
+
+
+@dataclass(frozen=True)
+class PhraseDoc:
+    """A key phrase of a document."""
+
+    phrase: str
+    doc_id: str
+    domain: str
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class MentionHit:
+    """A mention with its document: the mention explorer's row (``rank``: BM25, with a query)."""
+
+    brand: str
+    matched: str
+    sentiment: str
+    score: float
+    span_text: str
+    published: datetime | None
+    url: str
+    title: str
+    source: str
+    domain: str
+    doc_id: str
+    rank: float | None = None
+
+
+@dataclass(frozen=True)
+class TopDocument:
+    """A mention at one end of a brand's sentiment scale, with its document (alert
+    explanations, report quotes)."""
+
+    doc_id: str
+    url: str
+    title: str
+    span_text: str
+    score: float
+    sentiment: str
+    source: str
+    key_phrases: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabelCandidate:
+    """A scored mention no one has labelled yet."""
+
+    mention_id: str
+    brand: str
+    language: str
+    sentiment: str
+    score: float
+    span_text: str
+    published: datetime | None
