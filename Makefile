@@ -1,6 +1,6 @@
 # The README's commands. Every target sets the machine up first (idempotent).
 UV := python3 -m uv
-PY_DIRS := brandradar crawlers nlp index dashboards dags tests
+PY_DIRS := brandradar crawlers nlp index dashboards dags tests scripts benchmarks
 
 .PHONY: setup demo test test-fast lint eval bench clean finetune
 
@@ -12,7 +12,7 @@ demo: setup
 
 lint: setup
 	$(UV) run ruff check $(PY_DIRS)
-	$(UV) run mypy brandradar crawlers nlp index dashboards dags
+	$(UV) run python scripts/typecheck.py
 
 test: setup lint
 	$(UV) run pytest -m "not quality"

@@ -404,7 +404,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     from brandradar.nlp.pipeline import Annotator, parse_item
 
     annotator = Annotator(load_brands(args.brands), keyphrases=False)
-    batch: list[tuple[str, str | None, str | None]] = []
+    batch: list[tuple[Any, str, str | None]] = []
 
     def flush() -> None:
         notes = annotator.annotate((text, lang) for _, text, lang in batch)

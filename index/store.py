@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from brandradar.index.rows import (
     AuthorStat,
@@ -164,8 +164,11 @@ def health_rows(health: list[dict[str, Any]], checked: datetime) -> list[dict[st
              "complete": not h["flags"]} for h in health]
 
 
+S = TypeVar("S", bound=Store)
+
+
 @contextmanager
-def writing(store: Store) -> Iterator[Store]:
+def writing(store: S) -> Iterator[S]:
     """A store being written: published (closed) when the block ends, aborted when it raises,
     so a failed stage never publishes half its work."""
     try:
