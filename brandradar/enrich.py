@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from brandradar.config import Brand
 from brandradar.crawlers.parsers import garbled_share
+from brandradar.index.manifest import Partition, scan
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
 from brandradar.nlp.encoder import DIM, PLAIN_VERSION, embed_plain
 from brandradar.nlp.events import Article, leads
 from brandradar.nlp.langid import detect
 from brandradar.nlp.pipeline import Annotator
-from brandradar.nlp.stories import STORIES_VERSION, StoryDoc, story_groups
+from brandradar.nlp.stories import CLUSTERED_KINDS, STORIES_VERSION, WINDOW, StoryDoc, regroup
 from brandradar.parquet import is_current, partitions, read_rows, write_rows
 from brandradar.urls import stable_id
 
@@ -114,29 +119,45 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
 
 
 def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
-    """Assign story ids across all sources (copies and reports of one event, see
-    :mod:`brandradar.nlp.stories`) and write them into enriched and mention rows.
+    """Assign story ids (copies and reports of one event, see :mod:`brandradar.nlp.stories`)
+    to the documents of partitions that changed since the last run, and regroup the news and
+    blog articles published within :data:`~brandradar.nlp.stories.WINDOW` of them; write the
+    ids into enriched and mention rows of every partition whose rows change.
 
-    ``cache``: the work directory whose lead embeddings to use (default ``workdir``; a
-    reprocessed version shares its project's).
+    A run without a record of the last (``state/stories.json``), or after the story method
+    changed, regroups everything. ``cache``: the work directory whose lead embeddings to use
+    (default ``workdir``; a reprocessed version shares its project's).
     """
-    rows = read_rows(partitions(workdir, "enriched"))
-    docs = [StoryDoc(r["doc_id"], r["source_kind"], r["published"], r["title"] or "", r["text"])
-            for r in rows]
+    record = workdir / "state" / "stories.json"
+    parts = scan(workdir)
+    done = _stories_record(record)
+    changed = [p for f, p in parts.items() if done.get(f) != p.signature]
+    rows = {r["doc_id"]: (r, p.folder) for p in changed for r in read_rows([p.enriched])}
+    dated = [r["published"] for r, _ in rows.values()
+             if r["published"] is not None and r["source_kind"] in CLUSTERED_KINDS]
+    if dated:
+        nearby = _articles_between(parts.values(), min(dated) - WINDOW, max(dated) + WINDOW)
+        for doc_id, found in nearby.items():
+            rows.setdefault(doc_id, found)
+    docs = [StoryDoc(r["doc_id"], r["source_kind"], r["published"], r["title"] or "",
+                     r["text"]) for r, _ in rows.values()]
     where = cache or workdir
 
     def embed(articles: Sequence[Article]) -> np.ndarray:
         found = lead_vectors(where, articles)
         return np.array([found[a.doc_id] for a in articles], dtype=np.float32).reshape(-1, DIM)
 
-    story = story_groups(docs, embed)
+    story = regroup(docs, {d: r["story_id"] for d, (r, _) in rows.items()}, embed)
+    folders = sorted({folder for doc_id, (r, folder) in rows.items()
+                      if r["story_id"] != story[doc_id] or STORIES_VERSION not in r["versions"]})
     rewritten = 0
-    for stage, schema in (("enriched", ENRICHED_SCHEMA), ("mentions", MENTION_SCHEMA)):
-        for path in partitions(workdir, stage):
-            part = read_rows([path])
+    for folder in folders:
+        for path, schema in ((parts[folder].enriched, ENRICHED_SCHEMA),
+                             (parts[folder].mentions, MENTION_SCHEMA)):
+            part = read_rows([path]) if path.exists() else []
             before = [(r["story_id"], r["versions"]) for r in part]
             for r in part:
-                r["story_id"] = story.get(r["doc_id"], r["doc_id"])
+                r["story_id"] = story.get(r["doc_id"], r["story_id"] or r["doc_id"])
                 # An older story method's tag is replaced, not kept beside the new one.
                 kept = [v for v in r["versions"].split(";") if not v.startswith("stories-")]
                 r["versions"] = ";".join([*kept, STORIES_VERSION])
@@ -145,8 +166,39 @@ def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
             if before != [(r["story_id"], r["versions"]) for r in part]:
                 write_rows(path, part, schema)
                 rewritten += 1
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"version": STORIES_VERSION, "partitions": {
+        f: p.signature for f, p in scan(workdir).items()}}))
     return {"documents": len(story), "stories": len(set(story.values())),
             "partitions_rewritten": rewritten}
+
+
+def _stories_record(path: Path) -> dict[str, str]:
+    """Partition signatures as the last stories run left them (empty: regroup everything)."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+        partitions: dict[str, str] = data["partitions"]
+        return partitions if data["version"] == STORIES_VERSION else {}
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("stories: %s is unreadable (%s); every story is regrouped", path, exc)
+        return {}
+
+
+def _articles_between(parts: Iterable[Partition], since: datetime,
+                      until: datetime) -> dict[str, tuple[dict[str, Any], str]]:
+    """News and blog articles published in [since, until], from every partition (row groups
+    outside the period are skipped by their statistics): doc id → (row, folder)."""
+    wanted = ((pc.field("published") >= since) & (pc.field("published") <= until)
+              & pc.field("source_kind").isin(list(CLUSTERED_KINDS)))
+    columns = ["doc_id", "source_kind", "published", "title", "text", "story_id", "versions"]
+    out: dict[str, tuple[dict[str, Any], str]] = {}
+    for p in parts:
+        table = ds.dataset(p.enriched, format="parquet").to_table(columns=columns, filter=wanted)
+        for r in table.to_pylist():
+            out[r["doc_id"]] = (r, p.folder)
+    return out
 
 
 def lead_vectors(workdir: Path, articles: Sequence[Article]) -> dict[str, np.ndarray]:

@@ -198,6 +198,7 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     from brandradar.index.store import health_rows, open_store, trend_rows, writing
 
     now = now or datetime.now(UTC)
+    behind: TransientError | None = None
     with writing(open_store(ctx.settings)) as store:
         alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,
                                incomplete_sources=incomplete_sources(ctx))
@@ -208,14 +209,20 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         store.save_alerts(alerts)
         store.save_health(health)
         store.save_trends(trend_rows(trends, now))
-    if ctx.settings.store == "elasticsearch":
-        update_analysis(ctx.settings, alerts, trend_rows(trends, now), health)
+        if ctx.settings.store == "elasticsearch":
+            try:
+                update_analysis(store, ctx.settings, alerts, trend_rows(trends, now), health)
+            except TransientError as exc:
+                behind = exc
     result: dict[str, Any] = {"alerts": len(alerts), "trends": len(trends)}
     if ctx.project.notify:
         from brandradar.notify import notify
 
         result["notifications"] = notify(alerts, ctx.project.notify,
                                          ctx.workdir / "state" / "notified.json")
+    # Alerts reach people even while Kibana's copy is behind; the stage still fails, loudly.
+    if behind is not None:
+        raise behind
     return result
 
 

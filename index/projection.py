@@ -18,7 +18,7 @@ from elasticsearch import ApiError
 
 from brandradar.errors import TransientError
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.index.elasticsearch.store import ElasticsearchStore
+from brandradar.index.elasticsearch.store import ElasticsearchStore, templates_hash
 from brandradar.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,18 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 
 
-def open_projection(settings: Settings) -> ElasticsearchStore:
-    """The Elasticsearch projection that settings describe (``store: elasticsearch``)."""
-    return ElasticsearchStore.from_settings(settings)
+def open_projection(settings: Settings, store: DuckDBStore) -> ElasticsearchStore:
+    """The Elasticsearch projection that settings describe (``store: elasticsearch``). The
+    lifecycle policy and templates are installed only when the store has not recorded them for
+    this cluster, prefix, lifecycle settings and release: a run with nothing new to send makes
+    no request for them."""
+    installed = f"{target(settings)}|{settings.es_ilm}|{settings.es_retention_days}|" \
+        f"{templates_hash()}"
+    install = store.meta("projection_installed") != installed
+    es = ElasticsearchStore.from_settings(settings, install=install)
+    if install:
+        store.set_meta("projection_installed", installed)
+    return es
 
 
 def target(settings: Settings) -> str:
@@ -59,10 +68,12 @@ def update_projection(store: DuckDBStore, settings: Settings,
                       doc_ids: list[str]) -> dict[str, int]:
     """Bring the configured projection up to date with the store (a writer, before it closes);
     an unreachable or failing cluster raises ``TransientError`` naming the backlog, which stays
-    in the store for the next run."""
+    in the store for the next run. Nothing to send: no request at all."""
     where = target(settings)
+    if not store.queue_projection(where, doc_ids):
+        return {"projected": 0, "projection_deleted": 0}
     try:
-        es = open_projection(settings)
+        es = open_projection(settings, store)
         try:
             return project_documents(store, es, where, doc_ids)
         finally:
@@ -73,11 +84,12 @@ def update_projection(store: DuckDBStore, settings: Settings,
                              f"send (the metrics are up to date; the next run sends them)") from exc
 
 
-def update_analysis(settings: Settings, alerts: list[dict[str, Any]],
+def update_analysis(store: DuckDBStore, settings: Settings, alerts: list[dict[str, Any]],
                     trends: list[dict[str, Any]], health: list[dict[str, Any]]) -> None:
-    """Replace the projection's alerts, trending topics and sources health."""
+    """Replace the projection's alerts, trending topics and sources health (a writer, before it
+    closes)."""
     try:
-        es = open_projection(settings)
+        es = open_projection(settings, store)
         try:
             es.save_alerts(alerts)
             es.save_trends(trends)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -21,6 +21,11 @@ from brandradar.nlp.events import Article, event_groups, join
 
 STORIES_VERSION = "stories-events-1"
 CLUSTERED_KINDS = ("news", "blog")
+# A run regroups only the articles published within this time of the ones that changed: events
+# link reports at most DAYS apart and syndicated copies follow within days, so a story's members
+# lie inside it, and the cost of a run does not grow with the corpus. A copy published later
+# than this after the last article of its story starts a story of its own.
+WINDOW = timedelta(days=7)
 
 
 def _minhash(text: str, num_perm: int) -> MinHash:
@@ -71,12 +76,40 @@ def story_groups(docs: Sequence[StoryDoc],
     ``embed``: lead embeddings of the given articles (see
     :func:`brandradar.nlp.events.event_groups`), e.g. from the work directory's cache.
     """
-    def when(d: StoryDoc) -> str:
-        return d.published.isoformat() if d.published else ""
-
-    copies = assign_stories((d.doc_id, d.kind, when(d), d.text) for d in docs)
+    copies = assign_stories((d.doc_id, d.kind, _when(d), d.text) for d in docs)
     articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
                 if d.kind in CLUSTERED_KINDS]
     events = event_groups(articles, embed)
-    order = sorted(docs, key=lambda d: (d.published is None, when(d), d.doc_id))
-    return join([d.doc_id for d in order], [*copies.items(), *events.items()])
+    return join(_order(docs), [*copies.items(), *events.items()])
+
+
+def _when(d: StoryDoc) -> str:
+    return d.published.isoformat() if d.published else ""
+
+
+def _order(docs: Sequence[StoryDoc]) -> list[str]:
+    """Doc ids, earliest first (undated last, then by id): the first names its story."""
+    return [d.doc_id for d in sorted(docs, key=lambda d: (d.published is None, _when(d),
+                                                          d.doc_id))]
+
+
+def regroup(docs: Sequence[StoryDoc], stored: dict[str, str],
+            embed: Callable[[Sequence[Article]], np.ndarray] | None = None) -> dict[str, str]:
+    """:func:`story_groups` over the documents around a change (see :data:`WINDOW`), keeping
+    what lies beyond them: a document whose ``stored`` story id names a document outside
+    ``docs`` (an older report of the event) keeps that id, and so does everything grouped with
+    it, so a story's id never changes because its first report left the window."""
+    groups = story_groups(docs, embed)
+    ids = {d.doc_id for d in docs}
+    outside = {d: s for d, s in stored.items() if d in ids and s and s not in ids}
+    members: dict[str, list[str]] = {}
+    for doc_id, anchor in outside.items():
+        members.setdefault(anchor, []).append(doc_id)
+    order = _order(docs)
+    joined = join(order, [*((g, d) for d, g in groups.items()),
+                          *((m[0], x) for m in members.values() for x in m[1:])])
+    names: dict[str, str] = {}
+    for doc_id in order:
+        if doc_id in outside:
+            names.setdefault(joined[doc_id], outside[doc_id])
+    return {d: names.get(joined[d], joined[d]) for d in order}

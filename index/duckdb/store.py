@@ -424,6 +424,15 @@ class DuckDBStore:
             self.con.unregister("wanted_ids")
         return docs, mentions
 
+    def meta(self, key: str) -> str | None:
+        """A value the store keeps about itself (``store_meta``)."""
+        row = self.con.execute("SELECT value FROM store_meta WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` in ``store_meta`` (published with the store)."""
+        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", [key, value])
+
     def queue_projection(self, target: str, doc_ids: list[str]) -> list[str]:
         """Add ``doc_ids`` to what the projection ``target`` has not received; a target the
         store has never sent to (a new cluster or index prefix) is owed every document.

@@ -11,6 +11,7 @@ re-run overwrites instead of duplicating.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import warnings
@@ -39,6 +40,16 @@ PROJECTION_FIELDS = {"documents": ["seen", "brands"], "mentions": ["seen"]}
 INDEX_VERSION = "v1"
 
 
+def templates_hash() -> str:
+    """A hash of the index templates and the lifecycle policy as shipped: when it changes, a
+    writer installs them again."""
+    folder = resources.files("brandradar.index.elasticsearch").joinpath("templates")
+    digest = hashlib.sha1()
+    for name in sorted(f.name for f in folder.iterdir() if f.name.endswith(".json")):
+        digest.update(name.encode() + folder.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def load_template(kind: str, prefix: str = "brandradar") -> dict[str, Any]:
     """The index template of one kind, with the index prefix applied."""
     text = resources.files("brandradar.index.elasticsearch").joinpath(
@@ -54,20 +65,22 @@ def _iso(value: Any) -> Any:
 
 class ElasticsearchStore:
     """Documents, mentions, alerts, trends and health in Elasticsearch, behind versioned
-    aliases; opening one installs the lifecycle policy and templates."""
+    aliases."""
 
     def __init__(self, client: Elasticsearch, prefix: str = "brandradar", max_retries: int = 3,
-                 ilm: bool = True, retention_days: int = 730) -> None:
+                 ilm: bool = True, retention_days: int = 730, install: bool = True) -> None:
         self.es = client
         self.prefix = prefix
         self.max_retries = max_retries
         self.ilm = ilm
         self.retention_days = retention_days
-        self.ensure_indices()
+        if install:
+            self.ensure_indices()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
-        """Connect to ``settings.es_url`` (with ``es_api_key`` and the TLS settings when set)."""
+    def from_settings(cls, settings: Settings, install: bool = True) -> ElasticsearchStore:
+        """Connect to ``settings.es_url`` (with ``es_api_key`` and the TLS settings when set);
+        ``install``: put the lifecycle policy and templates first (:meth:`ensure_indices`)."""
         if not settings.es_url:
             raise TransientError("store: elasticsearch needs es_url (BRANDRADAR_ES_URL)")
         tls: dict[str, Any] = {"verify_certs": settings.es_verify_certs}
@@ -76,7 +89,7 @@ class ElasticsearchStore:
         client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, request_timeout=30,
                                retry_on_timeout=True, max_retries=3, **tls)
         return cls(client, settings.es_index_prefix, ilm=settings.es_ilm,
-                   retention_days=settings.es_retention_days)
+                   retention_days=settings.es_retention_days, install=install)
 
     def alias(self, kind: str) -> str:
         """The alias that reads and writes one kind."""

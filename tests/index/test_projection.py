@@ -25,7 +25,7 @@ from brandradar.index.elasticsearch.store import ElasticsearchStore
 from brandradar.index.manifest import scan
 from brandradar.index.projection import project_documents
 from brandradar.settings import Settings
-from brandradar.stages import Context, index_stage
+from brandradar.stages import Context, analyse_stage, index_stage
 from tests.index.es_node import PlainJsonNode
 from tests.index.test_incremental import put
 
@@ -117,10 +117,30 @@ def test_an_outage_publishes_the_metrics_and_the_next_run_sends_the_backlog(
     assert len(store_ids(work / "brandradar.duckdb", "documents", "doc_id")) == 12
     assert len(store_ids(work / "brandradar.duckdb", "projection_pending", "doc_id")) == 12
 
-    # Back up. osmem-server wants plain JSON: the test's client node is put in.
-    monkeypatch.setattr("brandradar.index.projection.open_projection", lambda s: (
-        ElasticsearchStore(Elasticsearch(osmem_clone.url, node_class=PlainJsonNode),
-                           prefix="outage", ilm=False)))
+    # Back up (osmem-server wants plain JSON: the client gets the test's recording node).
+    sent: list[tuple[str, str]] = []
+
+    class Recording(PlainJsonNode):
+        def perform_request(self, method: str, target: str, **kw: Any) -> Any:
+            sent.append((method, target.split("?")[0]))
+            return super().perform_request(method, target, **kw)
+
+    def client(*args: Any, **kw: Any) -> Elasticsearch:
+        return Elasticsearch(*args, **{**kw, "node_class": Recording})
+
+    monkeypatch.setattr("brandradar.index.elasticsearch.store.Elasticsearch", client)
     counts = run(osmem_clone.url)
     assert counts["projected"] == 12 and counts["partitions"] == 0
     assert store_ids(work / "brandradar.duckdb", "projection_pending", "doc_id") == set()
+    assert ("PUT", "/_index_template/outage-documents") in sent
+
+    # Nothing changed: the index stage sends nothing at all; analyse sends only the alerts,
+    # trends and health rows (the templates are installed already).
+    sent.clear()
+    assert run(osmem_clone.url)["written"] == 0
+    assert sent == []
+    settings = Settings(workdir=work, store="elasticsearch", es_url=osmem_clone.url,
+                        es_index_prefix="outage", es_ilm=False)
+    analyse_stage(Context(project, settings, []))
+    touched = {path.split("/")[1] for _, path in sent}
+    assert touched <= {"outage-alerts", "outage-trends", "outage-health", "_bulk"} and touched

@@ -14,7 +14,7 @@ import pytest
 from brandradar import enrich
 from brandradar.crawlers.extraction_eval import extracted, zyte_pages
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
-from brandradar.nlp.stories import STORIES_VERSION
+from brandradar.nlp.stories import STORIES_VERSION, StoryDoc, regroup
 from brandradar.parquet import partitions, read_rows, write_rows
 
 EXTRACTION = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
@@ -77,10 +77,47 @@ def test_reports_of_one_event_and_a_copy_are_one_story(tmp_path: Path) -> None:
     assert mention["story_id"] in event_stories
     # the older story method's tag is replaced, not kept beside the new one
     assert rows["agency-copy"]["versions"] == f"en-1;{STORIES_VERSION}"
-    # Run again, nothing changed: no partition is rewritten, so the index has nothing to read.
+    # Run again, nothing changed: nothing is read or rewritten, so the index has nothing to do.
     stamps = [p.stat().st_mtime_ns for p in partitions(work, "enriched")]
-    assert enrich.cluster_stories(work)["partitions_rewritten"] == 0
+    assert enrich.cluster_stories(work) == {"documents": 0, "stories": 0,
+                                            "partitions_rewritten": 0}
     assert [p.stat().st_mtime_ns for p in partitions(work, "enriched")] == stamps
+
+
+def test_later_articles_regroup_only_what_they_touch(tmp_path: Path) -> None:
+    event = sorted((r for r in _ROWS if r["doc_id"] in _EVENT_PAGES),
+                   key=lambda r: r["published"])  # type: ignore[arg-type, return-value]
+    late = event[-1]
+    other = next(r for r in _ROWS if r["doc_id"] not in _EVENT_PAGES)
+    work = _workdir(tmp_path / "work", [r for r in _ROWS if r is not late and r is not other])
+    enrich.cluster_stories(work)
+    stamps = [p.stat().st_mtime_ns for p in partitions(work, "enriched")]
+    # An unrelated article arrives: its own partition is written, the first day's is not.
+    write_rows(work / "enriched" / "source=news" / "day=2020-01-02" / "enriched.parquet",
+               [other], ENRICHED_SCHEMA)
+    assert enrich.cluster_stories(work)["partitions_rewritten"] == 1
+    assert [p.stat().st_mtime_ns for p in partitions(work, "enriched")][:1] == stamps
+    # A later report of the event arrives: it joins the event's story (and may bridge two
+    # groups of it, renaming one: then the first day's partition is written too).
+    write_rows(work / "enriched" / "source=news" / "day=2020-01-03" / "enriched.parquet",
+               [late], ENRICHED_SCHEMA)
+    enrich.cluster_stories(work)
+    rows = {r["doc_id"]: r["story_id"] for r in read_rows(partitions(work, "enriched"))}
+    assert rows[str(late["doc_id"])] == rows[str(event[0]["doc_id"])]
+    # the same grouping as regrouping everything from scratch
+    (work / "state" / "stories.json").unlink()
+    enrich.cluster_stories(work)
+    assert {r["doc_id"]: r["story_id"] for r in read_rows(partitions(work, "enriched"))} == rows
+
+
+def test_a_story_keeps_the_id_of_a_report_beyond_the_window() -> None:
+    docs = [StoryDoc(str(r["doc_id"]), "news", r["published"], str(r["title"]), str(r["text"]))
+            for r in _ROWS]  # type: ignore[arg-type]
+    event = [d for d in docs if d.doc_id in _EVENT_PAGES]
+    # one of the event's pages was grouped, in an earlier run, with a report now out of reach
+    story = regroup(docs, {event[-1].doc_id: "older-report"})
+    assert {story[d.doc_id] for d in event} == {"older-report"}
+    assert sum(v == "older-report" for v in story.values()) == len(event)
 
 
 def test_lead_embeddings_are_computed_once_and_a_corrupt_cache_is_rebuilt(
@@ -98,11 +135,16 @@ def test_lead_embeddings_are_computed_once_and_a_corrupt_cache_is_rebuilt(
     # only articles that share a telling name with another within 3 days are embedded: the
     # event's pages and the copy at least, never the forum post
     assert len(embedded) == 1 and len(_EVENT_PAGES) + 1 <= embedded[0] <= len(_ROWS) + 1
+    # Without the record of the last run, everything is regrouped: from the cached leads.
+    record = work / "state" / "stories.json"
+    record.unlink()
     again = {**first, "partitions_rewritten": 0}
     assert enrich.cluster_stories(work) == again and len(embedded) == 1
     cache = work / "state" / "lead-vectors.parquet"
     cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])
+    record.write_text("{not json")
     with caplog.at_level(logging.WARNING):
         assert enrich.cluster_stories(work) == again
     assert "lead-vectors.parquet is unreadable" in caplog.text
+    assert "stories.json is unreadable" in caplog.text
     assert embedded == [embedded[0], embedded[0]]
