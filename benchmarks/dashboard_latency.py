@@ -55,7 +55,7 @@ def fill(path: Path, mentions: int) -> DuckDBStore:
             list_extract(['positive', 'negative', 'neutral', 'neutral', 'unscored'],
                          CAST(1 + (hash(j * 31) % 5) AS INTEGER)),
             0.1, 'a clause about the brand', d.source, d.source_kind, d.domain, d.language,
-            d.published, d.story_id, 'bench'
+            d.published, d.story_id, 'bench', 'brand', false, true
         FROM range({mentions}) t(j) JOIN documents d ON d.doc_id = 'd' || (j % {docs})""")
     store.build_rollup()  # what the index stage's close() does after a write
     store.con.execute("CHECKPOINT")

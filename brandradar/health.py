@@ -35,6 +35,8 @@ def _flags(last: dict[str, Any], before: list[dict[str, Any]]) -> list[str]:
         flags.append("crawl_failed")
     if crawl.get("failed"):
         flags.append("crawl_errors")
+    if any(crawl.get("missing", {}).values()):
+        flags.append("articles_missing")
     # The first run's documents are the backlog, not what a run usually brings.
     new_before = [r["extract"].get("new_documents", 0) for r in before[1:] if "extract" in r]
     if extract and extract.get("new_documents", 0) == 0 and new_before and \
@@ -62,6 +64,7 @@ def source_health(workdir: Path) -> list[dict[str, Any]]:
             "discovered": crawl.get("discovered", 0), "fetched": crawl.get("fetched", 0),
             "not_modified": crawl.get("not_modified", 0), "skipped_seen": crawl.get("skipped_seen", 0),
             "failed": crawl.get("failed", {}), "refused": crawl.get("refused", 0),
+            "missing": crawl.get("missing", {"retrying": 0, "given_up": 0}),
             "documents": extract.get("documents", 0), "new_documents": extract.get("new_documents", 0),
             "empty_extractions": extract.get("empty_extractions", 0),
             "undated": extract.get("undated", 0),

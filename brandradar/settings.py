@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     retry_times: int = 2
     retry_backoff: float = 1.0
     retry_max_delay: float = 120.0
+    # An article that still fails (or cannot be archived) goes into the retry set and is
+    # fetched again by later runs, first after this many seconds, doubling, for this many tries;
+    # its feed or sitemap keeps no validators until it is archived.
+    article_retry_wait: float = 900.0
+    article_retry_attempts: int = 8
     # Skip article URLs archived by an earlier run, send If-None-Match/If-Modified-Since for
     # feeds and sitemaps. Off = fetch everything again (e.g. after a parser change).
     incremental: bool = True

@@ -115,6 +115,18 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
             "failed": failed, "refused": st.get("guard/refused", 0),
             "finish_reason": st.get("finish_reason"),
         }
+    state_path = ctx.workdir / "state" / "crawl-state.sqlite"
+    if state_path.exists():
+        from brandradar.crawlers.state import CrawlState
+
+        # Articles that failed and are not archived yet (tried again by later runs).
+        state = CrawlState(state_path)
+        try:
+            for name, cov in coverage.items():
+                retrying, given_up = state.missing(name, ctx.settings.article_retry_attempts)
+                cov["missing"] = {"retrying": retrying, "given_up": given_up}
+        finally:
+            state.close()
     for name, cov in coverage.items():
         _write_run(ctx, run_id, f"crawl-{name}", cov)
     return coverage

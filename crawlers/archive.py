@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -41,6 +42,21 @@ class WarcArchivePipeline(RunComponent):
         return self._files[path][1]
 
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        try:
+            return self._write(item)
+        except OSError as exc:
+            # A full disk or a broken file: the page is not archived, so it is not seen; the
+            # spider puts it into the retry set and keeps its feed's validators back.
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.inc_value("archive/failed")
+            crawler_spider = self.crawler.spider
+            if crawler_spider is not None and hasattr(crawler_spider, "lost"):
+                crawler_spider.lost(item.get("request_url") or item["url"], item["role"],
+                                    f"archive write failed: {exc}", item.get("origin"))
+            raise DropItem(f"{item['url']}: archive write failed: {exc}") from exc
+
+    def _write(self, item: dict[str, Any]) -> dict[str, Any]:
         source = self._source()
         writer = self._writer(source)
         http_headers = StatusAndHeaders(str(item["status"]), list(item["headers"].items()),

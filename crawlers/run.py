@@ -44,6 +44,8 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         "RETRY_TIMES": settings.retry_times,
         "BRANDRADAR_RETRY_BACKOFF": settings.retry_backoff,
         "BRANDRADAR_RETRY_MAX_DELAY": settings.retry_max_delay,
+        "BRANDRADAR_ARTICLE_RETRY_WAIT": settings.article_retry_wait,
+        "BRANDRADAR_ARTICLE_RETRY_ATTEMPTS": settings.article_retry_attempts,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "brandradar.crawlers.retry.BackoffRetryMiddleware": 550,

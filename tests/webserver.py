@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 Route = tuple[int, dict[str, str], bytes]
-# A route is a fixed response, or a function of how often the path was requested before.
-RouteSpec = Route | Callable[[int], Route]
+# A route is a fixed response, or a function of how often the path was requested before (and,
+# when it takes two arguments, of the request's headers: conditional requests).
+RouteSpec = Route | Callable[[int], Route] | Callable[[int, Message], Route]
 
 
 @contextmanager
@@ -21,7 +24,13 @@ def serve(routes: dict[str, RouteSpec], host: str = "127.0.0.1") -> Iterator[tup
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             spec = routes.get(self.path, (404, {}, b"not found"))
-            status, headers, body = spec(seen.count(self.path)) if callable(spec) else spec
+            if callable(spec):
+                count = seen.count(self.path)
+                takes_headers = len(inspect.signature(spec).parameters) == 2
+                status, headers, body = spec(count, self.headers) if takes_headers \
+                    else spec(count)  # type: ignore[call-arg]
+            else:
+                status, headers, body = spec
             seen.append(self.path)
             self.send_response(status)
             for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():

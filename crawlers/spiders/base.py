@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,11 @@ class SourceSpiderBase(Spider):
         self.page_budget = source.page_budget or page_budget
         self._scheduled = 0
         self._validators: dict[str, tuple[str | None, str | None]] = {}
+        # The sitemap index each nested sitemap came from, and the feeds and sitemaps that lost
+        # something this run: their validators are not kept, or a 304 next time would hide
+        # what was lost. (An article's own feed or sitemap travels in its request's meta.)
+        self._parents: dict[str, str] = {}
+        self._lossy: set[str] = set()
 
     @property
     def state(self) -> CrawlState | None:
@@ -38,8 +45,10 @@ class SourceSpiderBase(Spider):
             return None
         return open_state(Path(s.get("BRANDRADAR_WORKDIR")) / "state" / "crawl-state.sqlite")
 
-    def conditional(self, url: str, callback: Any, role: str) -> Request:
-        """A feed or sitemap request with the validators of its last response."""
+    def conditional(self, url: str, callback: Any, role: str,
+                    origin: str | None = None) -> Request:
+        """A feed or sitemap request with the validators of its last response (``origin``:
+        the sitemap index it was found in)."""
         headers = {}
         if self.state is not None:
             etag, modified = self.state.validators(url)
@@ -48,10 +57,12 @@ class SourceSpiderBase(Spider):
             if modified:
                 headers["If-Modified-Since"] = modified
         return Request(url, callback=callback, headers=headers, errback=self.on_error,
-                       meta={"role": role, "handle_httpstatus_list": [304]})
+                       meta={"role": role, "handle_httpstatus_list": [304], "origin": origin})
 
     def not_modified(self, response: Response) -> bool:
         """True (and counted) for a 304; otherwise remember the response's validators."""
+        if response.meta.get("origin"):
+            self._parents[response.url] = response.meta["origin"]
         if response.status == 304:
             self.inc(f"{response.meta.get('role', 'page')}/not_modified")
             return True
@@ -62,14 +73,44 @@ class SourceSpiderBase(Spider):
         return False
 
     def closed(self, reason: str) -> None:
-        """Keep the feeds' validators only after a complete crawl: had it been killed or cut by
-        the page budget, a 304 next time would hide the articles it did not reach."""
+        """Keep the validators of every feed and sitemap whose articles all reached the archive,
+        and only after a complete crawl: had it been killed or cut by the page budget, a 304
+        next time would hide the articles it did not reach. Failed articles are in the retry
+        set either way."""
         stats = self.crawler.stats
         cut = stats is not None and stats.get_value("budget/exhausted")
         if self.state is None or reason != "finished" or cut:
             return
         for url, (etag, modified) in self._validators.items():
-            self.state.set_validators(url, etag, modified)
+            if url in self._lossy:
+                self.inc("validators/withheld")
+            else:
+                self.state.set_validators(url, etag, modified)
+
+    def lost(self, url: str, role: str, reason: str, origin: str | None) -> None:
+        """A page that did not reach the archive: an article goes into the retry set; the feed
+        or sitemap it came from (``origin``), and the sitemap indexes above, keep no validators
+        this run."""
+        while origin is not None and origin not in self._lossy:
+            self._lossy.add(origin)
+            origin = self._parents.get(origin)
+        if role == "article" and self.state is not None:
+            wait = self.crawler.settings.getfloat("BRANDRADAR_ARTICLE_RETRY_WAIT", 900.0)
+            attempts = self.state.add_retry(url, self.source.name, reason, time.time(), wait)
+            self.inc("pages/retry_queued")
+            log.warning("%s %s not archived (%s); tried again in a later run (attempt %d)",
+                        self.name, url, reason, attempts)
+
+    def retry_requests(self) -> Iterator[Request]:
+        """Articles that failed in earlier runs and are due again (whatever their feed says)."""
+        if self.state is None:
+            return
+        tries = self.crawler.settings.getint("BRANDRADAR_ARTICLE_RETRY_ATTEMPTS", 8)
+        for url in self.state.due_retries(self.source.name, time.time(), tries):
+            self.inc("pages/retried")
+            req = self.follow_page(None, url, self.parse_page, "article", retried=True)
+            if req is not None:
+                yield req
 
     def hostile(self, response: Response, body: bytes) -> bool:
         """True (named in the log and counted) when a feed or sitemap is an XML entity attack."""
@@ -97,13 +138,18 @@ class SourceSpiderBase(Spider):
             self.inc("budget/exhausted")
             return None
         self._scheduled += 1
-        return Request(full, callback=callback, meta={"role": role, **meta},
+        origin = response.url if response is not None else None
+        return Request(full, callback=callback, meta={"role": role, "origin": origin, **meta},
                        errback=self.on_error)
 
     def on_error(self, failure: Any) -> None:
-        """Errors are logged and counted by the fetch log; here only the per-role count."""
+        """Errors are logged and counted by the fetch log; here the per-role count, and what
+        the page's loss means for its feed or sitemap (:meth:`lost`)."""
         role = failure.request.meta.get("role", "page")
         self.inc(f"pages/failed/{role}")
+        request = failure.request
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        self.lost(url, role, failure.getErrorMessage()[:200], request.meta.get("origin"))
 
     def page_item(self, response: Response, role: str) -> dict[str, Any] | None:
         """The archive item for a fetched page (non-HTML content is skipped and counted)."""
@@ -118,7 +164,8 @@ class SourceSpiderBase(Spider):
         return {"url": response.url, "status": response.status, "headers": headers,
                 "body": response.body, "role": role,
                 "request_url": (response.meta.get("redirect_urls") or [response.url])[0],
-                "published": response.meta.get("feed_published")}
+                "published": response.meta.get("feed_published"),
+                "origin": response.meta.get("origin")}
 
     def parse_page(self, response: Response) -> Any:
         """Callback for an article or post page: archive it."""

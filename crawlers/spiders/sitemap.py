@@ -47,7 +47,8 @@ class SitemapDiscovery(SourceSpiderBase):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.conditional(response.urljoin(loc), self.parse_sitemap, "sitemap")
+                yield self.conditional(response.urljoin(loc), self.parse_sitemap, "sitemap",
+                                       origin=response.url)
             else:
                 self.inc("sitemap/urls")
                 req = self.follow_page(response, loc, self.parse_page, "article")

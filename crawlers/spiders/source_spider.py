@@ -15,6 +15,9 @@ class SourceSpider(FeedDiscovery, SitemapDiscovery, ListingDiscovery, BrowserDis
     """Feeds, sitemaps, listings and browser pages of one source, deduplicated by Scrapy."""
 
     async def start(self) -> AsyncIterator[Any]:  # Scrapy >= 2.13 ignores start_requests()
+        # Articles lost in earlier runs first: a feed answering 304 no longer lists them.
+        for req in self.retry_requests():
+            yield req
         declared = ((self.source.feeds, self.feed_requests),
                     (self.source.sitemaps, self.sitemap_requests),
                     (self.source.listing, self.listing_requests),
