@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,45 @@ def test_page_budget_caps_a_source(tmp_path: Path) -> None:
     assert stats["pages/archived/article"] == 10
     assert stats["budget/exhausted"] == 20
     assert sum(p.endswith(".html") for p in seen) == 10
+
+
+@pytest.mark.slow
+def test_retry_after_holds_that_domain_only(tmp_path: Path) -> None:
+    """A 429 with Retry-After on one host pauses that host (its later pages and the retry wait);
+    the other host, on the same downloader, keeps its pace."""
+    times: dict[str, list[float]] = {}
+    asked: list[float] = []
+
+    def timed(path: str, limited: bool = False) -> Any:
+        def answer(n: int) -> Route:
+            now = time.monotonic()
+            times.setdefault(path, []).append(now)
+            if limited and not asked:  # the first page of this host to be asked for: 429
+                asked.append(now)
+                return 429, {"Retry-After": "3"}, b"slow down"
+            return 200, {}, PAGE
+        return answer
+
+    slow = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+            **{f"/a{i}.html": timed(f"/a{i}.html", limited=True) for i in range(4)}}
+    other = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+             **{f"/b{i}.html": timed(f"/b{i}.html") for i in range(6)}}
+    with serve(slow) as (a, _), serve(other, host="127.0.0.2") as (b, _):
+        links = [f"{a}/a{i}.html" for i in range(4)] + [f"{b}/b{i}.html" for i in range(6)]
+        items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+        slow["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
+                             f"<rss version='2.0'><channel><title>t</title>{items}"
+                             "</channel></rss>".encode())
+        # A delay per domain, so each host's pages leave one by one (queued requests without one
+        # all leave at once, before any answer could ask for a pause).
+        settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1", "127.0.0.2"],
+                            autothrottle=False, download_delay=0.2)
+        stats = crawl([Source(name="two", kind="news", feeds=[f"{a}/feed.xml"])],
+                      settings, "h1")["two"]
+    assert stats["pages/archived/article"] == 10
+    (start,) = asked
+    later_a = [t for p, ts in times.items() if p.startswith("/a") for t in ts if t > start]
+    # nothing went to the host that asked for 3 s before they were over (its queue waited)…
+    assert len(later_a) == 4 and min(later_a) >= start + 2.9
+    # …while the other host was served meanwhile, not after the wait
+    assert max(t for p, ts in times.items() if p.startswith("/b") for t in ts) < start + 2.5
