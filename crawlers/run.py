@@ -9,6 +9,7 @@ per-source stats next to the job file; the parent reads them back.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ from brandradar.sources import Source
 
 
 def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Scrapy settings: politeness, safety, archive pipeline, Playwright with Debian Chromium."""
+    """Scrapy settings of every crawl: politeness, safety, archive pipeline (a source with
+    browser pages adds :func:`browser_settings`)."""
     allow = sorted({h.lower() for h in settings.allow_private_hosts})
     return {
         "BOT_NAME": "brandradar",
@@ -54,6 +56,15 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         },
         "ITEM_PIPELINES": {"brandradar.crawlers.archive.WarcArchivePipeline": 300},
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    }
+
+
+def browser_settings(settings: Settings) -> dict[str, Any]:
+    """What only a source with browser pages gets: the Playwright download handler (it starts a
+    Playwright driver with its crawler, so sources without a browser never get one)."""
+    from brandradar.crawlers.safety import playwright_abort
+
+    return {
         "DOWNLOAD_HANDLERS": {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
             "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -68,25 +79,27 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         },
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(settings.download_timeout * 1000),
+        "PLAYWRIGHT_ABORT_REQUEST": playwright_abort(
+            frozenset(h.lower() for h in settings.allow_private_hosts)),
     }
 
 
 def _child(job_path: Path) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from brandradar.crawlers.safety import playwright_abort
     from brandradar.crawlers.spiders.source_spider import SourceSpider
 
+    _die_with_parent()
     job = json.loads(job_path.read_text())
     settings = Settings.model_validate(job["settings"])
     sources = [Source.model_validate(s) for s in job["sources"]]
-    scrapy_conf = scrapy_settings(settings, job["run_id"])
-    scrapy_conf["PLAYWRIGHT_ABORT_REQUEST"] = playwright_abort(
-        frozenset(scrapy_conf["BRANDRADAR_ALLOW_HOSTS"]))
-    process = CrawlerProcess(scrapy_conf)
+    process = CrawlerProcess(scrapy_settings(settings, job["run_id"]))
+    browser_spider = type("BrowserSourceSpider", (SourceSpider,),
+                          {"custom_settings": browser_settings(settings)})
     crawlers = []
     for source in sources:
-        crawler = process.create_crawler(SourceSpider)
+        crawler = process.create_crawler(browser_spider if source.needs_browser
+                                         else SourceSpider)
         crawlers.append((source.name, crawler))
         process.crawl(crawler, source=source, page_budget=settings.page_budget)
     process.start()
@@ -97,6 +110,24 @@ def _child(job_path: Path) -> int:
                      for k, v in stats.items()}
     job_path.with_suffix(".stats.json").write_text(json.dumps(out, indent=1, default=str))
     return 0
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this crawl when the process that started it dies (``kill -9`` of
+    ``brandradar run`` or of an Airflow worker): a crawl nobody waits for must not keep fetching
+    and writing. Its Playwright drivers follow: they exit when their pipe to this process
+    closes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    # The parent may have died before the call: then nobody would send the signal.
+    if os.getppid() != int(os.environ.get("BRANDRADAR_CRAWL_PARENT", os.getppid())):
+        os._exit(1)
 
 
 def start_crawl(sources: list[Source], settings: Settings, run_id: str
@@ -110,7 +141,8 @@ def start_crawl(sources: list[Source], settings: Settings, run_id: str
         "settings": json.loads(settings.model_dump_json()),
         "sources": [json.loads(s.model_dump_json()) for s in sources],
     }))
-    proc = subprocess.Popen([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)])
+    proc = subprocess.Popen([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)],
+                            env={**os.environ, "BRANDRADAR_CRAWL_PARENT": str(os.getpid())})
     return proc, job_path
 
 
