@@ -9,13 +9,16 @@ the host name resolves to, so a public-looking name pointing at 10.0.0.1 is refu
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import logging
+import re
 import socket
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from charset_normalizer import from_bytes
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as defused_fromstring
@@ -68,12 +71,44 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
     return None
 
 
+# Byte-order marks, longest first: a UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']{1,40})["']""", re.I)
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def utf8_xml(body: bytes) -> bytes:
+    """A feed or sitemap as UTF-8 bytes that say so, whatever it came in: a byte-order mark
+    (UTF-8, UTF-16, UTF-32) first, else the declared encoding when Python knows it, else the
+    encoding charset-normalizer detects (a declaration such as "utf8mb4" or "cp-1251" no longer
+    drops the whole feed). The entity guard and the parsers then read the same bytes; before, a
+    UTF-16 feed passed the guard unparsed and was expanded by the feed parser."""
+    text: str | None = None
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = body[len(bom):].decode(encoding, errors="replace")
+            break
+    if text is None:
+        declared = _DECLARED.match(body)
+        encoding = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
+        try:
+            text = body.decode(codecs.lookup(encoding).name)
+        except (LookupError, UnicodeDecodeError):
+            best = from_bytes(body).best()
+            text = str(best) if best is not None else body.decode("utf-8", errors="replace")
+    return _DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
+
+
 def hostile_xml(body: bytes) -> str | None:
     """Why an XML document (feed, sitemap) must not be parsed: entity expansion ("billion
     laughs") or external entities (XXE). Not-well-formed XML is not hostile: the feed parser
-    deals with it and reports it."""
+    deals with it and reports it. The document is checked as :func:`utf8_xml` gives it, which
+    is what the parsers must read too."""
     try:
-        defused_fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        defused_fromstring(utf8_xml(body), forbid_dtd=False, forbid_entities=True,
+                           forbid_external=True)
     except DefusedXmlException as exc:
         return f"{type(exc).__name__}: {exc}"
     except (ParseError, ValueError):

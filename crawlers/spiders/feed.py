@@ -14,6 +14,7 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from brandradar.crawlers.safety import utf8_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,10 @@ class FeedDiscovery(SourceSpiderBase):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if self.not_modified(response):
             return
-        if self.hostile(response, response.body):
+        body = utf8_xml(response.body)
+        if self.hostile(response, body):
             return
-        entries, problem = feed_entries(response.body, response.url)
+        entries, problem = feed_entries(body, response.url)
         if not entries:
             self.inc("feed/empty_or_broken")
             log.warning("%s feed %s has no entries (%s)", self.name, response.url, problem or "empty")

@@ -11,6 +11,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from brandradar.crawlers.safety import utf8_xml
 from brandradar.crawlers.spiders.base import SourceSpiderBase
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class SitemapDiscovery(SourceSpiderBase):
                 self.inc("sitemap/broken")
                 log.warning("%s sitemap %s not readable: %s", self.name, response.url, exc)
                 return
+        body = utf8_xml(body)
         if self.hostile(response, body):
             return
         try:
