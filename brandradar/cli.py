@@ -108,6 +108,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary.get("failed_sources") else 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from brandradar.doctor import check, quarantine
+
+    findings = check(args.workdir)
+    for f in findings:
+        print(f"{f.path}: {f.problem} — {f.remedy}")
+    if findings and args.repair:
+        print(f"moved {len(findings)} file(s) to {quarantine(args.workdir, findings)}")
+        return 0
+    if not findings:
+        print(f"{args.workdir}: every file reads")
+    return 1 if findings else 0
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from brandradar.stages import index_stage
 
@@ -584,6 +598,11 @@ def build_parser() -> argparse.ArgumentParser:
              Path("brandradar-data"))
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sp.add_argument("--no-crawl", action="store_true", help="re-process the raw archive only")
+
+    sp = add("doctor", cmd_doctor, "Check every file of a work directory the stages read back; "
+             "name what is broken and what to do.", Path("brandradar-data"))
+    sp.add_argument("--repair", action="store_true",
+                    help="move broken files to quarantine/ (the next run rebuilds what it can)")
 
     add("index", cmd_index, "Take the enriched partitions that changed since the last index (and "
         "new label corrections) into the metrics store and, when configured, the Elasticsearch "

@@ -27,3 +27,12 @@ class PermanentError(BrandradarError):
 
 class TransientError(BrandradarError):
     """A backend or network outage worth retrying (with a cap)."""
+
+
+class DataFileError(PermanentError):
+    """A file in the work directory is corrupt (a killed disk write, a bad copy): named, with
+    what to do (``brandradar doctor``)."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}; check the work directory with 'brandradar doctor' "
+                         f"(--repair moves broken files to quarantine/)", "corrupt_file")

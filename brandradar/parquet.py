@@ -10,6 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brandradar.errors import DataFileError
+
 
 def write_rows(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
     """Write rows atomically (temp file + rename), so a killed stage leaves no half file."""
@@ -21,10 +23,15 @@ def write_rows(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> Non
 
 
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """All rows of the given Parquet files, as dicts."""
+    """All rows of the given Parquet files, as dicts; a corrupt file raises ``DataFileError``
+    naming it."""
     out: list[dict[str, Any]] = []
     for p in sorted(paths):
-        out.extend(pq.read_table(p).to_pylist())
+        try:
+            table = pq.read_table(p)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataFileError(p, f"unreadable Parquet ({str(exc)[:160]})") from exc
+        out.extend(table.to_pylist())
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
-from brandradar.errors import BrandradarError, ConfigError, TransientError
+from brandradar.errors import BrandradarError, ConfigError, DataFileError, TransientError
 from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
 from brandradar.settings import Settings
@@ -98,7 +98,12 @@ def new_run_id() -> str:
 def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
     """Crawl the given sources (all by default) into the raw archive; return stats per source."""
     from brandradar.crawlers.run import crawl
+    from brandradar.doctor import sqlite_problem
 
+    state_path = ctx.workdir / "state" / "crawl-state.sqlite"
+    if state_path.exists() and (problem := sqlite_problem(state_path)) is not None:
+        # Every source would fail to read it inside the crawl, silently.
+        raise DataFileError(state_path, problem)
     sources = [ctx.source(n) for n in names] if names else ctx.sources
     stats = crawl(sources, ctx.settings, run_id)
     coverage = {}
@@ -115,7 +120,6 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
             "failed": failed, "refused": st.get("guard/refused", 0),
             "finish_reason": st.get("finish_reason"),
         }
-    state_path = ctx.workdir / "state" / "crawl-state.sqlite"
     if state_path.exists():
         from brandradar.crawlers.state import CrawlState
 

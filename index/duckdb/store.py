@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from brandradar.errors import DataFileError
 from brandradar.index.manifest import Partition, read_table
 from brandradar.index.rows import (
     AuthorStat,
@@ -238,9 +239,13 @@ class DuckDBStore:
         # Tests switch this off to compare the rollup's answers with the raw rows'.
         self.use_rollup = True
 
-    @staticmethod
-    def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(str(path), read_only=read_only)
+    def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if self._lock is not None:
+                self._release()
+            raise DataFileError(self.path, f"unreadable DuckDB store ({str(exc)[:160]})") from exc
         con.execute("SET TimeZone='UTC'")
         return con
 
