@@ -217,7 +217,9 @@ def _one_line(path: Path, exc: ValidationError, data: Any) -> ConfigError:
         if isinstance(entries, list) and loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
             name = entries[loc[1]].get("name")
             named = f" ({name!r})" if name else ""
-    return ConfigError(f"{path}: {where}{named}: {err['msg']}")
+    # Pydantic prefixes the messages of our own validators with "Value error, ".
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return ConfigError(f"{path}: {where}{named}: {message}")
 
 
 def load_brands(path: Path) -> list[Brand]:

@@ -7,11 +7,33 @@ a source with its own selectors is one small file in ``crawlers/sources/``. The 
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Literal
 
+from cssselect import SelectorError
+from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+log = logging.getLogger(__name__)
+
 Kind = Literal["news", "blog", "forum", "review"]
+# Languages the enrich stage scores (brand matching runs on every language; sentiment and key
+# phrases only on these).
+SCORED_LANGUAGES = ("de", "ru", "en")
+
+
+def _check_css(owner: BaseModel, fields: tuple[str, ...]) -> None:
+    """Compile every CSS selector in ``fields`` now, so a typo stops the config load (naming
+    the field) instead of failing after a whole crawl."""
+    for field in fields:
+        selector = getattr(owner, field)
+        if not selector:
+            continue
+        try:
+            css2xpath(selector)
+        except SelectorError as exc:
+            raise ValueError(f"{field}: invalid CSS selector {selector!r} ({exc})") from exc
 
 
 class Listing(BaseModel):
@@ -26,6 +48,11 @@ class Listing(BaseModel):
     next: str | None = None
     thread_next: str | None = None
     max_pages: int = 200
+
+    @model_validator(mode="after")
+    def _selectors(self) -> Listing:
+        _check_css(self, ("link", "next", "thread_next"))
+        return self
 
 
 class Browser(BaseModel):
@@ -44,6 +71,11 @@ class Browser(BaseModel):
     click: str | None = None
     clicks: int = 50
     click_wait_ms: int = 5000
+
+    @model_validator(mode="after")
+    def _selectors(self) -> Browser:
+        _check_css(self, ("link", "next"))
+        return self
 
 
 class Parser(BaseModel):
@@ -70,6 +102,21 @@ class Parser(BaseModel):
     rating_scale: float = 5.0
     product: str | None = None
     verified: str | None = None
+
+    @model_validator(mode="after")
+    def _selectors(self) -> Parser:
+        _check_css(self, ("item", "post_id", "body", "title", "author", "published", "quote",
+                          "reply_to", "rating", "product", "verified"))
+        if self.body.rstrip().endswith("::text"):
+            raise ValueError(f"body: {self.body!r} selects text; select the post's element "
+                             "(drop '::text'): its text is taken without quotes and code")
+        if self.post_id_regex is not None:
+            try:
+                re.compile(self.post_id_regex)
+            except re.error as exc:
+                raise ValueError(f"post_id_regex: invalid regular expression "
+                                 f"{self.post_id_regex!r} ({exc})") from exc
+        return self
 
 
 class Source(BaseModel):
@@ -99,6 +146,11 @@ class Source(BaseModel):
     def _has_discovery(self) -> Source:
         if not (self.feeds or self.sitemaps or self.listing or self.browser):
             raise ValueError(f"source {self.name!r} declares no way to discover pages")
+        for lang in self.languages:
+            if lang not in SCORED_LANGUAGES:
+                log.warning("source %s: language %r is not scored (only %s): its brand "
+                            "mentions are found and counted, their sentiment stays 'unscored'",
+                            self.name, lang, ", ".join(SCORED_LANGUAGES))
         return self
 
     @property

@@ -35,13 +35,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from brandradar.nlp import sentiment_model
 from brandradar.nlp.brand_matcher import BrandMatcher
 from brandradar.nlp.keyphrases import GENERIC, rank
+from brandradar.sources import SCORED_LANGUAGES
 
 NORMS_VERSION = "norms-1"
 BRANDS_VERSION = "brands-3"
 SENTIMENT_VERSION = "sentiment-3"
 KEYPHRASES_VERSION = "keyphrases-6"
 
-SCORED_LANGS = ("de", "ru", "en")
+SCORED_LANGS = SCORED_LANGUAGES
 _STEMMER_LANG = {"de": "german", "ru": "russian", "en": "english"}
 _NEGATORS = {
     "de": {"nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "ohne"},

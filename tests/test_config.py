@@ -65,3 +65,33 @@ def test_environment_overrides_project_settings(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("BRANDRADAR_PAGE_BUDGET", "7")
     s = project_settings(load_project(f))
     assert s.page_budget == 7 and s.download_delay == 2
+
+
+@pytest.mark.parametrize("entry, named", [
+    ("listing: {start_urls: ['https://forum.example.org/'], link: 'a.topic['}",
+     "link: invalid CSS selector 'a.topic['"),
+    ("listing: {start_urls: ['https://forum.example.org/'], link: 'a.t'}, parser: {name: p, "
+     "version: '1', item: 'div.post', post_id: '::attr(id)', body: 'div.content::text'}",
+     "body: 'div.content::text' selects text"),
+    ("listing: {start_urls: ['https://forum.example.org/'], link: 'a.t'}, parser: {name: p, "
+     "version: '1', item: 'div.post', post_id: '::attr(id)', body: 'div.c', "
+     "post_id_regex: 'p(\\d+'}", "post_id_regex: invalid regular expression"),
+])
+def test_a_broken_selector_stops_the_run_before_any_crawl(tmp_path: Path, entry: str,
+                                                          named: str) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(f"brands: [{{name: Acme}}]\nsources:\n  - {{name: acme, kind: forum, {entry}}}\n")
+    proc = run_cli("run", "--config", str(f), "--workdir", str(tmp_path / "w"))
+    assert proc.returncode == 2
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"brandradar: error: {f}: sources.0.") and "('acme'): " in line
+    assert named in line and "Value error" not in line
+    assert not (tmp_path / "w" / "raw").exists()  # nothing was crawled
+
+
+def test_a_language_without_scoring_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("brands: [{name: Acme}]\nsources:\n  - {name: acme_it, kind: news, "
+                 "languages: [it], feeds: ['https://example.org/feed.xml']}\n")
+    load_project(f)
+    assert "source acme_it: language 'it' is not scored" in caplog.text
