@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests scripts benchmarks
 
-.PHONY: setup demo test test-fast lint eval bench clean finetune
+.PHONY: setup demo test test-fast lint eval bench clean finetune fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,13 @@ lint: setup
 
 test: setup lint
 	$(UV) run pytest -m "not quality"
+
+# Fuzz the feed, sitemap and HTML paths from real fixtures (a fixed seed and number of runs:
+# the same run everywhere, about two minutes here); a crash is kept in tests/fixtures/fuzz/.
+fuzz: setup
+	PYTHONHASHSEED=0 $(UV) run python tests/fuzz/run.py feed 3000
+	PYTHONHASHSEED=0 $(UV) run python tests/fuzz/run.py sitemap 60000
+	PYTHONHASHSEED=0 $(UV) run python tests/fuzz/run.py html 2000
 
 test-fast: setup
 	$(UV) run pytest -m "not slow and not browser and not quality"

@@ -95,7 +95,7 @@ def utf8_xml(body: bytes) -> bytes:
         encoding = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
         try:
             text = body.decode(codecs.lookup(encoding).name)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the name
             best = from_bytes(body).best()
             text = str(best) if best is not None else body.decode("utf-8", errors="replace")
     return _DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")

@@ -34,7 +34,11 @@ def feed_entries(body: bytes, url: str) -> tuple[list[FeedEntry], str | None]:
 
     Returns the entries and, when there are none, what was wrong with the feed.
     """
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    try:
+        parsed = feedparser.parse(body, response_headers={"content-location": url})
+    except Exception as exc:  # its loose parser has bugs of its own (found by fuzzing:
+        # a stray media:player end tag raises KeyError); a feed it cannot read is broken input
+        return [], f"the feed parser failed: {type(exc).__name__}: {exc}"
     out = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -47,10 +51,20 @@ def feed_entries(body: bytes, url: str) -> tuple[list[FeedEntry], str | None]:
         published = None
         if when:
             published = datetime.fromtimestamp(calendar.timegm(when), UTC).isoformat()
-        out.append(FeedEntry(urljoin(url, link) if link else None, published,
-                             str(entry.get("title", ""))))
+        out.append(FeedEntry(_absolute(url, link), published, str(entry.get("title", ""))))
     problem = str(parsed.get("bozo_exception")) if not out and parsed.get("bozo") else None
     return out, problem
+
+
+def _absolute(base: str, link: str | None) -> str | None:
+    """The entry link made absolute; None for a link that is no URL (found by fuzzing: a host
+    in brackets that is no IP address makes urljoin raise)."""
+    if not link:
+        return None
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
 
 
 class FeedDiscovery(SourceSpiderBase):
