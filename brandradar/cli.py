@@ -15,7 +15,6 @@ import time
 import webbrowser
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -206,7 +205,7 @@ def cmd_label_queue(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        _print_json([asdict(m) for m in todo])
+        _print_json([vars(m) for m in todo])
         return 0
     for m in todo:
         print(f"{m.mention_id}  {m.brand:<16} {m.language}  {m.sentiment:>8} "

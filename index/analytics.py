@@ -10,7 +10,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -154,7 +154,7 @@ def author_segments(store: Store, since: datetime | None = None, until: datetime
             segment = "critic"
         else:
             segment = "observer"
-        out.append({**asdict(r), "scored": scored, "positive_share": round(pos, 4),
+        out.append({**vars(r), "scored": scored, "positive_share": round(pos, 4),
                     "negative_share": round(neg, 4), "segment": segment})
     order = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
     out.sort(key=lambda a: (order[a["segment"]], -int(a["replies"]), -int(a["mentions"]),

@@ -7,7 +7,6 @@ with the period of the same length just before.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -134,7 +133,7 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
         "sov_reach": share_of_voice(store, brands, since, until, weights=weights or {}),
         "sov_before": share_of_voice(store, brands, before, since),
         "sentiment": sentiment,
-        "daily": [{**asdict(r), "day": r.day.isoformat()} for r in store.daily(since, until)
+        "daily": [{**vars(r), "day": r.day.isoformat()} for r in store.daily(since, until)
                   if r.brand in names],
         "topics": {b.name: _topics(store, b.name, since, until) for b in brands},
         "positive_documents": {b.name: _documents(store, b.name, since, until, "positive")

@@ -7,7 +7,7 @@ the CLI and the reports use — so a page shows exactly what ``brandradar sov`` 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ def meta(store: Store, brands: list[Brand], workdir: Path) -> dict[str, Any]:
 def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, Any]:
     """Share of voice (documents, stories, reach), sentiment per brand, daily volume, alerts."""
     names = {b.name for b in view.brands}
-    sentiment = [{**asdict(r), "net": net_sentiment(r)}
+    sentiment = [{**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters) if r.brand in names]
     return {
         "sov": share_of_voice(store, view.brands, view.since, view.until, False, view.filters),
@@ -85,7 +85,7 @@ def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, A
         "sov_reach": share_of_voice(store, view.brands, view.since, view.until, False,
                                     view.filters, weights),
         "sentiment": sentiment,
-        "daily": [asdict(r) for r in store.daily(view.since, view.until, view.filters)
+        "daily": [dict(vars(r)) for r in store.daily(view.since, view.until, view.filters)
                   if r.brand in names],
         "alerts": _alerts(store, view),
     }
@@ -103,7 +103,7 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
         [b for b in all_brands if b.name != own.name]
     shown = [own, *rivals]
     sov = share_of_voice(store, shown, view.since, view.until, False, view.filters)
-    sentiment = {r.brand: {**asdict(r), "net": net_sentiment(r)}
+    sentiment = {r.brand: {**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
     trends = store.trends()
@@ -134,7 +134,7 @@ def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
         raise ValueError("limit: expected a number") from None
     # The brands chosen for the view narrow the explorer too (all brands: no filter).
     chosen = tuple(b.name for b in view.brands) if _one(query, "brands") else ()
-    return [asdict(h) for h in store.search(q, brand, limit, replace(view.filters, brands=chosen))]
+    return [dict(vars(h)) for h in store.search(q, brand, limit, replace(view.filters, brands=chosen))]
 
 
 def authors(store: Store, view: View) -> dict[str, Any]:
