@@ -117,7 +117,8 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
             "not_modified": sum(v for k, v in st.items() if k.endswith("/not_modified")),
             "fetched": sum(v for k, v in st.items() if k.startswith("fetch/status/")),
             "archived": sum(v for k, v in st.items() if k.startswith("pages/archived/")),
-            "failed": failed, "refused": st.get("guard/refused", 0),
+            "failed": failed,
+            "refused": st.get("guard/refused", 0) + st.get("guard/refused_in_browser", 0),
             "finish_reason": st.get("finish_reason"),
         }
     if state_path.exists():

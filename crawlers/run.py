@@ -59,9 +59,11 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
     }
 
 
-def browser_settings(settings: Settings) -> dict[str, Any]:
+def browser_settings(settings: Settings, proxy_port: int) -> dict[str, Any]:
     """What only a source with browser pages gets: the Playwright download handler (it starts a
-    Playwright driver with its crawler, so sources without a browser never get one)."""
+    Playwright driver with its crawler, so sources without a browser never get one), with
+    Chromium's every connection through the guard proxy on ``proxy_port``
+    (:mod:`brandradar.crawlers.browser_proxy`) and service workers blocked."""
     from brandradar.crawlers.safety import playwright_abort
 
     return {
@@ -75,8 +77,14 @@ def browser_settings(settings: Settings) -> dict[str, Any]:
             "headless": True,
             "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run"],
+                     "--disable-sync", "--no-first-run",
+                     f"--proxy-server=http://127.0.0.1:{proxy_port}",
+                     # Chromium sends loopback past any proxy unless told not to.
+                     "--proxy-bypass-list=<-loopback>",
+                     # WebRTC may open UDP past the proxy.
+                     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"],
         },
+        "PLAYWRIGHT_CONTEXTS": {"default": {"service_workers": "block"}},
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(settings.download_timeout * 1000),
         "PLAYWRIGHT_ABORT_REQUEST": playwright_abort(
@@ -94,8 +102,14 @@ def _child(job_path: Path) -> int:
     settings = Settings.model_validate(job["settings"])
     sources = [Source.model_validate(s) for s in job["sources"]]
     process = CrawlerProcess(scrapy_settings(settings, job["run_id"]))
-    browser_spider = type("BrowserSourceSpider", (SourceSpider,),
-                          {"custom_settings": browser_settings(settings)})
+    browser_spider: type[SourceSpider] = SourceSpider
+    proxy = None
+    if any(s.needs_browser for s in sources):
+        from brandradar.crawlers.browser_proxy import GuardProxy
+
+        proxy = GuardProxy(frozenset(h.lower() for h in settings.allow_private_hosts))
+        browser_spider = type("BrowserSourceSpider", (SourceSpider,),
+                              {"custom_settings": browser_settings(settings, proxy.start())})
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(browser_spider if source.needs_browser
@@ -108,6 +122,9 @@ def _child(job_path: Path) -> int:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         out[name] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                      for k, v in stats.items()}
+        if proxy is not None and crawler.spidercls is browser_spider:
+            # One proxy serves every browser source of this crawl: its count is theirs.
+            out[name]["guard/refused_in_browser"] = proxy.refused
     job_path.with_suffix(".stats.json").write_text(json.dumps(out, indent=1, default=str))
     return 0
 

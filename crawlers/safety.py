@@ -28,7 +28,7 @@ from scrapy.exceptions import IgnoreRequest
 
 log = logging.getLogger(__name__)
 
-_METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
+METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
 
 @lru_cache(maxsize=4096)
@@ -40,7 +40,9 @@ def _resolve(host: str) -> tuple[str, ...]:
     return tuple(sorted({str(i[4][0]) for i in infos}))
 
 
-def _is_private(ip: str) -> bool:
+def is_private(ip: str) -> bool:
+    """Whether an address is not on the public internet (private, loopback, link-local,
+    reserved, multicast; an IPv4-mapped IPv6 address as its IPv4 one)."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
@@ -57,7 +59,7 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
         return "no host"
     if host in allow_hosts:
         return None
-    if host in _METADATA_HOSTS:
+    if host in METADATA_HOSTS:
         return f"metadata host {host}"
     try:
         ips: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
@@ -66,7 +68,7 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
         if not ips:
             return None  # unresolvable: let the downloader report the DNS error by name
     for ip in ips:
-        if _is_private(ip):
+        if is_private(ip):
             return f"private address {ip} for host {host}"
     return None
 

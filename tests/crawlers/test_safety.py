@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from brandradar.crawlers.run import crawl
 from brandradar.crawlers.safety import refusal
 from brandradar.settings import Settings
-from brandradar.sources import Source
+from brandradar.sources import Browser, Source
 from tests.webserver import serve
 
 NONE: frozenset[str] = frozenset()
@@ -82,3 +83,37 @@ def test_redirect_and_dns_to_private_addresses_are_refused_during_a_crawl(tmp_pa
     refused = [r for r in log if "127.0.0.2" in str(r["url"]) or "localhost" in str(r["url"])]
     assert len(refused) == 2  # named in the fetch log, never fetched
     assert all(r["status"] is None and "address guard" in str(r["error"]) for r in refused)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_hostile_rendered_page_reaches_no_forbidden_address(tmp_path: Path) -> None:
+    """A page rendered in the browser loads an image, an iframe, calls fetch(), opens a
+    WebSocket and navigates through a redirect, all towards a secret server on a loopback
+    address that is not allowed: the secret server sees nothing, the page is still archived."""
+    with serve({}, host="127.0.0.2") as (secret, hits):
+        hostile = f"""<html><body><article><h1>Test</h1><p>{"Ein Absatz. " * 30}</p>
+<img src="{secret}/img.png"><iframe src="{secret}/frame.html"></iframe>
+<link rel="stylesheet" href="{secret}/style.css"></article>
+<script>
+fetch("{secret}/fetch").catch(() => null);
+try {{ new WebSocket("{secret.replace('http', 'ws')}/socket"); }} catch (e) {{}}
+navigator.serviceWorker && navigator.serviceWorker.register("/sw.js").catch(() => null);
+setTimeout(() => {{ location.href = "/away"; }}, 300);
+</script></body></html>""".encode()
+        routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+                  "/list.html": (200, {}, b"<html><body><a class='r' href='/hostile.html'>x</a>"
+                                          b"</body></html>"),
+                  "/hostile.html": (200, {}, hostile),
+                  "/away": (302, {"Location": f"{secret}/redirected"}, b"")}
+        with serve(routes) as (base, _):
+            source = Source(name="hostile", kind="review", browser=Browser(
+                start_urls=[f"{base}/list.html"], link="a.r::attr(href)", wait_for="article"))
+            settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"],
+                                autothrottle=False)
+            stats = crawl([source], settings, "h1")["hostile"]
+        # Give a late request (the redirect after 300 ms) its chance to arrive.
+        time.sleep(1)
+    assert hits == []
+    assert stats["pages/archived/rendered"] == 1
+    assert stats["guard/refused_in_browser"] >= 4  # img, iframe, style, fetch, socket, hop
