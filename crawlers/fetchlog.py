@@ -16,9 +16,12 @@ from typing import IO, Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from brandradar.crawlers.component import RunComponent
+from brandradar.crawlers.safety import REFUSED_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,14 @@ class FetchLogMiddleware(RunComponent):
         stats = self.crawler.stats
         assert stats is not None
         reason = type(exception).__name__
-        stats.inc_value(f"fetch/error/{reason}")
+        refused = REFUSED_NAMES.get((urlparse_cached(request).hostname or "").lower())
+        if refused is not None:
+            # The resolver refused the name: a guard refusal, not a DNS failure.
+            stats.inc_value("guard/refused")
+            exception = IgnoreRequest(refused)
+            reason = "IgnoreRequest"
+        else:
+            stats.inc_value(f"fetch/error/{reason}")
         self._write(spider, {"url": request.url, "status": None, "role": request.meta.get("role", ""),
                              "error": f"{reason}: {exception}"})
         log.warning("%s fetch failed %s: %s", self._source(), request.url, exception)

@@ -56,6 +56,7 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         },
         "ITEM_PIPELINES": {"brandradar.crawlers.archive.WarcArchivePipeline": 300},
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "TWISTED_DNS_RESOLVER": "brandradar.crawlers.safety.GuardedResolver",
     }
 
 

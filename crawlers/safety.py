@@ -13,8 +13,6 @@ import codecs
 import ipaddress
 import logging
 import re
-import socket
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,19 +23,12 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
 
 log = logging.getLogger(__name__)
 
 METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
-
-
-@lru_cache(maxsize=4096)
-def _resolve(host: str) -> tuple[str, ...]:
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
-        return ()
-    return tuple(sorted({str(i[4][0]) for i in infos}))
 
 
 def is_private(ip: str) -> bool:
@@ -61,16 +52,15 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
         return None
     if host in METADATA_HOSTS:
         return f"metadata host {host}"
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"loopback name {host}"
     try:
-        ips: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
+        ip = str(ipaddress.ip_address(host))
     except ValueError:
-        ips = _resolve(host)
-        if not ips:
-            return None  # unresolvable: let the downloader report the DNS error by name
-    for ip in ips:
-        if is_private(ip):
-            return f"private address {ip} for host {host}"
-    return None
+        # A name is checked where it is resolved, by the resolver the connection uses
+        # (GuardedResolver): no lookup blocks the reactor here, and no second answer can differ.
+        return None
+    return f"private address {ip} for host {host}" if is_private(ip) else None
 
 
 # Byte-order marks, longest first: a UTF-32 LE mark begins with the UTF-16 LE one.
@@ -145,6 +135,38 @@ class AddressGuardMiddleware:
         stats.inc_value(f"guard/refused/{self._source()}")
         log.warning("refused %s: %s", request.url, reason)
         raise IgnoreRequest(f"address guard: {reason}")
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's threaded DNS resolver (no lookup on the reactor thread) that refuses a name
+    answering with a private address unless the host is allowed. The connection uses the very
+    answer that was checked, so a name cannot switch to an internal address between check and
+    connect (DNS rebinding). The resolver serves the whole crawl process, so what it refused is
+    kept in :data:`REFUSED_NAMES` for the fetch log to name and count per source."""
+
+    allow_hosts: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.allow_hosts = frozenset(
+            h.lower() for h in crawler.settings.getlist("BRANDRADAR_ALLOW_HOSTS"))
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Any:
+        return super().getHostByName(name, timeout).addCallback(self.checked, name)
+
+    def checked(self, ip: str, name: str) -> str:
+        """The address, when ``name`` may lead there; else ``DNSLookupError``."""
+        host = name.lower().rstrip(".")
+        if host in self.allow_hosts or not is_private(ip):
+            return ip
+        REFUSED_NAMES[host] = f"address guard: private address {ip} for host {host}"
+        raise DNSLookupError(REFUSED_NAMES[host])
+
+
+# Host names the resolver refused in this process, with why (the fetch log names them).
+REFUSED_NAMES: dict[str, str] = {}
 
 
 def playwright_abort(allow_hosts: frozenset[str]) -> Any:

@@ -117,3 +117,51 @@ setTimeout(() => {{ location.href = "/away"; }}, 300);
     assert hits == []
     assert stats["pages/archived/rendered"] == 1
     assert stats["guard/refused_in_browser"] >= 4  # img, iframe, style, fetch, socket, hop
+
+
+def test_a_name_answering_with_a_private_address_is_refused_where_it_resolves() -> None:
+    """The check sits in the resolver the connection uses (no lookup on the reactor thread, no
+    second answer): a public name pointing inside is refused, an allowed one passes."""
+    from twisted.internet.error import DNSLookupError
+
+    from brandradar.crawlers.safety import GuardedResolver
+
+    resolver = GuardedResolver.__new__(GuardedResolver)
+    resolver.allow_hosts = frozenset({"demo.example"})
+    with pytest.raises(DNSLookupError, match=r"address guard: private address 10\.0\.0\.5"):
+        resolver.checked("10.0.0.5", "rebind.example.org")
+    assert resolver.checked("10.0.0.5", "demo.example") == "10.0.0.5"
+    assert resolver.checked("93.184.215.14", "example.org") == "93.184.215.14"
+
+
+@pytest.mark.slow
+def test_a_host_name_of_this_machine_pointing_to_loopback_is_refused(tmp_path: Path) -> None:
+    """A real name from /etc/hosts that answers 127.0.0.1 (as any rebinding domain could): the
+    crawl refuses it at resolution and the server behind it sees nothing."""
+    import socket
+
+    names = [n for n in ("vm", "runsc", socket.gethostname())
+             if n != "localhost" and _resolves_to_loopback(n)]
+    if not names:
+        pytest.skip("no host name here resolves to 127.0.0.1")
+    with serve({"/secret": (200, {}, b"<html><body>internal</body></html>")}) as (base, seen):
+        port = base.rsplit(":", 1)[1]
+        feed = (f"<rss version='2.0'><channel><title>t</title><item><title>x</title>"
+                f"<link>http://{names[0]}:{port}/secret</link></item></channel></rss>").encode()
+        with serve({"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+                    "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, feed)},
+                   host="127.0.0.3") as (outer, _):
+            settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.3"],
+                                autothrottle=False, retry_times=0)
+            stats = crawl([Source(name="rebind", kind="news", feeds=[f"{outer}/feed.xml"])],
+                          settings, "t2")["rebind"]
+    assert seen == [] and stats["guard/refused"] == 2  # its robots.txt and the page
+
+
+def _resolves_to_loopback(name: str) -> bool:
+    import socket
+
+    try:
+        return {i[4][0] for i in socket.getaddrinfo(name, None)} == {"127.0.0.1"}
+    except OSError:
+        return False
