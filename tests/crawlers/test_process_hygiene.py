@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.webserver import Route, serve
+from tests.webserver import Route, RouteSpec, serve
 
 pytestmark = pytest.mark.slow
 
@@ -53,35 +53,51 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_the_crawl_dies_with_its_parent_and_starts_no_browser(tmp_path: Path) -> None:
-    def slow(n: int) -> Route:
-        time.sleep(0.5)
-        return 200, {}, PAGE
+def _slow(n: int) -> Route:
+    """A page that takes half a second: the crawl is still running when it is killed."""
+    time.sleep(0.5)
+    return 200, {}, PAGE
 
+
+ROBOTS: Route = (200, {"Content-Type": "text/plain"}, b"User-agent: *\n")
+
+
+def _parent(source: str, workdir: Path, settings: str = "") -> subprocess.Popen[bytes]:
+    """A process that runs ``crawl`` for the source built by ``source`` (Python), as
+    ``brandradar run`` does."""
+    script = ("from pathlib import Path\n"
+              "from brandradar.crawlers.run import crawl\n"
+              "from brandradar.settings import Settings\n"
+              "from brandradar.sources import Browser, Source\n"
+              f"crawl([{source}], Settings(workdir=Path({str(workdir)!r}),\n"
+              f"      allow_private_hosts=['127.0.0.1'], autothrottle=False{settings}), 'r1')\n")
+    return subprocess.Popen([sys.executable, "-c", script])
+
+
+def _crawl_child(parent: subprocess.Popen[bytes], log: list[str], prefix: str,
+                 timeout: float) -> int | None:
+    """The parent's crawl child, once it has fetched two pages under ``prefix``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = [p for p in _children(parent.pid) if "brandradar.crawlers.run" in _cmdline(p)]
+        if kids and sum(x.startswith(prefix) for x in log) >= 2:
+            return kids[0]
+        time.sleep(0.1)
+    return None
+
+
+def test_the_crawl_dies_with_its_parent_and_starts_no_browser(tmp_path: Path) -> None:
     items = "".join(f"<item><title>x</title><link>/p{i}.html</link></item>" for i in range(40))
-    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+    routes: dict[str, RouteSpec] = {"/robots.txt": ROBOTS,
               "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
                             f"<rss version='2.0'><channel><title>t</title>{items}"
                             "</channel></rss>".encode()),
-              **{f"/p{i}.html": slow for i in range(40)}}
+              **{f"/p{i}.html": _slow for i in range(40)}}
     with serve(routes) as (base, log):
-        script = (
-            "from pathlib import Path\n"
-            "from brandradar.crawlers.run import crawl\n"
-            "from brandradar.settings import Settings\n"
-            "from brandradar.sources import Source\n"
-            f"crawl([Source(name='slow', kind='news', feeds=['{base}/feed.xml'])],\n"
-            f"      Settings(workdir=Path({str(tmp_path)!r}), allow_private_hosts=['127.0.0.1'],\n"
-            "               autothrottle=False, concurrent_requests_per_domain=1), 'r1')\n")
-        parent = subprocess.Popen([sys.executable, "-c", script])
+        parent = _parent(f"Source(name='slow', kind='news', feeds=['{base}/feed.xml'])", tmp_path,
+                         ", concurrent_requests_per_domain=1")
         try:
-            deadline = time.monotonic() + 30
-            child = None
-            while child is None and time.monotonic() < deadline:
-                kids = [p for p in _children(parent.pid)
-                        if "brandradar.crawlers.run" in _cmdline(p)]
-                child = kids[0] if kids and sum(x.endswith(".html") for x in log) >= 2 else None
-                time.sleep(0.1)
+            child = _crawl_child(parent, log, "/p", 30)
             assert child is not None, "the crawl did not start"
             # A source without browser pages runs no Playwright driver (nor Chromium).
             assert not any("playwright" in _cmdline(p) or "chrom" in _cmdline(p)
@@ -102,36 +118,17 @@ def test_the_crawl_dies_with_its_parent_and_starts_no_browser(tmp_path: Path) ->
 
 @pytest.mark.browser
 def test_a_killed_run_takes_its_browser_with_it(tmp_path: Path) -> None:
-    def slow(n: int) -> Route:
-        time.sleep(0.5)
-        return 200, {}, PAGE
-
     links = "".join(f"<a class='r' href='/r{i}.html'>r</a>" for i in range(30))
-    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+    routes: dict[str, RouteSpec] = {"/robots.txt": ROBOTS,
               "/list.html": (200, {}, f"<html><body>{links}</body></html>".encode()),
-              **{f"/r{i}.html": slow for i in range(30)}}
+              **{f"/r{i}.html": _slow for i in range(30)}}
     with serve(routes) as (base, log):
-        script = (
-            "from pathlib import Path\n"
-            "from brandradar.crawlers.run import crawl\n"
-            "from brandradar.settings import Settings\n"
-            "from brandradar.sources import Browser, Source\n"
-            "source = Source(name='shop', kind='review', browser=Browser(\n"
-            f"    start_urls=['{base}/list.html'], link='a.r::attr(href)', wait_for='article'))\n"
-            f"crawl([source], Settings(workdir=Path({str(tmp_path)!r}),\n"
-            "      allow_private_hosts=['127.0.0.1'], autothrottle=False), 'r1')\n")
-        parent = subprocess.Popen([sys.executable, "-c", script])
+        parent = _parent("Source(name='shop', kind='review', browser=Browser(start_urls="
+                         f"['{base}/list.html'], link='a.r::attr(href)', wait_for='article'))",
+                         tmp_path)
         try:
-            deadline = time.monotonic() + 60
-            browser: list[int] = []
-            child = None
-            while not browser and time.monotonic() < deadline:
-                kids = [p for p in _children(parent.pid)
-                        if "brandradar.crawlers.run" in _cmdline(p)]
-                child = kids[0] if kids else None
-                if child is not None and sum(x.startswith("/r") for x in log) >= 2:
-                    browser = _tree(child)
-                time.sleep(0.1)
+            child = _crawl_child(parent, log, "/r", 60)
+            browser = _tree(child) if child is not None else []
             assert child is not None and any("chrom" in _cmdline(p) for p in browser), browser
             os.kill(parent.pid, signal.SIGKILL)
             parent.wait()
