@@ -21,6 +21,10 @@ Kind = Literal["news", "blog", "forum", "review"]
 # Languages the enrich stage scores (brand matching runs on every language; sentiment and key
 # phrases only on these).
 SCORED_LANGUAGES = ("de", "ru", "en")
+# What a post body leaves out by default: the markup forum engines use for quotes, code and
+# signatures (quotes as <blockquote> or a .quote box, code as <pre>/<code> in phpBB's .codebox,
+# signatures as .signature).
+DEFAULT_EXCLUDE = ("blockquote", ".quote", "pre", "code", ".codebox", ".signature")
 
 
 def _check_css(owner: BaseModel, fields: tuple[str, ...]) -> None:
@@ -102,11 +106,20 @@ class Parser(BaseModel):
     rating_scale: float = 5.0
     product: str | None = None
     verified: str | None = None
+    # Parts of a post's body that are not its author's words: quoted posts, code boxes,
+    # signatures. Their text never reaches the brand matcher (the ``quote`` selector's element is
+    # left out too).
+    exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
 
     @model_validator(mode="after")
     def _selectors(self) -> Parser:
         _check_css(self, ("item", "post_id", "body", "title", "author", "published", "quote",
                           "reply_to", "rating", "product", "verified"))
+        for n, selector in enumerate(self.exclude):
+            try:
+                css2xpath(selector)
+            except SelectorError as exc:
+                raise ValueError(f"exclude.{n}: invalid CSS selector {selector!r} ({exc})") from exc
         if self.body.rstrip().endswith("::text"):
             raise ValueError(f"body: {self.body!r} selects text; select the post's element "
                              "(drop '::text'): its text is taken without quotes and code")

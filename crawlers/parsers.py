@@ -124,6 +124,35 @@ def _text(sel: Selector, css: str | None) -> str | None:
     return " ".join(t.strip() for t in node.css("::text").getall() if t.strip()) or None
 
 
+def _own_words(item: Selector, parser: Parser) -> str | None:
+    """The body's text without what ``parser.exclude`` names (quotes, code, signatures) nor the
+    element of the ``quote`` selector: other people's words and code are not the author's
+    opinion."""
+    if "::" in parser.body:
+        return _text(item, parser.body)
+    selectors = [*parser.exclude, *([parser.quote.split("::", 1)[0]] if parser.quote else [])]
+    # The elements are held here: lxml reuses an element's Python object only while it lives,
+    # and a freed object's id() can come back as another element's.
+    held = [n.root for sel in selectors for n in item.css(sel)]
+    excluded = {id(e) for e in held}
+    words = []
+    for node in item.css(parser.body):
+        top = node.root
+        # lxml's own text results know their element (parsel's are plain strings); the text
+        # after an element (its tail) hangs on that element: start from the one containing it.
+        for text in top.xpath(".//text()"):
+            element = text.getparent()
+            if text.is_tail and element is not None:
+                element = element.getparent()
+            while element is not None and id(element) not in excluded and element is not top:
+                element = element.getparent()
+            if element is None or id(element) not in excluded:
+                stripped = str(text).strip()
+                if stripped:
+                    words.append(stripped)
+    return " ".join(words) or None
+
+
 def _canonical(sel: Selector, url: str) -> str:
     """The page's ``rel=canonical`` URL when it stays on the same host (a crawled page must not
     be able to claim another site's identity), else the fetched URL."""
@@ -190,7 +219,7 @@ def _posts(sel: Selector, parser: Parser, url: str, source: Source,
         if pid and parser.post_id_regex:
             m = re.search(parser.post_id_regex, pid)
             pid = m.group(1) if m else None
-        body = _text(item, parser.body)
+        body = _own_words(item, parser)
         if not pid or not body:
             continue
         rating_raw = _text(item, parser.rating)

@@ -11,6 +11,7 @@ import pytest
 from brandradar.crawlers.parsers import extract_article, extract_posts
 from brandradar.crawlers.sources import load_source, source_names
 from brandradar.errors import PermanentError
+from brandradar.sources import Listing, Parser, Source
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 FETCHED = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -107,3 +108,25 @@ def test_docs_sources_table_is_current() -> None:
 
     doc = (PAGES.parents[2] / "docs" / "sources.md").read_text()
     assert doc.endswith(sources_table()), "run: brandradar sources list --markdown"
+
+
+# A post as phpBB 3.2's prosilver style writes it (styles/prosilver/template/bbcode.html:
+# a quote is <blockquote><div><cite>…</cite>…</div></blockquote>, a code box is
+# <div class="codebox"><p>Code: …</p><pre><code>…</code></pre></div>; viewtopic_body.html puts the
+# signature in <div class="signature"> beside the content, here inside to test it too).
+PHPBB_POST = """<html lang="de"><body><div class="post" id="p123"><div class="postbody">
+<div class="content"><blockquote><div><cite>Gonzo wrote:</cite>Voltaro ist Schrott.</div>
+</blockquote>Ich finde Voltaro gut.<div class="codebox"><p>Code: <a href="#">Select all</a></p>
+<pre><code>voltaro --reset</code></pre></div> Seit einem Jahr ohne Probleme.
+<div class="signature">Voltaro-Fan seit 2019</div></div></div></div></body></html>"""
+
+
+def test_quotes_code_and_signatures_never_reach_the_body() -> None:
+    source = Source(name="board", kind="forum", listing=Listing(
+        start_urls=["https://forum.example.org/"], link="a.topic"), parser=Parser(
+        name="phpbb", version="1", item="div.post", post_id="::attr(id)",
+        body="div.content", quote="blockquote cite::text"))
+    (post,) = extract_posts(PHPBB_POST, "https://forum.example.org/viewtopic.php?t=1", source,
+                            datetime(2026, 11, 30, tzinfo=UTC))
+    # the author's words, also those after the quote and the code box (their "tails")
+    assert post.text == "Ich finde Voltaro gut. Seit einem Jahr ohne Probleme."
