@@ -23,7 +23,7 @@ import logging
 import threading
 from urllib.parse import urlsplit
 
-from brandradar.crawlers.safety import METADATA_HOSTS, is_private
+from brandradar.crawlers.safety import forbidden_address, forbidden_name
 
 log = logging.getLogger(__name__)
 _HEAD_LIMIT = 64 * 1024
@@ -50,13 +50,14 @@ class GuardProxy:
         return self.port
 
     async def _address(self, host: str) -> tuple[str | None, str | None]:
-        """(address to connect to, None) or (None, why not)."""
+        """(address to connect to, None) or (None, why not): the crawler's own rules
+        (:func:`~brandradar.crawlers.safety.forbidden_name`, ``forbidden_address``)."""
         host = host.lower().rstrip(".")
         try:
             ips = [str(ipaddress.ip_address(host))]
         except ValueError:
-            if host in METADATA_HOSTS and host not in self.allow_hosts:
-                return None, f"metadata host {host}"
+            if (reason := forbidden_name(host, self.allow_hosts)) is not None:
+                return None, reason
             try:
                 infos = await self._loop.getaddrinfo(host, None)
             except OSError as exc:
@@ -64,10 +65,9 @@ class GuardProxy:
             ips = sorted({str(i[4][0]) for i in infos})
         if not ips:
             return None, f"cannot resolve {host}"
-        if host not in self.allow_hosts:
-            for ip in ips:
-                if is_private(ip):
-                    return None, f"private address {ip} for host {host}"
+        for ip in ips:
+            if (reason := forbidden_address(host, ip, self.allow_hosts)) is not None:
+                return None, reason
         return ips[0], None
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

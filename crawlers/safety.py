@@ -28,16 +28,37 @@ from twisted.internet.error import DNSLookupError
 
 log = logging.getLogger(__name__)
 
-METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
+_METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
 
-def is_private(ip: str) -> bool:
+def _is_private(ip: str) -> bool:
     """Whether an address is not on the public internet (private, loopback, link-local,
     reserved, multicast; an IPv4-mapped IPv6 address as its IPv4 one)."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
     return not addr.is_global or addr.is_multicast
+
+
+def forbidden_name(host: str, allow_hosts: frozenset[str]) -> str | None:
+    """Why a host name (lower case) is refused before any lookup: a cloud metadata name or a
+    loopback name, unless allowed."""
+    if host in allow_hosts:
+        return None
+    if host in _METADATA_HOSTS:
+        return f"metadata host {host}"
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"loopback name {host}"
+    return None
+
+
+def forbidden_address(host: str, ip: str, allow_hosts: frozenset[str]) -> str | None:
+    """Why a connection to ``host`` at ``ip`` is refused (a private address of a host that is
+    not allowed), or None. The one rule for Scrapy's requests (:func:`refusal`, the resolver)
+    and the browser's (the guard proxy)."""
+    if host in allow_hosts or not _is_private(ip):
+        return None
+    return f"private address {ip} for host {host}"
 
 
 def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
@@ -48,19 +69,15 @@ def refusal(url: str, allow_hosts: frozenset[str]) -> str | None:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         return "no host"
-    if host in allow_hosts:
-        return None
-    if host in METADATA_HOSTS:
-        return f"metadata host {host}"
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"loopback name {host}"
+    if (reason := forbidden_name(host, allow_hosts)) is not None:
+        return reason
     try:
         ip = str(ipaddress.ip_address(host))
     except ValueError:
         # A name is checked where it is resolved, by the resolver the connection uses
         # (GuardedResolver): no lookup blocks the reactor here, and no second answer can differ.
         return None
-    return f"private address {ip} for host {host}" if is_private(ip) else None
+    return forbidden_address(host, ip, allow_hosts)
 
 
 # Byte-order marks, longest first: a UTF-32 LE mark begins with the UTF-16 LE one.
@@ -159,9 +176,10 @@ class GuardedResolver(CachingThreadedResolver):
     def checked(self, ip: str, name: str) -> str:
         """The address, when ``name`` may lead there; else ``DNSLookupError``."""
         host = name.lower().rstrip(".")
-        if host in self.allow_hosts or not is_private(ip):
+        reason = forbidden_address(host, ip, self.allow_hosts)
+        if reason is None:
             return ip
-        REFUSED_NAMES[host] = f"address guard: private address {ip} for host {host}"
+        REFUSED_NAMES[host] = f"address guard: {reason}"
         raise DNSLookupError(REFUSED_NAMES[host])
 
 
