@@ -27,17 +27,20 @@ SCORED_LANGUAGES = ("de", "ru", "en")
 DEFAULT_EXCLUDE = ("blockquote", ".quote", "pre", "code", ".codebox", ".signature")
 
 
+def _compile_css(selector: str, where: str) -> None:
+    """Compile one CSS selector now, so a typo stops the config load (naming ``where``)
+    instead of failing after a whole crawl."""
+    try:
+        css2xpath(selector)
+    except SelectorError as exc:
+        raise ValueError(f"{where}: invalid CSS selector {selector!r} ({exc})") from exc
+
+
 def _check_css(owner: BaseModel, fields: tuple[str, ...]) -> None:
-    """Compile every CSS selector in ``fields`` now, so a typo stops the config load (naming
-    the field) instead of failing after a whole crawl."""
+    """Compile the CSS selectors of ``fields`` that are set."""
     for field in fields:
-        selector = getattr(owner, field)
-        if not selector:
-            continue
-        try:
-            css2xpath(selector)
-        except SelectorError as exc:
-            raise ValueError(f"{field}: invalid CSS selector {selector!r} ({exc})") from exc
+        if selector := getattr(owner, field):
+            _compile_css(selector, field)
 
 
 class Listing(BaseModel):
@@ -116,10 +119,7 @@ class Parser(BaseModel):
         _check_css(self, ("item", "post_id", "body", "title", "author", "published", "quote",
                           "reply_to", "rating", "product", "verified"))
         for n, selector in enumerate(self.exclude):
-            try:
-                css2xpath(selector)
-            except SelectorError as exc:
-                raise ValueError(f"exclude.{n}: invalid CSS selector {selector!r} ({exc})") from exc
+            _compile_css(selector, f"exclude.{n}")
         if self.body.rstrip().endswith("::text"):
             raise ValueError(f"body: {self.body!r} selects text; select the post's element "
                              "(drop '::text'): its text is taken without quotes and code")
