@@ -10,7 +10,8 @@ next run sends it.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from elastic_transport import TransportError
@@ -21,7 +22,6 @@ from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.elasticsearch.store import ElasticsearchStore, templates_hash
 from brandradar.settings import Settings
 
-log = logging.getLogger(__name__)
 # Documents sent per bulk round: a first projection of a large store never holds it all at once.
 BATCH = 5000
 
@@ -45,11 +45,11 @@ def target(settings: Settings) -> str:
     return f"{settings.es_url}|{settings.es_index_prefix}"
 
 
-def project_documents(store: DuckDBStore, es: ElasticsearchStore, where: str,
-                      doc_ids: list[str]) -> dict[str, int]:
-    """Send the documents that changed (and the backlog) to the projection ``where``: their
-    current rows and mentions are written, documents the store no longer holds are deleted."""
-    pending = store.queue_projection(where, doc_ids)
+def project_documents(store: DuckDBStore, es: ElasticsearchStore,
+                      pending: list[str]) -> dict[str, int]:
+    """Send the documents ``pending`` for the projection (:meth:`DuckDBStore.queue_projection`):
+    their current rows and mentions are written, documents the store no longer holds are
+    deleted."""
     sent = deleted = 0
     for i in range(0, len(pending), BATCH):
         chunk = pending[i : i + BATCH]
@@ -64,38 +64,44 @@ def project_documents(store: DuckDBStore, es: ElasticsearchStore, where: str,
     return {"projected": sent, "projection_deleted": deleted}
 
 
+@contextmanager
+def _connected(settings: Settings, store: DuckDBStore,
+               what: Callable[[], str]) -> Iterator[ElasticsearchStore]:
+    """The projection, closed afterwards; its failures become one ``TransientError`` that says
+    ``what`` is still to send (the metrics are published regardless)."""
+    try:
+        es = open_projection(settings, store)
+        try:
+            yield es
+        finally:
+            es.close()
+    except (TransientError, ApiError, TransportError) as exc:
+        raise TransientError(f"elasticsearch projection: {exc}; {what()} still to send (the "
+                             "metrics are up to date; the next run sends them)") from exc
+
+
 def update_projection(store: DuckDBStore, settings: Settings,
                       doc_ids: list[str]) -> dict[str, int]:
     """Bring the configured projection up to date with the store (a writer, before it closes);
     an unreachable or failing cluster raises ``TransientError`` naming the backlog, which stays
     in the store for the next run. Nothing to send: no request at all."""
     where = target(settings)
-    if not store.queue_projection(where, doc_ids):
+    pending = store.queue_projection(where, doc_ids)
+    if not pending:
         return {"projected": 0, "projection_deleted": 0}
-    try:
-        es = open_projection(settings, store)
-        try:
-            return project_documents(store, es, where, doc_ids)
-        finally:
-            es.close()
-    except (TransientError, ApiError, TransportError) as exc:
-        left = len(store.queue_projection(where, doc_ids))
-        raise TransientError(f"elasticsearch projection: {exc}; {left} documents are still to "
-                             f"send (the metrics are up to date; the next run sends them)") from exc
+
+    def left() -> str:
+        return f"{len(store.queue_projection(where, []))} documents are"
+
+    with _connected(settings, store, left) as es:
+        return project_documents(store, es, pending)
 
 
 def update_analysis(store: DuckDBStore, settings: Settings, alerts: list[dict[str, Any]],
                     trends: list[dict[str, Any]], health: list[dict[str, Any]]) -> None:
     """Replace the projection's alerts, trending topics and sources health (a writer, before it
     closes)."""
-    try:
-        es = open_projection(settings, store)
-        try:
-            es.save_alerts(alerts)
-            es.save_trends(trends)
-            es.save_health(health)
-        finally:
-            es.close()
-    except (TransientError, ApiError, TransportError) as exc:
-        raise TransientError(f"elasticsearch projection: alerts, trends and health not sent "
-                             f"({exc}); the metrics are up to date, the next run sends them") from exc
+    with _connected(settings, store, lambda: "alerts, trends and health are") as es:
+        es.save_alerts(alerts)
+        es.save_trends(trends)
+        es.save_health(health)

@@ -49,7 +49,8 @@ def store_ids(db: Path, table: str, key: str) -> set[str]:
 def step(db: Path, work: Path, es: ElasticsearchStore) -> dict[str, int]:
     store = DuckDBStore(db)
     sync = store.sync(scan(work), [], "label-1")
-    out = project_documents(store, es, "osmem|projection", [*sync.written, *sync.removed])
+    pending = store.queue_projection("osmem|projection", [*sync.written, *sync.removed])
+    out = project_documents(store, es, pending)
     store.close()
     return out
 
