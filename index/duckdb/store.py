@@ -294,7 +294,7 @@ class DuckDBStore:
             if table == "documents":
                 self._reindex_text("incoming")
             self.con.unregister("incoming")
-        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'stale')")
+        self.set_meta("rollup", "stale")
         self._rollup_mode = "full"
 
     def sync(self, parts: dict[str, Partition], corrections: list[Correction],
@@ -312,15 +312,14 @@ class DuckDBStore:
         import pyarrow as pa
 
         con = self.con
-        first = con.execute("SELECT 1 FROM store_meta WHERE key = 'manifest'").fetchone() is None
+        first = self.meta("manifest") is None
         if first:
             # Rows from before the manifest (or written with upsert) have no partition to
             # answer for them: the first sync starts from nothing.
             for table in ("documents", "mentions", "doc_versions", "partitions", "corrections",
                           "search_terms", "search_docs"):
                 con.execute(f"DELETE FROM {table}")
-        fresh = con.execute("SELECT value FROM store_meta WHERE key = 'rollup'").fetchone()
-        partial = not first and fresh == ("fresh",) and self._rollup_mode != "full"
+        partial = not first and self.meta("rollup") == "fresh" and self._rollup_mode != "full"
         con.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_hours (hour TIMESTAMPTZ)")
         known = dict(con.execute("SELECT folder, signature FROM partitions").fetchall())
         changed = sorted(f for f, p in parts.items() if known.get(f) != p.signature)
@@ -387,7 +386,7 @@ class DuckDBStore:
         if changed:
             con.executemany("INSERT INTO partitions VALUES (?, ?)",
                             [[f, parts[f].signature] for f in changed])
-        con.execute("INSERT OR REPLACE INTO store_meta VALUES ('manifest', 'partitions')")
+        self.set_meta("manifest", "partitions")
         written = [r[0] for r in con.execute(
             "SELECT doc_id FROM documents WHERE doc_id IN (SELECT doc_id FROM affected)"
             " ORDER BY doc_id").fetchall()]
@@ -399,7 +398,7 @@ class DuckDBStore:
         for name in ("touched", "wanted", "incoming_docs", "incoming_mentions"):
             con.unregister(name)
         if written or gone:
-            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'stale')")
+            self.set_meta("rollup", "stale")
             self._rollup_mode = "partial" if partial else "full"
         return Sync(partitions=len(touched), written=written, removed=gone,
                     corrected=int(row[0]) if row else 0)
@@ -444,11 +443,10 @@ class DuckDBStore:
         Returns the whole backlog."""
         import pyarrow as pa
 
-        row = self.con.execute("SELECT value FROM store_meta WHERE key = 'projection'").fetchone()
-        if row is None or row[0] != target:
+        if self.meta("projection") != target:
             self.con.execute("DELETE FROM projection_pending")
             self.con.execute("INSERT INTO projection_pending SELECT doc_id FROM documents")
-            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('projection', ?)", [target])
+            self.set_meta("projection", target)
         self.con.register("queued", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
         self.con.execute("INSERT OR IGNORE INTO projection_pending SELECT DISTINCT doc_id FROM queued")
         self.con.unregister("queued")
@@ -498,7 +496,7 @@ class DuckDBStore:
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
         self.con.execute("DROP TABLE per_doc")
-        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup', 'fresh')")
+        self.set_meta("rollup", "fresh")
 
     def _rollup(self, since: datetime | None, until: datetime | None,
                 filters: Filters) -> tuple[str, list[Any], str] | None:
@@ -510,10 +508,10 @@ class DuckDBStore:
         if any(t is not None and (t.minute or t.second or t.microsecond) for t in (since, until)):
             return None
         try:
-            row = self.con.execute("SELECT value FROM store_meta WHERE key = 'rollup'").fetchone()
-        except duckdb.CatalogException:
+            fresh = self.meta("rollup") == "fresh"
+        except duckdb.CatalogException:  # a store from before the rollup, opened read-only
             return None
-        if not row or row[0] != "fresh":
+        if not fresh:
             return None
         where, params = _window("hour", since, until, replace(filters, sentiments=()))
         docs = f"docs_{filters.sentiments[0]}" if filters.sentiments else "docs"
