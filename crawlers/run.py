@@ -20,10 +20,15 @@ from brandradar.settings import Settings
 from brandradar.sources import Source
 
 
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    """The private hosts a crawl may reach (``allow_private_hosts``), as the guards compare
+    them: lower case."""
+    return frozenset(h.lower() for h in settings.allow_private_hosts)
+
+
 def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
     """Scrapy settings of every crawl: politeness, safety, archive pipeline (a source with
     browser pages adds :func:`browser_settings`)."""
-    allow = sorted({h.lower() for h in settings.allow_private_hosts})
     return {
         "BOT_NAME": "brandradar",
         "USER_AGENT": settings.ua(),
@@ -41,7 +46,7 @@ def scrapy_settings(settings: Settings, run_id: str) -> dict[str, Any]:
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
         "BRANDRADAR_WORKDIR": str(settings.workdir),
         "BRANDRADAR_RUN_ID": run_id,
-        "BRANDRADAR_ALLOW_HOSTS": allow,
+        "BRANDRADAR_ALLOW_HOSTS": sorted(allowed_hosts(settings)),
         "BRANDRADAR_INCREMENTAL": settings.incremental,
         "RETRY_TIMES": settings.retry_times,
         "BRANDRADAR_RETRY_BACKOFF": settings.retry_backoff,
@@ -88,8 +93,7 @@ def browser_settings(settings: Settings, proxy_port: int) -> dict[str, Any]:
         "PLAYWRIGHT_CONTEXTS": {"default": {"service_workers": "block"}},
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(settings.download_timeout * 1000),
-        "PLAYWRIGHT_ABORT_REQUEST": playwright_abort(
-            frozenset(h.lower() for h in settings.allow_private_hosts)),
+        "PLAYWRIGHT_ABORT_REQUEST": playwright_abort(allowed_hosts(settings)),
     }
 
 
@@ -108,7 +112,7 @@ def _child(job_path: Path) -> int:
     if any(s.needs_browser for s in sources):
         from brandradar.crawlers.browser_proxy import GuardProxy
 
-        proxy = GuardProxy(frozenset(h.lower() for h in settings.allow_private_hosts))
+        proxy = GuardProxy(allowed_hosts(settings))
         browser_spider = type("BrowserSourceSpider", (SourceSpider,),
                               {"custom_settings": browser_settings(settings, proxy.start())})
     crawlers = []
