@@ -392,23 +392,30 @@ def cmd_kibana_import(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from brandradar.crawlers.parsers import extract_article
+    from brandradar.crawlers.parsers import decode_html, extract_page
     from brandradar.nlp.langid import detect
     from brandradar.sources import Source
 
     if not args.page.exists():
         raise ConfigError(f"{args.page}: file not found")
-    html = args.page.read_bytes().decode("utf-8", errors="replace")
-    source = Source(name="cli", kind="news", feeds=[args.url])
-    doc = extract_article(html, args.url, source, datetime.now(UTC))
-    out = {"title": doc.title, "text": doc.text,
-           "published": doc.published.isoformat() if doc.published else None,
-           "author": doc.author, "language": detect(doc.text, doc.language), "url": doc.url}
+    html = decode_html(args.page.read_bytes(), None)
+    source = Source(name="cli", kind="forum", feeds=[args.url], engine=args.engine)
+    docs = extract_page(html, args.url, source, datetime.now(UTC))
+    out: list[dict[str, Any]] = [{"post_id": d.post_id, "title": d.title, "author": d.author,
+            "published": d.published.isoformat() if d.published else None,
+            "text": d.text, "reply_to": d.reply_to, "rating": d.rating, "product": d.product,
+            "language": detect(d.text, d.language), "url": d.url, "parser": d.parser}
+           for d in docs]
     if args.json:
         _print_json(out)
-    else:
-        print(f"{out['title']}\n{out['published']} · {out['author']} · {out['language']}\n")
-        print(out["text"])
+        return 0
+    for row in out:
+        print(f"{row['title']}\n{row['published']} · {row['author']} · {row['language']}"
+              f"{' · post ' + row['post_id'] if row['post_id'] else ''}"
+              f"{' · reply to ' + row['reply_to'] if row['reply_to'] else ''}"
+              f"{' · rating ' + format(row['rating'], '.2f') if row['rating'] is not None else ''}"
+              f" · {row['parser']}\n")
+        print(row["text"], end="\n\n")
     return 0
 
 
@@ -499,47 +506,71 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _repo_root() -> Path:
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "crawlers" / "sources").is_dir() or not (root / "tests").is_dir():
-        raise ConfigError(f"{root}: not a brandradar checkout (sources are added in the repository)")
-    return root
+def _recordings_of(name: str, folder: Path) -> Path:
+    """Where a source's recorded pages are: ``<folder>/sources/<name>/`` for a project's source,
+    the checkout's ``tests/fixtures/pages/<name>/`` for a shipped one."""
+    own = folder / "sources" / name
+    if own.is_dir():
+        return own
+    shipped = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages" / name
+    if shipped.is_dir():
+        return shipped
+    raise ConfigError(f"{own}: no recordings of {name!r} (record a page with "
+                      f"'brandradar sources new')")
 
 
 def cmd_sources_new(args: argparse.Namespace) -> int:
     from brandradar.crawlers.authoring import new_source
-    from brandradar.crawlers.sources import sources_table
     from brandradar.settings import Settings
 
-    root = args.root or _repo_root()
-    written = new_source(args.name, args.url, args.kind, root, Settings(), args.language)
+    written, found = new_source(args.name, args.url, args.kind, args.dir, Settings(),
+                                args.language)
+    for note in found.notes:
+        print(f"{args.name}: {note}")
     for path in written:
         print(f"wrote {path}")
-    docs = root / "docs" / "sources.md"
-    # The table lists this checkout's source files, so it is only rewritten for this checkout.
-    if docs.exists() and args.root is None:
-        head = docs.read_text("utf-8").split("| source |", 1)[0]
-        docs.write_text(head + sources_table(), "utf-8")
-        print(f"updated {docs}")
-    print("next: adjust the selectors, read and correct expected.json by hand, set "
-          "golden_checked_by_a_person in meta.json, add the source to source_files")
+    print(f"next: check listing.start_urls in {written[0]}, run 'brandradar sources test "
+          f"{args.name}' and read expected.json, then add {args.name} to source_files")
     return 0
 
 
+def cmd_sources_test(args: argparse.Namespace) -> int:
+    from brandradar.crawlers.authoring import test_source
+    from brandradar.crawlers.sources import load_source
+
+    source = load_source(args.name, args.dir)
+    results = test_source(source, _recordings_of(args.name, args.dir), write=args.write)
+    failed = False
+    for tested in results:
+        print(f"{tested.folder}: " + (tested.error or f"{len(tested.rows)} documents"))
+        failed |= tested.error is not None
+        for row in tested.rows:
+            text = " ".join(str(row.get("text") or "").split())
+            print(f"  {row.get('post_id') or '-':<10} {row.get('published') or 'undated':<26} "
+                  f"{(row.get('author') or '-')[:20]:<20} {text[:70]}")
+        for diff in tested.differences:
+            print(f"  differs: {diff}")
+        failed |= bool(tested.differences)
+        if args.write:
+            print(f"  wrote {tested.folder / 'expected.json'} (read it before you trust it)")
+    return 1 if failed else 0
+
+
 def cmd_sources_check(args: argparse.Namespace) -> int:
-    from brandradar.crawlers.authoring import check_source, load_source_file
+    from brandradar.crawlers.authoring import check_source, recordings
+    from brandradar.crawlers.sources import load_source
     from brandradar.settings import Settings
 
-    root = args.root or _repo_root()
-    source = load_source_file(root / "crawlers" / "sources" / f"{args.name}.py")
-    pages = root / "tests" / "fixtures" / "pages" / args.name
-    if not (pages / "meta.json").exists():
-        raise ConfigError(f"{pages / 'meta.json'}: not found (record a page first)")
-    problems = check_source(source, pages, Settings())
+    source = load_source(args.name, args.dir)
+    root = _recordings_of(args.name, args.dir)
+    problems = []
+    for pages in recordings(root):
+        where = f"{pages.relative_to(root)}: " if pages != root else ""
+        problems += [f"{where}{p}" for p in check_source(source, pages, Settings())]
     for p in problems:
         print(f"{args.name}: {p}")
     if not problems:
-        print(f"{args.name}: the live page still fills every golden field")
+        print(f"{args.name}: the live pages still fill every golden field")
     return 1 if problems else 0
 
 
@@ -693,10 +724,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--url", help="Kibana base URL (default: BRANDRADAR_KIBANA_URL)")
     sp.add_argument("--space", help="Kibana space id (default: the default space)")
 
-    sp = add("extract", cmd_extract, "Extract the article from one saved HTML page.")
+    sp = add("extract", cmd_extract, "Extract the documents of one saved HTML page with no "
+             "configuration: one per post or review on forum threads and review pages "
+             "(engine presets, schema.org markup), else the article.")
     sp.add_argument("page", type=Path)
     sp.add_argument("--url", required=True, help="the URL the page was fetched from")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--engine", choices=["phpbb", "vbulletin", "xenforo", "discourse",
+                                         "invision", "smf", "mybb"],
+                    help="read the page with this engine's preset instead of detecting it")
+    sp.add_argument("--json", action="store_true", help="a JSON list of documents")
 
     sp = add("annotate", cmd_annotate, "Read JSON lines {id, text, lang?} on stdin, write brand "
              "mentions with sentiment as JSON lines.")
@@ -730,17 +766,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--markdown", action="store_true",
                     help="the table of shipped source files, as in docs/sources.md")
-    sp = _command(src_sub, "new", cmd_sources_new, "Write the skeleton of a new source: source "
-                  "file, recorded page, golden JSON, sources table.")
+    sp = _command(src_sub, "new", cmd_sources_new, "Record one page (feed, article, forum "
+                  "thread, review page), tell its engine or schema.org markup, and write the "
+                  "source as YAML into the project's sources/ folder with the page and a golden "
+                  "file.")
     sp.add_argument("name")
     sp.add_argument("--url", required=True, help="a feed, or a page of the site to record")
     sp.add_argument("--kind", required=True, choices=["news", "blog", "forum", "review"])
     sp.add_argument("--language", action="append", help="language code (repeatable)")
-    sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
-    sp = _command(src_sub, "check", cmd_sources_check, "Fetch a source's recorded URL live and "
+    sp.add_argument("--dir", type=Path, default=Path("."),
+                    help="the project folder (the one with the project config; default: .)")
+    sp = _command(src_sub, "test", cmd_sources_test, "Print what a source's parser makes of "
+                  "its recorded pages and compare with their expected.json (exit 1 on a "
+                  "difference).")
+    sp.add_argument("name")
+    sp.add_argument("--dir", type=Path, default=Path("."), help="the project folder")
+    sp.add_argument("--write", action="store_true",
+                    help="write expected.json from what the parser makes now")
+    sp = _command(src_sub, "check", cmd_sources_check, "Fetch a source's recorded URLs live and "
                   "report golden fields its parser no longer fills (layout drift; exit 1).")
     sp.add_argument("name")
-    sp.add_argument("--root", type=Path, help="repository root (default: this checkout)")
+    sp.add_argument("--dir", type=Path, default=Path("."), help="the project folder")
     sp = _command(src_sub, "health", cmd_sources_health,
                   "Coverage of the last run per source, with breakage flags (exit 1 when a source "
                   "is flagged).",

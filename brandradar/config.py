@@ -196,7 +196,8 @@ class ProjectConfig(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data; ConfigError naming the file (and line) when it cannot be read."""
     if not path.exists():
         raise ConfigError(f"{path}: file not found")
     try:
@@ -207,7 +208,8 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from exc
 
 
-def _one_line(path: Path, exc: ValidationError, data: Any) -> ConfigError:
+def one_line_error(path: Path, exc: ValidationError, data: Any) -> ConfigError:
+    """A validation error as one line naming the file, the field and (in lists) the entry."""
     err = exc.errors()[0]
     loc = err["loc"]
     where = ".".join(str(p) for p in loc)
@@ -224,13 +226,13 @@ def _one_line(path: Path, exc: ValidationError, data: Any) -> ConfigError:
 
 def load_brands(path: Path) -> list[Brand]:
     """Read a brands file (``brands:`` list; the three-line minimal form works)."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
         raise ConfigError(f"{path}: expected a top-level 'brands:' list")
     try:
         brands = _BrandsFile.model_validate({"brands": data["brands"]}).brands
     except ValidationError as exc:
-        raise _one_line(path, exc, data) from exc
+        raise one_line_error(path, exc, data) from exc
     names = [b.name for b in brands]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -240,7 +242,7 @@ def load_brands(path: Path) -> list[Brand]:
 
 def load_project(path: Path) -> ProjectConfig:
     """Read the project config; a ``brands_file:`` key may point to a separate brands file."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     if "brands_file" in data:
@@ -249,7 +251,7 @@ def load_project(path: Path) -> ProjectConfig:
     try:
         return ProjectConfig.model_validate(data)
     except ValidationError as exc:
-        raise _one_line(path, exc, data) from exc
+        raise one_line_error(path, exc, data) from exc
 
 
 def project_settings(project: ProjectConfig, **overrides: Any) -> Settings:

@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from brandradar.crawlers.archive import PUBLISHED_HEADER, ROLE_HEADER
-from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
+from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts, run_hook
 from brandradar.errors import PermanentError
 from brandradar.model import DOCUMENT_SCHEMA, Document
 from brandradar.parquet import is_current, partitions, row_count, write_rows
@@ -70,7 +70,8 @@ def _parse(args: tuple[Source, str, str, str, datetime, str | None]
     source, role, url, html, fetched, feed_published = args
     try:
         if role == "article":
-            return [extract_article(html, url, source, fetched, feed_published)], "", ""
+            docs = [extract_article(html, url, source, fetched, feed_published)]
+            return run_hook(source, docs, html, url), "", ""
         return extract_posts(html, url, source, fetched), "", ""
     except PermanentError as exc:
         return [], str(exc), exc.reason

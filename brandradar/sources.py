@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from cssselect import SelectorError
 from parsel.csstranslator import css2xpath
@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 log = logging.getLogger(__name__)
 
 Kind = Literal["news", "blog", "forum", "review"]
+# Forum engines with a preset parser (crawlers/engines.py), and "auto" for detection per page.
+Engine = Literal["phpbb", "vbulletin", "xenforo", "discourse", "invision", "smf", "mybb", "auto"]
 # Languages the enrich stage scores (brand matching runs on every language; sentiment and key
 # phrases only on these).
 SCORED_LANGUAGES = ("de", "ru", "en")
@@ -37,10 +39,31 @@ def _compile_css(selector: str, where: str) -> None:
 
 
 def _check_css(owner: BaseModel, fields: tuple[str, ...]) -> None:
-    """Compile the CSS selectors of ``fields`` that are set."""
+    """Compile the CSS selectors of ``fields`` that are set (one selector or a list of
+    fallbacks)."""
     for field in fields:
-        if selector := getattr(owner, field):
-            _compile_css(selector, field)
+        value = getattr(owner, field)
+        for n, selector in enumerate([value] if isinstance(value, str) else value or []):
+            _compile_css(selector, field if isinstance(value, str) else f"{field}.{n}")
+
+
+def _check_regex(owner: BaseModel, fields: tuple[str, ...]) -> None:
+    """Compile the regular expressions of ``fields`` that are set; each needs one group."""
+    for field in fields:
+        pattern = getattr(owner, field)
+        if pattern is None:
+            continue
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{field}: invalid regular expression {pattern!r} ({exc})") from exc
+        if compiled.groups < 1:
+            raise ValueError(f"{field}: {pattern!r} needs a group ( ) around the part to keep")
+
+
+# A field's selector, or a list of selectors tried in order (the first that finds something wins):
+# one preset then serves several versions of an engine's templates.
+Selectors = str | list[str]
 
 
 class Listing(BaseModel):
@@ -96,19 +119,25 @@ class Parser(BaseModel):
     name: str
     version: str
     item: str
-    post_id: str
+    post_id: Selectors
     # When the id sits inside a longer value (id="p123"), the first group of this pattern.
     post_id_regex: str | None = None
     body: str
-    title: str | None = None
-    author: str | None = None
-    published: str | None = None
-    quote: str | None = None
-    reply_to: str | None = None
-    rating: str | None = None
+    title: Selectors | None = None
+    author: Selectors | None = None
+    published: Selectors | None = None
+    # The date inside a longer text ("« Reply #1 on: June 05, 2018, 10:44:12 am »"): group 1.
+    published_regex: str | None = None
+    quote: Selectors | None = None
+    reply_to: Selectors | None = None
+    reply_to_regex: str | None = None
+    # A rating as a number ("4", "4,5"), inside a text ("5,0 su 5 stelle" with
+    # rating_regex "([\\d,.]+) su") or in an attribute ("::attr(class)" with "star-(\\d)").
+    rating: Selectors | None = None
+    rating_regex: str | None = None
     rating_scale: float = 5.0
-    product: str | None = None
-    verified: str | None = None
+    product: Selectors | None = None
+    verified: Selectors | None = None
     # Parts of a post's body that are not its author's words: quoted posts, code boxes,
     # signatures. Their text never reaches the brand matcher (the ``quote`` selector's element is
     # left out too).
@@ -120,15 +149,10 @@ class Parser(BaseModel):
                           "reply_to", "rating", "product", "verified"))
         for n, selector in enumerate(self.exclude):
             _compile_css(selector, f"exclude.{n}")
-        if self.body.rstrip().endswith("::text"):
+        if "::" in self.body:
             raise ValueError(f"body: {self.body!r} selects text; select the post's element "
                              "(drop '::text'): its text is taken without quotes and code")
-        if self.post_id_regex is not None:
-            try:
-                re.compile(self.post_id_regex)
-            except re.error as exc:
-                raise ValueError(f"post_id_regex: invalid regular expression "
-                                 f"{self.post_id_regex!r} ({exc})") from exc
+        _check_regex(self, ("post_id_regex", "published_regex", "reply_to_regex", "rating_regex"))
         return self
 
 
@@ -154,6 +178,29 @@ class Source(BaseModel):
     # the source's languages.
     date_format: str | None = None
     locale: str | None = None
+    # A forum engine whose preset parser reads the pages (``parser`` then only overrides single
+    # fields), or "auto": each page is read by the schema.org markup or the engine it shows.
+    engine: Engine | None = None
+    # What selectors cannot express: "module:function" or "file.py:function" (next to the
+    # project config), called as function(documents, page, url) -> documents.
+    hook: str | None = Field(default=None, pattern=r"^[\w./-]+:[A-Za-z_]\w*$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_preset(cls, data: Any) -> Any:
+        """``engine: phpbb`` with a partial ``parser:`` → the preset with those fields replaced."""
+        if not isinstance(data, dict) or data.get("engine") in (None, "auto"):
+            return data
+        from brandradar.crawlers.engines import PRESETS
+
+        engine = data["engine"]
+        if engine not in PRESETS:
+            return data  # the Literal check names the allowed engines
+        override = data.get("parser")
+        if isinstance(override, Parser):
+            override = override.model_dump(exclude_unset=True)
+        merged = {**PRESETS[engine].parser.model_dump(), **(override or {})}
+        return {**data, "parser": merged}
 
     @model_validator(mode="after")
     def _has_discovery(self) -> Source:
@@ -165,6 +212,11 @@ class Source(BaseModel):
                             "mentions are found and counted, their sentiment stays 'unscored'",
                             self.name, lang, ", ".join(SCORED_LANGUAGES))
         return self
+
+    @property
+    def multi_post(self) -> bool:
+        """Whether this source's pages hold several posts or reviews (not one article)."""
+        return self.parser is not None or self.engine is not None
 
     @property
     def needs_browser(self) -> bool:

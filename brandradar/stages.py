@@ -49,25 +49,34 @@ class Context:
         raise ConfigError(f"unknown source {name!r}")
 
 
-def resolve_sources(project: ProjectConfig) -> list[Source]:
-    """Source files named in the config plus inline (generic) sources."""
+def resolve_sources(project: ProjectConfig, folder: Path | None = None) -> list[Source]:
+    """Named sources (the project folder's ``sources/*.yaml`` first, then the shipped source
+    files) plus inline ones; each hook is loaded now, so a broken one stops the run before any
+    crawling."""
+    from brandradar.crawlers.hooks import resolve_hook
     from brandradar.crawlers.sources import load_source
 
-    sources = [load_source(n) for n in project.source_files] + list(project.sources)
+    sources = [load_source(n, folder) for n in project.source_files] + list(project.sources)
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"source declared twice: {dupes[0]!r}")
-    return sources
+    return [s.model_copy(update={"hook": resolve_hook(s.hook, folder or Path.cwd())})
+            if s.hook else s for s in sources]
 
 
 def load_context(config: Path, workdir: Path | None = None, **overrides: Any) -> Context:
-    """Read the project config and settings; write a snapshot into the work directory."""
+    """Read the project config and settings; write a snapshot into the work directory.
+
+    The snapshot holds every source resolved (YAML files and shipped sources inline, hooks as
+    absolute paths), so later stages and other machines need only the work directory.
+    """
     project = load_project(config)
     settings = project_settings(project, workdir=workdir, **overrides)
-    ctx = Context(project, settings, resolve_sources(project))
+    ctx = Context(project, settings, resolve_sources(project, config.parent))
     ctx.workdir.mkdir(parents=True, exist_ok=True)
-    (ctx.workdir / PROJECT_SNAPSHOT).write_text(project.model_dump_json(indent=1))
+    snapshot = project.model_copy(update={"sources": ctx.sources, "source_files": []})
+    (ctx.workdir / PROJECT_SNAPSHOT).write_text(snapshot.model_dump_json(indent=1))
     return ctx
 
 

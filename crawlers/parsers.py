@@ -9,7 +9,9 @@ selectors their source declares.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,9 +20,19 @@ import trafilatura
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from brandradar.crawlers.engines import PRESETS, detect_engine
+from brandradar.crawlers.hooks import load_hook
+from brandradar.crawlers.structured import (
+    ARTICLE_TYPES,
+    POST_TYPES,
+    THREAD_TYPES,
+    Entry,
+    entries,
+    rating_of,
+)
 from brandradar.errors import PermanentError
 from brandradar.model import Document
-from brandradar.sources import Parser, Source
+from brandradar.sources import DEFAULT_EXCLUDE, Parser, Selectors, Source
 from brandradar.urls import doc_id, domain_of
 
 ARTICLE_PARSER = f"trafilatura-{trafilatura.__version__}"
@@ -68,13 +80,15 @@ def garbled_share(text: str) -> float:
 
 
 def parse_time(value: str | None, source: Source | None = None,
-               relative_to: datetime | None = None) -> datetime | None:
+               relative_to: datetime | None = None, page_lang: str | None = None) -> datetime | None:
     """A timestamp as an aware UTC datetime, or None when absent or unreadable.
 
     ISO 8601 first; then the source's ``date_format`` (``strptime`` codes) when it declares one;
     then dateparser, in the source's ``locale`` or languages, so that forum and review dates
     such as "05 Sep 2018 10:44", "14 novembre 2018" or "вчера в 10:15" (relative to
-    ``relative_to``, the fetch time) are read. A date without a zone is taken as UTC.
+    ``relative_to``, the fetch time) are read; a source that declares no languages is read in
+    the page's ``lang`` ("05.09.2018" is the 5th of September on a Russian page). A date without
+    a zone is taken as UTC.
     """
     if not value or not value.strip():
         return None
@@ -83,13 +97,14 @@ def parse_time(value: str | None, source: Source | None = None,
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        when = _local_date(text, source, relative_to)
+        when = _local_date(text, source, relative_to, page_lang)
     if when is None:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _local_date(text: str, source: Source | None, relative_to: datetime | None) -> datetime | None:
+def _local_date(text: str, source: Source | None, relative_to: datetime | None,
+                page_lang: str | None) -> datetime | None:
     if source is not None and source.date_format:
         try:
             return datetime.strptime(text, source.date_format)
@@ -102,7 +117,10 @@ def _local_date(text: str, source: Source | None, relative_to: datetime | None) 
     if relative_to is not None:
         settings["RELATIVE_BASE"] = relative_to.replace(tzinfo=None)
     locales = [source.locale] if source is not None and source.locale else None
-    languages = (source.languages or None) if source is not None and not locales else None
+    languages = None
+    if not locales:
+        languages = (source.languages if source is not None else None) or (
+            [page_lang] if page_lang else None)
     try:
         return dateparser.parse(text[:200], languages=languages, locales=locales,
                                 settings=settings)
@@ -110,9 +128,7 @@ def _local_date(text: str, source: Source | None, relative_to: datetime | None) 
         return None
 
 
-def _text(sel: Selector, css: str | None) -> str | None:
-    if not css:
-        return None
+def _one(sel: Selector, css: str) -> str | None:
     node = sel.css(css)
     if not node:
         return None
@@ -124,29 +140,49 @@ def _text(sel: Selector, css: str | None) -> str | None:
     return " ".join(t.strip() for t in node.css("::text").getall() if t.strip()) or None
 
 
-def _own_words(item: Selector, parser: Parser) -> str | None:
-    """The body's text without what ``parser.exclude`` names (quotes, code, signatures) nor the
-    element of the ``quote`` selector: other people's words and code are not the author's
-    opinion."""
-    if "::" in parser.body:
-        return _text(item, parser.body)
-    selectors = [*parser.exclude, *([parser.quote.split("::", 1)[0]] if parser.quote else [])]
+def _text(sel: Selector, css: Selectors | None, regex: str | None = None) -> str | None:
+    """The text a selector (or the first of a list that finds something) selects; with
+    ``regex``, only its first group (None when the pattern does not match)."""
+    for one in [css] if isinstance(css, str) else css or []:
+        value = _one(sel, one)
+        if value is not None:
+            if regex is None:
+                return value
+            m = re.search(regex, value)
+            return m.group(1).strip() if m else None
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    """The first number in a text, decimal comma or point ("4,5 von 5" → 4.5)."""
+    m = re.search(r"\d+(?:[.,]\d+)?", text or "")
+    return float(m.group(0).replace(",", ".")) if m else None
+
+
+def _own_words(item: Selector, body: str, exclude: list[str]) -> str | None:
+    """The text of ``body`` without what ``exclude`` names (quotes, code, signatures): other
+    people's words and code are not the author's opinion."""
     # The elements are held here: lxml reuses an element's Python object only while it lives,
     # and a freed object's id() can come back as another element's.
-    held = [n.root for sel in selectors for n in item.css(sel)]
+    held = [n.root for sel in exclude for n in item.css(sel)]
+    return _words_without(item.css(body), held)
+
+
+def _words_without(tops: Iterable[Selector], held: list[Any]) -> str | None:
     excluded = {id(e) for e in held}
     words = []
-    for node in item.css(parser.body):
+    for node in tops:
         top = node.root
         # lxml's own text results know their element (parsel's are plain strings); the text
         # after an element (its tail) hangs on that element: start from the one containing it.
+        # The body element itself is never excluded (vBulletin's body is a <blockquote>).
         for text in top.xpath(".//text()"):
             element = text.getparent()
             if text.is_tail and element is not None:
                 element = element.getparent()
-            while element is not None and id(element) not in excluded and element is not top:
+            while element is not None and element is not top and id(element) not in excluded:
                 element = element.getparent()
-            if element is None or id(element) not in excluded:
+            if element is None or element is top or id(element) not in excluded:
                 stripped = str(text).strip()
                 if stripped:
                     words.append(stripped)
@@ -184,60 +220,169 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
         published = parse_time(sel.css(css).get(), source, fetched)
         if published:
             break
-    published = published or parse_time(feed_published, source, fetched) \
+    article = next((e for e in entries(sel) if e.type in ARTICLE_TYPES), None)
+    published = published or _article_time(article, source, fetched) \
+        or parse_time(feed_published, source, fetched) \
         or parse_time(result.get("date"), source, fetched)
     lang = sel.css("html::attr(lang)").get()
     return Document(
         doc_id=doc_id(url), source=source.name, source_kind=source.kind, url=url,
         domain=domain_of(url), title=(result.get("title") or "").strip(), text=text.strip(),
-        published=published, fetched=fetched, author=result.get("author"),
+        published=published, fetched=fetched,
+        author=result.get("author") or (article.text("author") if article else None),
         language=(lang or "").split("-")[0].lower() or None, parser=ARTICLE_PARSER,
     )
 
 
+def _article_time(article: Entry | None, source: Source, fetched: datetime) -> datetime | None:
+    """The schema.org ``datePublished`` of a NewsArticle/BlogPosting (JSON-LD or microdata)."""
+    return parse_time(article.text("datePublished", "dateCreated"), source, fetched) \
+        if article is not None else None
+
+
 def extract_posts(html: str, url: str, source: Source, fetched: datetime) -> list[Document]:
-    """All posts or reviews on one page: the current parser first, then older layouts' parsers."""
-    if source.parser is None:
-        raise PermanentError(f"source {source.name} has no parser for multi-post pages")
+    """All posts or reviews on one page, and what the source's hook makes of them.
+
+    A declared parser first, then the parsers of older layouts. With ``engine: auto`` (and for
+    sources without a parser) the page is read by the engine it names (its preset), else by
+    its schema.org posts and reviews.
+    """
     sel = Selector(text=html)
-    for parser in [source.parser, *source.previous_parsers]:
+    parsers = [source.parser, *source.previous_parsers] if source.parser else []
+    docs: list[Document] = []
+    for parser in parsers:
         docs = _posts(sel, parser, url, source, fetched)
         if docs:
-            return docs
-    versions = ", ".join(f"v{p.version}" for p in [source.parser, *source.previous_parsers])
-    raise PermanentError(f"{url}: parser {source.parser.name} ({versions}) found no posts",
-                         "no_posts")
+            break
+    if not docs and (source.engine == "auto" or not parsers):
+        engine = detect_engine(sel)
+        if engine is not None:
+            docs = _posts(sel, PRESETS[engine].parser, url, source, fetched)
+        if not docs:
+            docs = structured_posts(sel, url, source, fetched)
+    if not docs:
+        tried = ", ".join(f"{p.name} v{p.version}" for p in parsers) or "engine presets"
+        raise PermanentError(f"{url}: {tried} and schema.org markup found no posts", "no_posts")
+    return run_hook(source, docs, sel, url)
+
+
+def extract_page(html: str, url: str, source: Source, fetched: datetime,
+                 feed_published: str | None = None) -> list[Document]:
+    """The documents of one page with no configuration needed: a forum thread or review page
+    (declared parser, engine preset or schema.org posts) gives one document per post, any
+    other page one article (an article's comments stay out: the article is the document)."""
+    if source.multi_post:
+        return extract_posts(html, url, source, fetched)
+    sel = Selector(text=html)
+    engine = detect_engine(sel)
+    docs = _posts(sel, PRESETS[engine].parser, url, source, fetched) if engine else []
+    if not docs:
+        kinds = {e.type for e in entries(sel)}
+        if not kinds & ARTICLE_TYPES or kinds & THREAD_TYPES:
+            docs = structured_posts(sel, url, source, fetched)
+    if docs:
+        return run_hook(source, docs, sel, url)
+    return run_hook(source, [extract_article(html, url, source, fetched, feed_published)], sel,
+                    url)
+
+
+def run_hook(source: Source, docs: list[Document], page: Selector | str,
+             url: str) -> list[Document]:
+    """The source's ``hook`` applied to the documents of one page (they pass unchanged when
+    the source has none); a hook that fails is named with the page."""
+    if source.hook is None:
+        return docs
+    hook = load_hook(source.hook)
+    try:
+        out = hook(docs, Selector(text=page) if isinstance(page, str) else page, url)
+    except Exception as exc:  # a user's hook: any failure is this page's, named
+        raise PermanentError(f"{url}: hook {source.hook} failed ({type(exc).__name__}: {exc})",
+                             "hook_failed") from exc
+    if not isinstance(out, list) or not all(isinstance(d, Document) for d in out):
+        raise PermanentError(f"{url}: hook {source.hook} must return a list of Document",
+                             "hook_failed")
+    return out
+
+
+def structured_posts(sel: Selector, url: str, source: Source,
+                     fetched: datetime) -> list[Document]:
+    """Documents from the page's schema.org posts, comments and reviews (JSON-LD or
+    microdata); an article page (NewsArticle without posts) gives none."""
+    found = [e for e in entries(sel) if e.type in POST_TYPES]
+    docs: dict[str, Document] = {}
+    page_title = _text(sel, ["h1::text", "title::text"]) or ""
+    page_lang = _page_lang(sel)
+    for entry in found:
+        if entry.body is not None:
+            body = _words_without([entry.body], [n.root for css in DEFAULT_EXCLUDE
+                                                 for n in entry.body.css(css)])
+        else:
+            body = entry.text("text", "articleBody", "reviewBody", "description")
+        if not body:
+            continue
+        pid = entry.text("identifier", "@id", "position") or \
+            hashlib.sha1(body.encode()).hexdigest()[:12]
+        # An @id is a URL: its fragment ("#c-2") or last path segment names the post.
+        pid = pid.rsplit("#", 1)[-1] if "#" in pid else pid.rstrip("/").rsplit("/", 1)[-1]
+        docs.setdefault(pid, Document(
+            doc_id=doc_id(url.split("?")[0] if source.kind == "forum" else url, pid),
+            source=source.name, source_kind=source.kind, url=url, domain=domain_of(url),
+            title=entry.text("headline", "name") or page_title, text=body,
+            published=parse_time(entry.text("datePublished", "dateCreated"), source, fetched,
+                                 page_lang),
+            fetched=fetched, author=entry.text("author", "creator"), post_id=pid,
+            rating=rating_of(entry),
+            product=entry.text("itemReviewed"),
+            language=entry.text("inLanguage") or page_lang,
+            parser=f"schema.org-{entry.type}",
+        ))
+    return list(docs.values())
 
 
 def _posts(sel: Selector, parser: Parser, url: str, source: Source,
            fetched: datetime) -> list[Document]:
     title = _text(sel, parser.title) or ""
     product = _text(sel, parser.product)
+    page_lang = _page_lang(sel)
+    exclude = [*parser.exclude, *filter(None, (_element_of(q) for q in _as_list(parser.quote)))]
     docs = []
     for item in sel.css(parser.item):
-        pid = _text(item, parser.post_id)
-        if pid and parser.post_id_regex:
-            m = re.search(parser.post_id_regex, pid)
-            pid = m.group(1) if m else None
-        body = _own_words(item, parser)
+        pid = _text(item, parser.post_id, parser.post_id_regex)
+        body = _own_words(item, parser.body, exclude)
         if not pid or not body:
             continue
-        rating_raw = _text(item, parser.rating)
-        try:
-            rating = float(rating_raw) / parser.rating_scale if rating_raw else None
-        except ValueError:
-            rating = None
-        lang = item.css(f"{parser.body}::attr(lang)").get() if parser.body else None
+        rating_raw = _text(item, parser.rating, parser.rating_regex)
+        rating = _number(rating_raw)
+        lang = item.css(f"{parser.body}::attr(lang)").get()
         docs.append(Document(
             doc_id=doc_id(url.split("?")[0] if source.kind == "forum" else url, pid),
             source=source.name, source_kind=source.kind, url=url, domain=domain_of(url),
             title=title, text=body,
-            published=parse_time(_text(item, parser.published), source, fetched),
+            published=parse_time(_text(item, parser.published, parser.published_regex), source,
+                                 fetched, page_lang),
             fetched=fetched, author=_text(item, parser.author), post_id=pid,
-            reply_to=_text(item, parser.reply_to), quote_text=_text(item, parser.quote),
-            rating=rating, product=product,
-            verified=bool(item.css(parser.verified)) if parser.verified else None,
-            language=lang or (sel.css("html::attr(lang)").get() or None),
-            parser=f"{parser.name}-v{parser.version}",
+            reply_to=_text(item, parser.reply_to, parser.reply_to_regex),
+            quote_text=_text(item, parser.quote),
+            rating=rating / parser.rating_scale if rating is not None else None, product=product,
+            verified=_found(item, parser.verified) if parser.verified else None,
+            language=lang or page_lang, parser=f"{parser.name}-v{parser.version}",
         ))
     return docs
+
+
+def _page_lang(sel: Selector) -> str | None:
+    """The language the page declares (``<html lang="ru-RU">`` → "ru")."""
+    return (sel.css("html::attr(lang)").get() or "").split("-")[0].strip().lower() or None
+
+
+def _as_list(css: Selectors | None) -> list[str]:
+    return [css] if isinstance(css, str) else list(css or [])
+
+
+def _element_of(css: str) -> str:
+    """The element part of a selector ("blockquote.quote::text" → "blockquote.quote")."""
+    return css.split("::", 1)[0].strip()
+
+
+def _found(item: Selector, css: Selectors) -> bool:
+    return any(item.css(one) for one in _as_list(css))

@@ -42,7 +42,7 @@ def test_extract_prints_the_document() -> None:
     url = json.loads((page.parent / "meta.json").read_text())["url"]
     proc = run_cli("extract", str(page), "--url", url, "--json")
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    (doc,) = json.loads(proc.stdout)  # a list: one document for an article page
     expected = json.loads((page.parent / "expected.json").read_text())[0]
     assert doc["title"] == expected["title"] and doc["text"] == expected["text"]
     assert doc["published"] == expected["published"] and doc["author"] == expected["author"]

@@ -39,7 +39,9 @@ def test_unknown_source_file_is_named(tmp_path: Path) -> None:
     proc = run_cli("run", "--config", str(f), "--workdir", str(tmp_path / "w"))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "brandradar: error: source file 'no_such_source' not found in crawlers/sources/"]
+        f"brandradar: error: source 'no_such_source' found neither in {tmp_path / 'sources'} nor "
+        "the shipped sources (demo_bike_reviews, demo_pedal_blog, demo_rad_kurier, "
+        "demo_velo_forum)"]
 
 
 def test_generic_feed_source_needs_no_python(tmp_path: Path) -> None:

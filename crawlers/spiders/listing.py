@@ -21,7 +21,7 @@ class ListingDiscovery(SourceSpiderBase):
     def _role(self) -> str:
         # Pages of a source with a post parser hold several posts (threads); without one they
         # are articles, extracted (and deduplicated against feed finds) like any other article.
-        return "thread" if self.source.parser else "article"
+        return "thread" if self.source.multi_post else "article"
 
     def listing_requests(self) -> Iterator[Request]:
         assert self.source.listing is not None
