@@ -258,6 +258,14 @@ def main() -> None:
     index_rows = index_table(index_measure())
     print(index_rows)
     write_between(DOC, INDEX_BEGIN, INDEX_END, index_rows)
+    from thread_extraction import BEGIN as THREADS_BEGIN
+    from thread_extraction import END as THREADS_END
+    from thread_extraction import measure as threads_measure
+    from thread_extraction import table as threads_table
+
+    thread_rows = threads_table(threads_measure())
+    print(thread_rows)
+    write_between(DOC, THREADS_BEGIN, THREADS_END, thread_rows)
 
 
 if __name__ == "__main__":

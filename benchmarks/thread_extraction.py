@@ -40,18 +40,18 @@ def grown_page(name: str, posts: int = POSTS) -> str:
     assert engine is not None, name
     preset = PRESETS[engine].parser
     tree = lxml.html.fromstring(html)
-    items = [Selector(root=node) for node in tree.cssselect(preset.item.split(",")[0])]
-    originals = [s.root for s in items]
+    originals = [s.root for s in Selector(root=tree).css(preset.item)]
     last = originals[-1]
     for n in range(posts - len(originals)):
         source = originals[n % len(originals)]
         clone = copy.deepcopy(source)
-        # New ids: every attribute naming the post id gets a new number.
-        text = lxml.html.tostring(clone, encoding="unicode")
+        # New ids: the post id inside id and data-* attributes gets a new number (dates and
+        # text stay as they are).
         pid = "".join(filter(str.isdigit, source.get("id") or source.get("data-content") or ""))
-        if pid:
-            text = text.replace(pid, str(9_000_000 + n))
-        clone = lxml.html.fragment_fromstring(text)
+        for element in clone.iter():
+            for key, value in element.attrib.items():
+                if pid and (key == "id" or key.startswith("data-")) and pid in value:
+                    element.set(key, value.replace(pid, str(9_000_000 + n)))
         last.addnext(clone)
         last = clone
     return lxml.html.tostring(tree, encoding="unicode")

@@ -20,6 +20,7 @@ import trafilatura
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from brandradar.crawlers.dates import common_date
 from brandradar.crawlers.engines import PRESETS, detect_engine
 from brandradar.crawlers.hooks import load_hook
 from brandradar.crawlers.structured import (
@@ -110,17 +111,21 @@ def _local_date(text: str, source: Source | None, relative_to: datetime | None,
             return datetime.strptime(text, source.date_format)
         except ValueError:
             return None
+    locales = [source.locale] if source is not None and source.locale else None
+    languages = None
+    if not locales:
+        languages = (source.languages if source is not None else None) or (
+            [page_lang] if page_lang else None)
+    first = (locales[0].split("-")[0] if locales else languages[0] if languages else None)
+    quick = common_date(text, first, relative_to.replace(tzinfo=None) if relative_to else None)
+    if quick is not None:
+        return quick
     import dateparser  # imported here: its language data costs ~0.3 s on first use
 
     settings: dict[str, Any] = {"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC",
                                 "PREFER_DATES_FROM": "past"}
     if relative_to is not None:
         settings["RELATIVE_BASE"] = relative_to.replace(tzinfo=None)
-    locales = [source.locale] if source is not None and source.locale else None
-    languages = None
-    if not locales:
-        languages = (source.languages if source is not None else None) or (
-            [page_lang] if page_lang else None)
     try:
         return dateparser.parse(text[:200], languages=languages, locales=locales,
                                 settings=settings)
