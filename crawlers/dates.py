@@ -101,28 +101,28 @@ def common_date(text: str, language: str | None,
     if relative is not None and relative_to is not None:
         m = relative[0].match(value)
         if m and m.group(2) is not None:
-            day = (relative_to - timedelta(days=relative[1][m.group(1).lower()])).date()
-            return _build(day.year, day.month, day.day, _clock(*m.group(2, 3, 4, 5)))
+            when = (relative_to - timedelta(days=relative[1][m.group(1).lower()])).date()
+            return _build(when.year, when.month, when.day, _clock(*m.group(2, 3, 4, 5)))
     m = _NUMERIC.match(value)
     if m:
         found = _months(language)
         if found is None:
             return None
         a, b = int(m.group(1)), int(m.group(3))
-        day, month = (b, a) if found[1].startswith("M") else (a, b)
-        return _build(int(m.group(4)), month, day, _clock(*m.group(5, 6, 7, 8)))
+        first, second = (b, a) if found[1].startswith("M") else (a, b)
+        return _build(int(m.group(4)), second, first, _clock(*m.group(5, 6, 7, 8)))
     named = _named(language)
     if named is None:
         return None
     day_first, month_first, months = named
     m = day_first.match(value)
     if m:
-        month = months.get(m.group(2).lower().rstrip("."))
-        return _build(int(m.group(3)), month, int(m.group(1)), _clock(*m.group(4, 5, 6, 7))) \
-            if month else None
+        named_month = months.get(m.group(2).lower().rstrip("."))
+        return _build(int(m.group(3)), named_month, int(m.group(1)),
+                      _clock(*m.group(4, 5, 6, 7))) if named_month else None
     m = month_first.match(value)
     if m:
-        month = months.get(m.group(1).lower().rstrip("."))
-        return _build(int(m.group(3)), month, int(m.group(2)), _clock(*m.group(4, 5, 6, 7))) \
-            if month else None
+        named_month = months.get(m.group(1).lower().rstrip("."))
+        return _build(int(m.group(3)), named_month, int(m.group(2)),
+                      _clock(*m.group(4, 5, 6, 7))) if named_month else None
     return None
