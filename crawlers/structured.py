@@ -104,15 +104,14 @@ def microdata(page: Selector) -> list[Entry]:
     """Every microdata item of a type read here, with its properties (nested items as Entry)."""
     out = []
     for n, node in enumerate(page.xpath("//*[@itemscope][@itemtype]")):
-        kind = _type_name(node.attrib.get("itemtype", "").split()[0] if node.attrib.get(
-            "itemtype") else "")
+        kind = _type_name((_attr(node, "itemtype").split() or [""])[0])
         if kind in POST_TYPES or kind in ARTICLE_TYPES:
             entry = _item(node, kind)
             entry.position = n
             if kind == "Review" and "itemReviewed" not in entry.props:
                 # A review nested in a Product's markup reviews that product.
                 for outer in node.xpath("ancestor::*[@itemscope][@itemtype][1]"):
-                    if _type_name(outer.attrib.get("itemtype", "")) == "Product":
+                    if _type_name(_attr(outer, "itemtype")) == "Product":
                         entry.props["itemReviewed"] = _item(outer, "Product")
             out.append(entry)
     return out
@@ -122,10 +121,10 @@ def _item(node: Selector, kind: str) -> Entry:
     props: dict[str, Any] = {}
     body = None
     for prop in _own_props(node):
-        name = prop.attrib.get("itemprop", "")
+        name = _attr(prop, "itemprop")
         value: Any
-        if "itemscope" in prop.attrib:
-            value = _item(prop, _type_name(prop.attrib.get("itemtype", "")))
+        if prop.root.get("itemscope") is not None:
+            value = _item(prop, _type_name(_attr(prop, "itemtype")))
         else:
             value = _value(prop)
         for key in name.split():
@@ -141,19 +140,24 @@ def _own_props(node: Selector) -> list[Selector]:
                       depth=len(node.xpath("ancestor-or-self::*[@itemscope]")))
 
 
+def _attr(node: Selector, name: str) -> str:
+    """One attribute of an element. Read by name: parsel's ``attrib`` copies every attribute,
+    and lxml refuses to hand out an attribute whose name holds control characters (hostile
+    pages have them)."""
+    value = node.root.get(name)
+    return str(value) if value is not None else ""
+
+
 def _value(prop: Selector) -> str:
-    attrs = prop.attrib
     tag = prop.root.tag if isinstance(prop.root.tag, str) else ""
-    if tag == "meta":
-        return attrs.get("content", "")
-    if tag == "time" and "datetime" in attrs:
-        return attrs["datetime"]
-    if tag in ("a", "link", "area"):
-        return attrs.get("href", "")
-    if tag in ("img", "audio", "video", "source"):
-        return attrs.get("src", "")
-    if "content" in attrs:
-        return attrs["content"]
+    attribute = {"meta": "content", "a": "href", "link": "href", "area": "href", "img": "src",
+                 "audio": "src", "video": "src", "source": "src"}.get(tag)
+    if tag == "time" and prop.root.get("datetime") is not None:
+        return _attr(prop, "datetime")
+    if attribute is not None:
+        return _attr(prop, attribute)
+    if prop.root.get("content") is not None:
+        return _attr(prop, "content")
     return " ".join(t.strip() for t in prop.css("::text").getall() if t.strip())
 
 
@@ -176,4 +180,4 @@ def rating_of(entry: Entry) -> float | None:
         best = float(str(item.get("bestRating") or 5).replace(",", "."))
     except ValueError:
         return None
-    return value / best if 0 <= value <= best else None
+    return value / best if 0 <= value <= best and best > 0 else None

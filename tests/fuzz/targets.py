@@ -12,11 +12,12 @@ from pathlib import Path
 
 from scrapy.utils.sitemap import Sitemap
 
-from brandradar.crawlers.parsers import decode_html, extract_article, extract_posts
+from brandradar.crawlers.parsers import decode_html, extract_page, extract_posts
 from brandradar.crawlers.safety import hostile_xml, utf8_xml
 from brandradar.crawlers.sources import load_source
 from brandradar.crawlers.spiders.feed import feed_entries
 from brandradar.errors import PermanentError
+from brandradar.sources import Source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CRASHES = FIXTURES / "fuzz"
@@ -44,16 +45,17 @@ def sitemap(data: bytes) -> None:
 
 
 def html(data: bytes) -> None:
-    """A page as the extract stage handles it: an article, and the forum parser's posts."""
+    """A page as `brandradar extract` reads it with no configuration (engine presets,
+    schema.org JSON-LD and microdata, else the article), and as a declared forum parser does."""
     text = decode_html(data, "text/html")
-    for extract in (lambda: extract_article(text, "https://news.example.org/a", _NEWS, FETCHED),
+    for extract in (lambda: extract_page(text, "https://news.example.org/a", _ANY, FETCHED),
                     lambda: extract_posts(text, "https://forum.example.org/t/1", _FORUM,
                                           FETCHED)):
         with contextlib.suppress(PermanentError):
             extract()
 
 
-_NEWS = load_source("demo_rad_kurier")
+_ANY = Source(name="cli", kind="forum", feeds=["https://news.example.org/feed"])
 _FORUM = load_source("demo_velo_forum")
 TARGETS: dict[str, Callable[[bytes], None]] = {"feed": feed, "sitemap": sitemap, "html": html}
 
@@ -61,14 +63,15 @@ TARGETS: dict[str, Callable[[bytes], None]] = {"feed": feed, "sitemap": sitemap,
 def seeds(target: str) -> list[bytes]:
     """Real inputs to start from: the feed fixtures (feed-rs, MIT), sitemaps made from the
     sitemaps.org protocol examples, the Zyte and fundus benchmark pages and the demo sources'
-    recorded pages."""
+    recorded pages, and the forum-engine and schema.org pages."""
     if target == "feed":
         return [p.read_bytes() for p in sorted((FIXTURES / "feeds").glob("*/*.xml"))]
     if target == "sitemap":
         return [SITEMAP_EXAMPLE, SITEMAP_INDEX_EXAMPLE]
     pages = sorted((FIXTURES / "extraction" / "zyte" / "html").glob("*.html.gz"))[:20]
     return [gzip.decompress(p.read_bytes()) for p in pages] + [
-        p.read_bytes() for p in sorted((FIXTURES / "pages").glob("*/page.html"))]
+        p.read_bytes() for p in sorted((FIXTURES / "pages").glob("*/page.html"))] + [
+        p.read_bytes() for p in sorted((FIXTURES / "engines").glob("*.html"))]
 
 
 # The examples of https://www.sitemaps.org/protocol.html (CC BY-SA 2.5).
