@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -52,10 +53,12 @@ def _demo_project() -> Path:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from brandradar.demo.server import DemoServer
+    from brandradar.settings import DEMO_AUTHOR_KEY
     from brandradar.stages import load_context, report_stage, run_pipeline
 
     show = _progress()
-    ctx = load_context(_demo_project(), args.workdir)
+    ctx = load_context(_demo_project(), args.workdir, author_key=DEMO_AUTHOR_KEY)
+    ctx.demo = True
     server = DemoServer(ctx.settings.demo_host, ctx.settings.demo_port_base)
     ctx.sources = server.rebase(ctx.sources)
     if server.host not in ctx.settings.allow_private_hosts:
@@ -129,6 +132,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from brandradar.forget import forget
+
+    record = forget(_ctx(args), author=args.author, url=args.url)
+    _print_json(record)
+    return 0
+
+
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from brandradar import reprocess
     from brandradar.stages import index_stage
@@ -141,7 +152,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
               f"(switch back with --switch {previous}); indexed {index}")
         return 0
     method = args.sentiment or ctx.settings.sentiment
-    vid, counts = reprocess.build_version(ctx.workdir, ctx.brands, ctx.settings.author_key, method,
+    vid, counts = reprocess.build_version(ctx.workdir, ctx.brands,
+                                          ctx.settings.pseudonym_key(ctx.demo), method,
                                           ctx.project.topics, args.model)
     diff = reprocess.compare(ctx.workdir, vid)
     if args.json:
@@ -386,7 +398,8 @@ def cmd_kibana_import(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "kibana.ndjson"
         build_ndjson(path, settings.es_index_prefix)
-        answer = import_ndjson(url, path.read_bytes(), settings.kibana_api_key, args.space)
+        key = settings.kibana_api_key.get_secret_value() if settings.kibana_api_key else None
+        answer = import_ndjson(url, path.read_bytes(), key, args.space)
     print(f"{url}: imported {answer.get('successCount', 0)} saved objects (overwrite)")
     return 0
 
@@ -638,6 +651,13 @@ def build_parser() -> argparse.ArgumentParser:
         "new label corrections) into the metrics store and, when configured, the Elasticsearch "
         "projection.", Path("brandradar-data"))
 
+    sp = add("forget", cmd_forget, "Erase a person's posts (and name) or one page from the raw "
+             "archive and every stage after it; writes an audit record naming no one "
+             "(docs/privacy.md). The pseudonym key comes from BRANDRADAR_AUTHOR_KEY.",
+             DEFAULT_DEMO_DIR)
+    who = sp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--author", help="the author name as the site shows it")
+    who.add_argument("--url", help="the page's URL as archived")
     sp = add("reprocess", cmd_reprocess, "Enrich the stored documents again with the current "
              "models into a new version beside the active rows, and compare; --switch makes a "
              "version active.", DEFAULT_DEMO_DIR)
@@ -801,6 +821,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``brandradar`` command."""
     args = build_parser().parse_args(argv)
+    from brandradar.stages import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.verbose:

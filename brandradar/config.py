@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from brandradar.errors import ConfigError
 from brandradar.query import parse as parse_query
@@ -158,7 +166,7 @@ class Webhook(Channel):
 
     type: Literal["webhook"] = "webhook"
     url: str
-    secret: str
+    secret: SecretStr
     attempts: int = 3
     backoff: float = 1.0
 
@@ -175,7 +183,7 @@ class Email(Channel):
     escalate_at: int = 8
     starttls: bool = False
     username: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None
 
 
 class ProjectConfig(BaseModel):

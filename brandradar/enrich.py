@@ -47,6 +47,11 @@ def pseudonym(author: str | None, source: str, key: str) -> str | None:
     return digest.hexdigest()[:16]
 
 
+def key_id(key: str) -> str:
+    """A short id of a pseudonym key that does not reveal it (an HMAC of a constant)."""
+    return hmac.new(key.encode(), b"brandradar pseudonym key id", hashlib.sha256).hexdigest()[:12]
+
+
 def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: str,
                   annotator: Annotator | None = None, force: bool = False,
                   out: Path | None = None) -> dict[str, int]:
@@ -60,8 +65,10 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
     out = out or workdir
     counts = {"documents": 0, "mentions": 0, "unscored_mentions": 0, "uncounted_mentions": 0,
               "garbled_documents": 0, "partitions_skipped": 0}
-    # A changed brands file or model version re-enriches everything of the source.
-    fingerprint = annotator.definitions_hash()
+    # A changed brands file, model version or pseudonym key re-enriches everything of the
+    # source (a rotated key re-pseudonymises every author; the marker holds a key id, not the
+    # key).
+    fingerprint = f"{annotator.definitions_hash()}:{key_id(author_key)}"
     marker = out / "enriched" / f"source={source}" / ".fingerprint"
     force = force or not marker.exists() or marker.read_text() != fingerprint
     for path in partitions(workdir, "documents", source):

@@ -36,7 +36,8 @@ def send_webhook(channel: Webhook, alert: dict[str, Any], attempts: int = 3,
     """POST one alert; raises OSError after the last failed attempt."""
     body = json.dumps({"event": "brandradar.alert", "alert": alert}, ensure_ascii=False,
                       default=str).encode()
-    headers = {"Content-Type": "application/json", "X-Brandradar-Signature": signature(channel.secret, body)}
+    headers = {"Content-Type": "application/json",
+               "X-Brandradar-Signature": signature(channel.secret.get_secret_value(), body)}
     for attempt in range(attempts):
         try:
             req = urllib.request.Request(channel.url, data=body, headers=headers, method="POST")
@@ -74,7 +75,8 @@ def send_email(channel: Email, alert: dict[str, Any]) -> None:
         if channel.starttls:
             smtp.starttls()
         if channel.username:
-            smtp.login(channel.username, channel.password or "")
+            smtp.login(channel.username,
+                       channel.password.get_secret_value() if channel.password else "")
         smtp.send_message(msg)
 
 

@@ -10,8 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from brandradar.errors import ConfigError
+
+# Settings that are secrets: typed SecretStr (never printed, never written by the product; the
+# work directory's project snapshot leaves them out).
+SECRET_SETTINGS = frozenset({"es_api_key", "kibana_api_key", "author_key"})
+# The pseudonym key of the bundled demo only: public, so `brandradar run` refuses it.
+DEMO_AUTHOR_KEY = "brandradar-demo-key-public-do-not-use"
 
 
 class Settings(BaseSettings):
@@ -25,7 +33,7 @@ class Settings(BaseSettings):
     store: Literal["duckdb", "elasticsearch"] = "duckdb"
     es_url: str | None = None
     es_index_prefix: str = "brandradar"
-    es_api_key: str | None = None
+    es_api_key: SecretStr | None = None
     # TLS: a CA bundle for a cluster with its own certificate authority; verification stays on
     # unless switched off on purpose (a test cluster with a self-signed certificate).
     es_ca_certs: Path | None = None
@@ -34,7 +42,7 @@ class Settings(BaseSettings):
     es_ilm: bool = True
     es_retention_days: int = 730
     kibana_url: str | None = None
-    kibana_api_key: str | None = None
+    kibana_api_key: SecretStr | None = None
 
     user_agent: str = "brandradar/0.1 (+{contact_url})"
     contact_url: str = "https://github.com/brandradar/brandradar"
@@ -61,7 +69,9 @@ class Settings(BaseSettings):
     incremental: bool = True
     browser_executable: str = "/usr/bin/chromium"
 
-    author_key: str = "change-me-brandradar-demo-key"
+    # HMAC key for author pseudonyms: a long random secret, from the environment or a secrets
+    # store. Changing it re-pseudonymises every author on the next run.
+    author_key: SecretStr | None = None
     # "model": the shipped e5 classifier (accurate, ~40 clauses/s per core); "lexicon": VADER
     # and the project's lexicons (fast, far less accurate; docs/quality.md has both).
     sentiment: Literal["model", "lexicon"] = "model"
@@ -73,6 +83,18 @@ class Settings(BaseSettings):
     def ua(self) -> str:
         """The User-Agent string, with the contact URL filled in."""
         return self.user_agent.format(contact_url=self.contact_url)
+
+    def pseudonym_key(self, demo: bool = False) -> str:
+        """The author pseudonym key; ConfigError (one line, how to set one) when none is set,
+        or when it is the demo's public key outside the demo."""
+        key = self.author_key.get_secret_value() if self.author_key is not None else ""
+        if not key or (key == DEMO_AUTHOR_KEY and not demo):
+            what = "the demo's public pseudonym key" if key else "no pseudonym key"
+            raise ConfigError(
+                f"{what}: set BRANDRADAR_AUTHOR_KEY to a long random secret, e.g. "
+                "BRANDRADAR_AUTHOR_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+                " — author names are pseudonymised with it (docs/privacy.md)")
+        return key
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
 from brandradar.errors import BrandradarError, ConfigError, DataFileError, TransientError
 from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
-from brandradar.settings import Settings
+from brandradar.settings import DEMO_AUTHOR_KEY, SECRET_SETTINGS, Settings
 from brandradar.sources import Source
+
+if TYPE_CHECKING:
+    from brandradar.index.duckdb.store import DuckDBStore
 
 log = logging.getLogger(__name__)
 
 PROJECT_SNAPSHOT = "project.json"
+# Files brandradar writes are for its own user only: archives and documents hold personal data
+# (authors' names, posts), the state databases the team's work.
+PRIVATE_UMASK = 0o077
 
 
 @dataclass
@@ -32,6 +41,8 @@ class Context:
     project: ProjectConfig
     settings: Settings
     sources: list[Source]
+    # The bundled demo: its public pseudonym key is accepted (nowhere else).
+    demo: bool = False
 
     @property
     def workdir(self) -> Path:
@@ -75,7 +86,11 @@ def load_context(config: Path, workdir: Path | None = None, **overrides: Any) ->
     settings = project_settings(project, workdir=workdir, **overrides)
     ctx = Context(project, settings, resolve_sources(project, config.parent))
     ctx.workdir.mkdir(parents=True, exist_ok=True)
-    snapshot = project.model_copy(update={"sources": ctx.sources, "source_files": []})
+    # No secret reaches the disk: notification channels (webhook secrets, SMTP passwords) and
+    # secret settings stay in the config and the environment.
+    snapshot = project.model_copy(update={
+        "sources": ctx.sources, "source_files": [], "notify": [],
+        "settings": {k: v for k, v in project.settings.items() if k not in SECRET_SETTINGS}})
     (ctx.workdir / PROJECT_SNAPSHOT).write_text(snapshot.model_dump_json(indent=1))
     return ctx
 
@@ -85,8 +100,11 @@ def default_context() -> Context:
     environment): what the Airflow DAG uses."""
     from brandradar.settings import Settings
 
+    os.umask(PRIVATE_UMASK)
     base = Settings()
-    return load_context(base.project_config, base.workdir)
+    ctx = load_context(base.project_config, base.workdir)
+    ctx.settings.pseudonym_key()
+    return ctx
 
 
 def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
@@ -96,7 +114,10 @@ def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
         raise ConfigError(f"{snap}: not found (run 'brandradar run' or 'brandradar demo' first)")
     project = ProjectConfig.model_validate_json(snap.read_text())
     settings = project_settings(project, workdir=workdir, **overrides)
-    return Context(project, settings, resolve_sources(project))
+    demo = (workdir / "demo" / "ground_truth.jsonl").exists()
+    if demo and settings.author_key is None:
+        settings.author_key = SecretStr(DEMO_AUTHOR_KEY)
+    return Context(project, settings, resolve_sources(project), demo=demo)
 
 
 def new_run_id() -> str:
@@ -166,7 +187,8 @@ def enrich_stage(ctx: Context, name: str, annotator: Any = None,
 
     annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment,
                                        topics=ctx.project.topics, model=active_model(ctx.workdir))
-    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.author_key, annotator, force)
+    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.pseudonym_key(ctx.demo),
+                         annotator, force)
 
 
 def stories_stage(ctx: Context) -> dict[str, Any]:
@@ -193,6 +215,7 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     behind: TransientError | None = None
     with writing(open_store(ctx.settings)) as store:
         sync = store.sync(scan(ctx.workdir), labels, LABEL_VERSION)
+        _compact_after_rotation(ctx, store)
         counts: dict[str, Any] = {**store.counts(), "partitions": sync.partitions,
                                   "written": len(sync.written), "removed": len(sync.removed),
                                   "corrected_labels": sync.corrected}
@@ -205,6 +228,21 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     if behind is not None:
         raise behind
     return counts
+
+
+def _compact_after_rotation(ctx: Context, store: DuckDBStore) -> None:
+    """A new pseudonym key replaced every pseudonym: the old ones must not stay in the store's
+    freed blocks, so the store is rewritten compactly when it publishes."""
+    from brandradar.enrich import key_id
+
+    if ctx.settings.author_key is None:
+        return
+    current = key_id(ctx.settings.author_key.get_secret_value())
+    before = store.meta("pseudonym_key_id")
+    if before is not None and before != current:
+        store.compact_on_close = True
+    if before != current:
+        store.set_meta("pseudonym_key_id", current)
 
 
 def incomplete_sources(ctx: Context) -> list[str]:
@@ -279,6 +317,7 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
         if progress is not None:
             progress(msg)
 
+    ctx.settings.pseudonym_key(ctx.demo)  # refuse before any crawling, not at the enrich stage
     run_id = new_run_id()
     summary: dict[str, Any] = {"run_id": run_id}
     if crawl:

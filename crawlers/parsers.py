@@ -145,7 +145,7 @@ def _one(sel: Selector, css: str) -> str | None:
     return " ".join(t.strip() for t in node.css("::text").getall() if t.strip()) or None
 
 
-def _text(sel: Selector, css: Selectors | None, regex: str | None = None) -> str | None:
+def select_text(sel: Selector, css: Selectors | None, regex: str | None = None) -> str | None:
     """The text a selector (or the first of a list that finds something) selects; with
     ``regex``, only its first group (None when the pattern does not match)."""
     for one in [css] if isinstance(css, str) else css or []:
@@ -315,7 +315,7 @@ def structured_posts(sel: Selector, url: str, source: Source,
     microdata); an article page (NewsArticle without posts) gives none."""
     found = [e for e in entries(sel) if e.type in POST_TYPES]
     docs: dict[str, Document] = {}
-    page_title = _text(sel, ["h1::text", "title::text"]) or ""
+    page_title = select_text(sel, ["h1::text", "title::text"]) or ""
     page_lang = _page_lang(sel)
     for entry in found:
         if entry.body is not None:
@@ -346,28 +346,28 @@ def structured_posts(sel: Selector, url: str, source: Source,
 
 def _posts(sel: Selector, parser: Parser, url: str, source: Source,
            fetched: datetime) -> list[Document]:
-    title = _text(sel, parser.title) or ""
-    product = _text(sel, parser.product)
+    title = select_text(sel, parser.title) or ""
+    product = select_text(sel, parser.product)
     page_lang = _page_lang(sel)
     exclude = [*parser.exclude, *filter(None, (_element_of(q) for q in _as_list(parser.quote)))]
     docs = []
     for item in sel.css(parser.item):
-        pid = _text(item, parser.post_id, parser.post_id_regex)
+        pid = select_text(item, parser.post_id, parser.post_id_regex)
         body = _own_words(item, parser.body, exclude)
         if not pid or not body:
             continue
-        rating_raw = _text(item, parser.rating, parser.rating_regex)
+        rating_raw = select_text(item, parser.rating, parser.rating_regex)
         rating = _number(rating_raw)
         lang = item.css(f"{parser.body}::attr(lang)").get()
         docs.append(Document(
             doc_id=doc_id(url.split("?")[0] if source.kind == "forum" else url, pid),
             source=source.name, source_kind=source.kind, url=url, domain=domain_of(url),
             title=title, text=body,
-            published=parse_time(_text(item, parser.published, parser.published_regex), source,
+            published=parse_time(select_text(item, parser.published, parser.published_regex), source,
                                  fetched, page_lang),
-            fetched=fetched, author=_text(item, parser.author), post_id=pid,
-            reply_to=_text(item, parser.reply_to, parser.reply_to_regex),
-            quote_text=_text(item, parser.quote),
+            fetched=fetched, author=select_text(item, parser.author), post_id=pid,
+            reply_to=select_text(item, parser.reply_to, parser.reply_to_regex),
+            quote_text=select_text(item, parser.quote),
             rating=rating / parser.rating_scale if rating is not None else None, product=product,
             verified=_found(item, parser.verified) if parser.verified else None,
             language=lang or page_lang, parser=f"{parser.name}-v{parser.version}",

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,21 @@ DEMO_HOST = "127.0.0.3"
 # Not the default address: the demo sources must follow the server (and a developer's own demo
 # on the default ports does not disturb the tests).
 DEMO_ENV = {"BRANDRADAR_DEMO_HOST": DEMO_HOST, "BRANDRADAR_DEMO_PORT_BASE": "8881"}
+# Runs outside the demo need a pseudonym key of their own (tests/test_secrets.py checks the
+# refusal without one); this one is for tests only, the way a deployment sets its own.
+TEST_AUTHOR_KEY = "tests-only-pseudonym-key-0f3a9c"
+os.environ.setdefault("BRANDRADAR_AUTHOR_KEY", TEST_AUTHOR_KEY)
 
 
 def run_cli(*args: str, workdir: Path | None = None, input_text: str | None = None,
-            env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run the installed `brandradar` command as a user would."""
+            env: Mapping[str, str | None] | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the installed `brandradar` command as a user would (``env`` values of None remove
+    the variable)."""
     cmd = [sys.executable, "-m", "brandradar.cli", *args]
+    merged = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     return subprocess.run(cmd, capture_output=True, text=True, input=input_text, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=workdir or ROOT)
+                          env=merged, cwd=workdir or ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -238,6 +238,10 @@ class DuckDBStore:
         self._rollup_mode: str | None = None
         # Tests switch this off to compare the rollup's answers with the raw rows'.
         self.use_rollup = True
+        # Rewrite the file with only its live rows when publishing: DuckDB reuses freed blocks
+        # but does not wipe them, so removed personal data (a forgotten author, pseudonyms of a
+        # rotated key) would otherwise stay readable in the file.
+        self.compact_on_close = False
 
     def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
@@ -732,11 +736,25 @@ class DuckDBStore:
             if self._rollup_mode is not None:
                 self.build_rollup(partial=self._rollup_mode == "partial")
             self.con.execute("CHECKPOINT")
+            if self.compact_on_close:
+                self._compact()
             self.con.close()
             os.replace(self._next, self.path)
             _sync_folder(self.path.parent)
         finally:
             self._release()
+
+    def _compact(self) -> None:
+        """Replace the writer's copy by a fresh file holding only the live rows."""
+        fresh = self._next.with_name(self._next.name + ".compact")
+        fresh.unlink(missing_ok=True)
+        (name,) = self.con.execute("SELECT current_database()").fetchone() or ("",)
+        self.con.execute(f"ATTACH '{fresh}' AS compacted")
+        self.con.execute(f'COPY FROM DATABASE "{name}" TO compacted')
+        self.con.execute("DETACH compacted")
+        self.con.close()
+        os.replace(fresh, self._next)
+        self.con = self._connect(self._next, read_only=False)
 
     def abort(self) -> None:
         """A writer drops what it wrote: the published store stays as it was."""

@@ -86,7 +86,8 @@ class ElasticsearchStore:
         tls: dict[str, Any] = {"verify_certs": settings.es_verify_certs}
         if settings.es_ca_certs:
             tls["ca_certs"] = str(settings.es_ca_certs)
-        client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, request_timeout=30,
+        api_key = settings.es_api_key.get_secret_value() if settings.es_api_key else None
+        client = Elasticsearch(settings.es_url, api_key=api_key, request_timeout=30,
                                retry_on_timeout=True, max_retries=3, **tls)
         return cls(client, settings.es_index_prefix, ilm=settings.es_ilm,
                    retention_days=settings.es_retention_days, install=install)

@@ -1,0 +1,113 @@
+"""Secrets never reach the disk, files are private, and pseudonyms need a key of the project's
+own: planted secrets in the environment and the config, a whole run, then a grep of every file
+the run wrote (compressed archives decompressed)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import stat
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from brandradar.settings import DEMO_AUTHOR_KEY
+from tests.conftest import run_cli
+from tests.webserver import serve
+
+pytestmark = pytest.mark.slow
+
+TEXT = ("Mit Voltaro bin ich sehr zufrieden, der Service hat schnell geholfen. " * 6)
+PLANTED = {
+    "BRANDRADAR_AUTHOR_KEY": "PLANTED-author-key-7f2c",
+    "BRANDRADAR_ES_API_KEY": "PLANTED-es-api-key-91d0",
+    "BRANDRADAR_KIBANA_API_KEY": "PLANTED-kibana-key-33ab",
+}
+IN_CONFIG = ("PLANTED-webhook-secret-5e1a", "PLANTED-smtp-password-c4d2")
+
+
+def _routes() -> dict[str, tuple[int, dict[str, str], bytes]]:
+    items = "".join(f"<item><title>A{n}</title><link>/a/{n}.html</link><author>Jana Beispiel"
+                    f"</author></item>" for n in range(3))
+    routes = {"/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"),
+              "/feed.xml": (200, {"Content-Type": "application/rss+xml"},
+                            f"<rss version='2.0'><channel><title>t</title><link>/</link>{items}"
+                            f"</channel></rss>".encode())}
+    for n in range(3):
+        routes[f"/a/{n}.html"] = (200, {}, (
+            f"<html lang='de'><head><meta charset='utf-8'><title>A{n}</title>"
+            f"<meta name='author' content='Jana Beispiel'></head><body><article><h1>Artikel {n}"
+            f"</h1><p>{n}: {TEXT}</p></article></body></html>").encode())
+    return routes
+
+
+def _project(tmp_path: Path, base: str) -> Path:
+    project = tmp_path / "p.yaml"
+    project.write_text(
+        "brands: [{name: Voltaro}]\n"
+        f"sources:\n  - {{name: news, kind: news, languages: [de], feeds: ['{base}/feed.xml']}}\n"
+        f"notify:\n  - {{type: webhook, url: '{base}/hook', secret: {IN_CONFIG[0]}}}\n"
+        f"  - {{type: email, smtp_host: 127.0.0.1, smtp_port: 9, sender: a@example.org, "
+        f"to: [b@example.org], username: u, password: {IN_CONFIG[1]}}}\n"
+        "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false, "
+        f"kibana_api_key: {IN_CONFIG[1]}-too}}\n")
+    return project
+
+
+def _every_byte(workdir: Path) -> bytes:
+    out = []
+    for path in workdir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            out.append(gzip.decompress(data) if path.name.endswith(".gz") else data)
+    return b"\n".join(out)
+
+
+def _pseudonyms(workdir: Path) -> set[str]:
+    return {p for f in (workdir / "enriched").rglob("*.parquet")
+            for p in pq.read_table(f, columns=["author_pseudonym"]).column(0).to_pylist() if p}
+
+
+def test_no_secret_in_any_file_and_every_file_private(tmp_path: Path) -> None:
+    with serve(_routes()) as (base, _):
+        project = _project(tmp_path, base)
+        proc = run_cli("run", "--config", str(project), "--workdir", str(tmp_path / "w"),
+                       env=PLANTED)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = _every_byte(tmp_path / "w")
+    assert b"Voltaro" in written  # the grep sees the archive, documents and store
+    for secret in [*PLANTED.values(), *IN_CONFIG]:
+        assert secret.encode() not in written, secret
+    assert b"PLANTED" not in written
+    shared = [str(p) for p in (tmp_path / "w").rglob("*")
+              if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert shared == []
+    snapshot = json.loads((tmp_path / "w" / "project.json").read_text())
+    assert snapshot["notify"] == [] and "kibana_api_key" not in snapshot["settings"]
+
+
+def test_a_run_without_a_key_of_its_own_refuses_to_start(tmp_path: Path) -> None:
+    with serve(_routes()) as (base, seen):
+        project = _project(tmp_path, base)
+        for key in (None, DEMO_AUTHOR_KEY):
+            proc = run_cli("run", "--config", str(project), "--workdir", str(tmp_path / "w"),
+                           env={"BRANDRADAR_AUTHOR_KEY": key})
+            lines = proc.stderr.strip().splitlines()
+            assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+            assert "set BRANDRADAR_AUTHOR_KEY to a long random secret" in lines[0]
+    assert seen == [] and not (tmp_path / "w" / "raw").exists()
+
+
+def test_rotating_the_key_re_pseudonymises_every_author(tmp_path: Path) -> None:
+    with serve(_routes()) as (base, _):
+        project = _project(tmp_path, base)
+        args = ("run", "--config", str(project), "--workdir", str(tmp_path / "w"))
+        first = run_cli(*args, env={"BRANDRADAR_AUTHOR_KEY": "first-key-aa11"})
+        assert first.returncode == 0, first.stderr[-2000:]
+        before = _pseudonyms(tmp_path / "w")
+        second = run_cli(*args, "--no-crawl", env={"BRANDRADAR_AUTHOR_KEY": "second-key-bb22"})
+        assert second.returncode == 0, second.stderr[-2000:]
+    after = _pseudonyms(tmp_path / "w")
+    assert len(before) == len(after) == 1 and before.isdisjoint(after)
+    assert before.pop().encode() not in _every_byte(tmp_path / "w")
