@@ -24,6 +24,7 @@ from pydantic import (
 from brandradar.errors import ConfigError
 from brandradar.query import parse as parse_query
 from brandradar.query import satisfiable
+from brandradar.retention import Retention
 from brandradar.settings import Settings, load_settings
 from brandradar.sources import Source
 
@@ -201,6 +202,8 @@ class ProjectConfig(BaseModel):
     topics: dict[str, list[str]] = Field(default_factory=dict)
     # Reach weights per source for reach-weighted share of voice (1.0 when not listed).
     source_weights: dict[str, float] = Field(default_factory=dict)
+    # Days of raw pages and of documents (with their mentions) kept; docs/privacy.md.
+    retention: Retention = Field(default_factory=Retention)
     settings: dict[str, Any] = Field(default_factory=dict)
 
 

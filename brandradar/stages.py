@@ -6,9 +6,12 @@ be re-run alone (idempotent), and a failing source is named, counted and skipped
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,8 +124,26 @@ def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
 
 
 def new_run_id() -> str:
-    """A sortable id for one pipeline run."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    """A sortable id for one pipeline run, unique also for runs started in the same second."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+
+
+@contextmanager
+def run_lock(workdir: Path) -> Iterator[None]:
+    """Hold the work directory's run lock: a second run on the same work directory waits (and
+    says so) instead of crawling and archiving the same pages at the same time."""
+    path = workdir / "state" / "run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("%s: another run is working on this directory; waiting for it", workdir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
@@ -208,6 +229,11 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     from brandradar.index.manifest import scan
     from brandradar.index.projection import update_projection
     from brandradar.index.store import open_store, writing
+    from brandradar.retention import apply_retention
+
+    # Expired partitions go first: the sync below then removes their rows from the store and
+    # from the Elasticsearch copy in this same run.
+    expired = apply_retention(ctx.workdir, ctx.project.retention)
 
     # A team's corrected labels beat the model's, in every metric from the next index on.
     labels = [(c.mention_id, c.new, LABEL_SCORES[c.new])
@@ -217,6 +243,7 @@ def index_stage(ctx: Context) -> dict[str, Any]:
         sync = store.sync(scan(ctx.workdir), labels, LABEL_VERSION)
         _compact_after_rotation(ctx, store)
         counts: dict[str, Any] = {**store.counts(), "partitions": sync.partitions,
+                                  "expired_partitions": sum(expired.values()),
                                   "written": len(sync.written), "removed": len(sync.removed),
                                   "corrected_labels": sync.corrected}
         if ctx.settings.store == "elasticsearch":
@@ -311,13 +338,18 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     Without a crawl this is a re-processing run: every partition is extracted and enriched
     again from the raw archive (after a parser, model or brand change).
     """
-    from brandradar.nlp.pipeline import Annotator
-
     def step(msg: str) -> None:
         if progress is not None:
             progress(msg)
 
     ctx.settings.pseudonym_key(ctx.demo)  # refuse before any crawling, not at the enrich stage
+    with run_lock(ctx.workdir):
+        return _run_locked(ctx, step, crawl)
+
+
+def _run_locked(ctx: Context, step: Callable[[str], None], crawl: bool) -> dict[str, Any]:
+    from brandradar.nlp.pipeline import Annotator
+
     run_id = new_run_id()
     summary: dict[str, Any] = {"run_id": run_id}
     if crawl:

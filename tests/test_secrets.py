@@ -111,3 +111,31 @@ def test_rotating_the_key_re_pseudonymises_every_author(tmp_path: Path) -> None:
     after = _pseudonyms(tmp_path / "w")
     assert len(before) == len(after) == 1 and before.isdisjoint(after)
     assert before.pop().encode() not in _every_byte(tmp_path / "w")
+
+
+def test_two_runs_on_one_work_directory_take_turns(tmp_path: Path) -> None:
+    """Started in the same second, the second run waits for the first, gets its own id, and
+    archives nothing twice."""
+    import subprocess
+    import sys
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    with serve(_routes()) as (base, _):
+        project = _project(tmp_path, base)
+        cmd = [sys.executable, "-m", "brandradar.cli", "run", "--config", str(project),
+               "--workdir", str(tmp_path / "w")]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
+    assert any("another run is working on this directory; waiting" in err for _, err in outs)
+    run_ids = {json.loads(out)["run_id"] for out, _ in outs}
+    assert len(run_ids) == 2
+    archived = []
+    for warc in (tmp_path / "w" / "raw").rglob("*.warc.gz"):
+        with warc.open("rb") as fh:
+            archived += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)
+                         if r.rec_type == "response"]
+    articles = [u for u in archived if "/a/" in u]
+    assert sorted(articles) == sorted(set(articles)) and len(articles) == 3

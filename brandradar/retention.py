@@ -1,0 +1,73 @@
+"""How long each kind of data is kept, and removing what is older (the index stage applies it
+every run; what it removes leaves the store and the Elasticsearch copy in the same run).
+
+Partitions are per source and fetch day, so retention works on whole day folders. The raw
+archive must not outlive the documents extracted from it: a documents partition removed while
+its raw pages are kept would simply be extracted again (the config refuses that combination).
+The crawl state keeps the URLs it has seen, so an expired article is not fetched again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+log = logging.getLogger(__name__)
+
+# The stages after the raw archive, all kept as long as the documents.
+DERIVED = ("documents", "enriched", "mentions")
+
+
+class Retention(BaseModel):
+    """Days of data kept per kind (None: kept until removed by hand or by ``forget``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    raw_days: int | None = Field(default=None, ge=1)
+    documents_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _raw_not_longer(self) -> Retention:
+        if self.documents_days is not None and (
+                self.raw_days is None or self.raw_days > self.documents_days):
+            raise ValueError("raw_days must be set and at most documents_days: documents removed "
+                             "while their raw pages are kept would be extracted again")
+        return self
+
+
+def _expired(folder: Path, days: int, today: date) -> list[Path]:
+    """Day partitions (``source=*/day=YYYY-MM-DD``) under ``folder`` older than ``days``."""
+    out = []
+    for day_dir in folder.glob("source=*/day=*"):
+        try:
+            day = date.fromisoformat(day_dir.name.removeprefix("day="))
+        except ValueError:
+            continue
+        if day < today - timedelta(days=days):
+            out.append(day_dir)
+    return sorted(out)
+
+
+def apply_retention(workdir: Path, retention: Retention,
+                    now: datetime | None = None) -> dict[str, int]:
+    """Remove the day partitions older than the retention of their kind; return how many per
+    kind (the model versions beside the active rows are kept as long as the documents)."""
+    today = (now or datetime.now(UTC)).date()
+    removed = {"raw": 0, **{kind: 0 for kind in DERIVED}}
+    targets: list[tuple[str, Path, int]] = []
+    if retention.raw_days is not None:
+        targets.append(("raw", workdir / "raw", retention.raw_days))
+    if retention.documents_days is not None:
+        targets += [(kind, workdir / kind, retention.documents_days) for kind in DERIVED]
+        targets += [(kind, version / kind, retention.documents_days)
+                    for version in sorted((workdir / "versions").glob("*")) for kind in DERIVED[1:]]
+    for kind, folder, days in targets:
+        for day_dir in _expired(folder, days, today):
+            shutil.rmtree(day_dir)
+            removed[kind] += 1
+    if any(removed.values()):
+        log.info("retention removed %s day partitions", removed)
+    return removed
