@@ -1,9 +1,10 @@
 """Label corrections: a team's fixes of mention sentiment labels (who, when, old → new).
 
-Team state (DESIGN.md): an SQLite file in the work directory, ``state/labels.sqlite``. Every
-correction is kept as a row, so the history of a mention stays readable; the newest correction
-of a mention is its label. It applies at once to the metrics (the index stage reads the active
-mention rows through :func:`apply_corrections`) and, retrained with ``brandradar label train``
+Team state (DESIGN.md, :mod:`brandradar.teamstate`): SQLite in the work directory, or the
+team's PostgreSQL when ``state_url`` is set. Every correction is kept as a row, so the history
+of a mention stays readable; the newest correction of a mention is its label. It applies at
+once to the metrics (the index stage reads the active mention rows through
+:func:`apply_corrections`) and, retrained with ``brandradar label train``
 (:mod:`brandradar.nlp.project_head`), teaches the project's own sentiment head.
 
 A correction stores the text the mention was judged on, because a project head learns from that
@@ -20,24 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+from sqlalchemy import select
 
 from brandradar.errors import ConfigError
 from brandradar.parquet import partitions
+from brandradar.teamstate import engine_for
+from brandradar.teamstate.schema import label_corrections
 
 LABELS = ("negative", "neutral", "positive")
 # A human label is certain: it gets the end or the middle of the score scale.
 LABEL_SCORES = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 LABEL_VERSION = "label-1"
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS corrections (
-  n INTEGER PRIMARY KEY AUTOINCREMENT,
-  mention_id TEXT NOT NULL, brand TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,
-  old TEXT NOT NULL, new TEXT NOT NULL, by TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS corrections_mention ON corrections (mention_id);
-"""
-
 
 @dataclass(frozen=True)
 class Correction:
@@ -58,43 +52,60 @@ class Correction:
 
 
 def store_path(workdir: Path) -> Path:
-    """Where a work directory keeps its label corrections."""
+    """Where earlier releases kept a work directory's corrections (taken over into the team
+    state the first time it is opened)."""
     return workdir / "state" / "labels.sqlite"
 
 
 class LabelStore:
-    """The corrections of one work directory."""
+    """The corrections of one project, in its team state (:mod:`brandradar.teamstate`)."""
 
-    def __init__(self, workdir: Path) -> None:
-        path = store_path(workdir)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, workdir: Path, state_url: str | None = None) -> None:
+        self.engine = engine_for(workdir, state_url)
+        self._take_over(store_path(workdir))
+
+    def _take_over(self, old: Path) -> None:
+        """Move the corrections of an earlier release's ``labels.sqlite`` into the team state."""
+        if not old.exists():
+            return
         try:
-            self.db = sqlite3.connect(str(path), timeout=30)
-            self.db.executescript(_DDL)
+            with sqlite3.connect(str(old)) as db:
+                rows = db.execute("SELECT mention_id, brand, language, text, old, new, by, at "
+                                  "FROM corrections ORDER BY n").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{path}: not a readable label store ({exc}); move it aside and "
+            raise ConfigError(f"{old}: not a readable label store ({exc}); move it aside and "
                               "correct again, or restore it from a backup") from exc
-        path.chmod(0o600)
+        for r in rows:
+            self.add(Correction(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                                datetime.fromisoformat(r[7])))
+        old.rename(old.with_name(old.name + ".moved-to-team-state"))
 
     def add(self, c: Correction) -> None:
         """Record a correction."""
-        with self.db:
-            self.db.execute(
-                "INSERT INTO corrections (mention_id, brand, language, text, old, new, by, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (c.mention_id, c.brand, c.language, c.text, c.old, c.new, c.by, c.at.isoformat()))
+        with self.engine.begin() as connection:
+            connection.execute(label_corrections.insert().values(**vars(c)))
 
     def history(self, mention_id: str | None = None) -> list[Correction]:
         """Every correction, oldest first (of one mention when given)."""
-        sql = "SELECT mention_id, brand, language, text, old, new, by, at FROM corrections"
-        rows = (self.db.execute(sql + " WHERE mention_id = ? ORDER BY n", (mention_id,))
-                if mention_id else self.db.execute(sql + " ORDER BY n"))
-        return [Correction(mention_id=r[0], brand=r[1], language=r[2], text=r[3], old=r[4],
-                           new=r[5], by=r[6], at=datetime.fromisoformat(r[7])) for r in rows]
+        query = select(*[label_corrections.c[f] for f in _FIELDS]).order_by(
+            label_corrections.c.n)
+        if mention_id:
+            query = query.where(label_corrections.c.mention_id == mention_id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [Correction(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _aware(r[7]))
+                for r in rows]
 
     def close(self) -> None:
-        """Close the file."""
-        self.db.close()
+        """Nothing to release: connections go back to the engine's pool after each call."""
+
+
+_FIELDS = ("mention_id", "brand", "language", "text", "old", "new", "by", "at")
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time here is UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def find_mention(workdir: Path, mention_id: str) -> dict[str, Any] | None:
@@ -108,7 +119,7 @@ def find_mention(workdir: Path, mention_id: str) -> dict[str, Any] | None:
 
 
 def correct(workdir: Path, mention_id: str, label: str, by: str,
-            now: datetime | None = None) -> Correction:
+            now: datetime | None = None, state_url: str | None = None) -> Correction:
     """Store a correction of an active mention's label; returns it.
 
     Raises :class:`ConfigError` for an unknown label, an unknown mention, or a mention that is
@@ -124,7 +135,7 @@ def correct(workdir: Path, mention_id: str, label: str, by: str,
     if row["sentiment"] == "unscored":
         raise ConfigError(f"mention {mention_id}: not judged ({row.get('kind', 'brand')} in "
                           f"{row['language']}), so there is no label to correct")
-    store = LabelStore(workdir)
+    store = LabelStore(workdir, state_url)
     try:
         previous = store.history(mention_id)
         old = previous[-1].new if previous else row["sentiment"]
@@ -136,21 +147,15 @@ def correct(workdir: Path, mention_id: str, label: str, by: str,
     return c
 
 
-def corrections(workdir: Path, mention_id: str | None = None) -> list[Correction]:
-    """Every correction of a work directory, oldest first (of one mention when given); empty
-    when no label was ever corrected."""
-    if not store_path(workdir).exists():
-        return []
-    store = LabelStore(workdir)
-    try:
-        return store.history(mention_id)
-    finally:
-        store.close()
+def corrections(workdir: Path, mention_id: str | None = None,
+                state_url: str | None = None) -> list[Correction]:
+    """Every correction of a project, oldest first (of one mention when given)."""
+    return LabelStore(workdir, state_url).history(mention_id)
 
 
-def current_corrections(workdir: Path) -> dict[str, Correction]:
+def current_corrections(workdir: Path, state_url: str | None = None) -> dict[str, Correction]:
     """The newest correction per mention (empty when no label was ever corrected)."""
-    return {c.mention_id: c for c in corrections(workdir)}
+    return {c.mention_id: c for c in corrections(workdir, state_url=state_url)}
 
 
 def apply_corrections(mentions: Iterable[dict[str, Any]],

@@ -17,7 +17,7 @@ from brandradar.errors import ConfigError
 
 # Settings that are secrets: typed SecretStr (never printed, never written by the product; the
 # work directory's project snapshot leaves them out).
-SECRET_SETTINGS = frozenset({"es_api_key", "kibana_api_key", "author_key"})
+SECRET_SETTINGS = frozenset({"es_api_key", "kibana_api_key", "author_key", "state_url"})
 # The pseudonym key of the bundled demo only: public, so `brandradar run` refuses it.
 DEMO_AUTHOR_KEY = "brandradar-demo-key-public-do-not-use"
 
@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # HMAC key for author pseudonyms: a long random secret, from the environment or a secrets
     # store. Changing it re-pseudonymises every author on the next run.
     author_key: SecretStr | None = None
+    # The team state (label corrections, run records and the run lock): SQLite in the work
+    # directory when unset, else a PostgreSQL URL (postgresql://user:password@host/db; a secret,
+    # as it usually holds the password).
+    state_url: SecretStr | None = None
     # "model": the shipped e5 classifier (accurate, ~40 clauses/s per core); "lexicon": VADER
     # and the project's lexicons (fast, far less accurate; docs/quality.md has both).
     sentiment: Literal["model", "lexicon"] = "model"
@@ -83,6 +87,10 @@ class Settings(BaseSettings):
     def ua(self) -> str:
         """The User-Agent string, with the contact URL filled in."""
         return self.user_agent.format(contact_url=self.contact_url)
+
+    def state_url_value(self) -> str | None:
+        """The team state's URL as a plain string (None: SQLite in the work directory)."""
+        return self.state_url.get_secret_value() if self.state_url is not None else None
 
     def pseudonym_key(self, demo: bool = False) -> str:
         """The author pseudonym key; ConfigError (one line, how to set one) when none is set,

@@ -6,12 +6,10 @@ be re-run alone (idempotent), and a failing source is named, counted and skipped
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
 from brandradar.settings import DEMO_AUTHOR_KEY, SECRET_SETTINGS, Settings
 from brandradar.sources import Source
+from brandradar.teamstate import record_run, run_lock
 
 if TYPE_CHECKING:
     from brandradar.index.duckdb.store import DuckDBStore
@@ -128,24 +127,6 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
-@contextmanager
-def run_lock(workdir: Path) -> Iterator[None]:
-    """Hold the work directory's run lock: a second run on the same work directory waits (and
-    says so) instead of crawling and archiving the same pages at the same time."""
-    path = workdir / "state" / "run.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("%s: another run is working on this directory; waiting for it", workdir)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
     """Crawl the given sources (all by default) into the raw archive; return stats per source."""
     from brandradar.crawlers.run import crawl
@@ -237,7 +218,7 @@ def index_stage(ctx: Context) -> dict[str, Any]:
 
     # A team's corrected labels beat the model's, in every metric from the next index on.
     labels = [(c.mention_id, c.new, LABEL_SCORES[c.new])
-              for c in current_corrections(ctx.workdir).values()]
+              for c in current_corrections(ctx.workdir, ctx.settings.state_url_value()).values()]
     behind: TransientError | None = None
     with writing(open_store(ctx.settings)) as store:
         sync = store.sync(scan(ctx.workdir), labels, LABEL_VERSION)
@@ -338,19 +319,29 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
     Without a crawl this is a re-processing run: every partition is extracted and enriched
     again from the raw archive (after a parser, model or brand change).
     """
+
     def step(msg: str) -> None:
         if progress is not None:
             progress(msg)
 
     ctx.settings.pseudonym_key(ctx.demo)  # refuse before any crawling, not at the enrich stage
-    with run_lock(ctx.workdir):
+    with run_lock(ctx.workdir, ctx.settings.state_url_value()):
         return _run_locked(ctx, step, crawl)
 
 
 def _run_locked(ctx: Context, step: Callable[[str], None], crawl: bool) -> dict[str, Any]:
-    from brandradar.nlp.pipeline import Annotator
 
     run_id = new_run_id()
+    with record_run(ctx.workdir, ctx.settings.state_url_value(), run_id) as outcome:
+        summary = _stages(ctx, step, crawl, run_id)
+        outcome["status"] = "incomplete" if summary.get("failed_sources") else "ok"
+    return summary
+
+
+def _stages(ctx: Context, step: Callable[[str], None], crawl: bool,
+            run_id: str) -> dict[str, Any]:
+    from brandradar.nlp.pipeline import Annotator
+
     summary: dict[str, Any] = {"run_id": run_id}
     if crawl:
         step(f"crawl: {len(ctx.sources)} sources")

@@ -61,7 +61,8 @@ def test_corrections_are_kept_count_in_metrics_and_train_a_project_head(work: Pa
     assert f"{flips[first['sentiment']]} → neutral, by ben" in proc.stdout
     history = json.loads(run_cli("label", "list", "--workdir", str(work), "--json").stdout)
     assert len(history) == 7 and [h["by"] for h in history[-2:]] == ["anna", "ben"]
-    assert (store_path(work).stat().st_mode & 0o077) == 0  # not readable by others
+    team = work / "state" / "team.sqlite"
+    assert (team.stat().st_mode & 0o077) == 0  # not readable by others
 
     # the metrics show the human label from the next index on
     assert _sentiment_in_store(work, first["mention_id"]) == first["sentiment"]
@@ -97,7 +98,14 @@ def test_bad_corrections_are_refused_with_one_line(work: Path) -> None:
     proc = run_cli("label", "train", "--workdir", str(work))
     assert proc.returncode == 2 and "no label corrections yet" in proc.stderr
     # a corrupted store is named, not a traceback
-    store_path(work).parent.mkdir(parents=True, exist_ok=True)
+    team = work / "state" / "team.sqlite"
+    team.parent.mkdir(parents=True, exist_ok=True)
+    team.write_bytes(b"this is not a database" * 100)
+    proc = run_cli("label", "list", "--workdir", str(work))
+    assert proc.returncode == 2 and "team.sqlite: not reachable or not migratable" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    team.unlink()
+    # an earlier release's label store is taken over once; a corrupted one is named
     store_path(work).write_bytes(b"this is not a database" * 100)
     proc = run_cli("label", "list", "--workdir", str(work))
     assert proc.returncode == 2 and "labels.sqlite: not a readable label store" in proc.stderr

@@ -14,7 +14,7 @@ SUBPACKAGES = [
     "brandradar.crawlers.spiders.source_spider", "brandradar.nlp.pipeline",
     "brandradar.index.duckdb.store", "brandradar.index.elasticsearch.store",
     "brandradar.dashboards.web.server", "brandradar.dashboards.reports.report",
-    "brandradar.dashboards.kibana.build",
+    "brandradar.dashboards.kibana.build", "brandradar.teamstate",
 ]
 CHECK = """
 import importlib, importlib.resources as r
@@ -33,6 +33,10 @@ assert r.files("brandradar.dashboards.kibana").joinpath("objects/dashboard-overv
 assert r.files("brandradar.demo").joinpath("project.yaml").is_file()
 import brandradar, pathlib
 assert "site-packages" in str(pathlib.Path(brandradar.__file__)), brandradar.__file__
+from brandradar.teamstate import engine_for  # the migrations ship and run from the wheel
+import sqlalchemy
+tables = sqlalchemy.inspect(engine_for(pathlib.Path("w"))).get_table_names()
+assert "label_corrections" in tables, tables
 print("ok")
 """
 
