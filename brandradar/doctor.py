@@ -81,7 +81,7 @@ def _duckdb(path: Path) -> str | None:
 
 def _files(workdir: Path) -> Iterator[tuple[Path, str]]:
     """Every file doctor checks, with its kind."""
-    for name in ("crawl-state.sqlite", "labels.sqlite"):
+    for name in ("crawl-state.sqlite", "labels.sqlite", "team.sqlite"):
         yield workdir / "state" / name, "sqlite"
     for stage in ("documents", "enriched", "mentions"):
         for path in sorted((workdir / stage).glob("source=*/day=*/*.parquet")):
@@ -100,7 +100,7 @@ def _remedy(path: Path, kind: str) -> str:
     if path.name == "crawl-state.sqlite":
         return ("the next run starts a new crawl state: it fetches known articles once more "
                 "(deduplicated by document id) and feeds without validators")
-    if path.name == "labels.sqlite":
+    if path.name in ("labels.sqlite", "team.sqlite"):
         return "the team's label corrections are in it: restore it from a backup"
     if kind == "duckdb":
         return "the next index builds the store again from the enriched partitions"
