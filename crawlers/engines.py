@@ -51,7 +51,9 @@ PRESETS: dict[str, Preset] = {p.engine: p for p in [
                 "dl.postprofile dt a::text"],
         # phpBB 3.2+ prints <time datetime>; older styles only the text after "»".
         published=["p.author time::attr(datetime)", "p.author"],
-        published_regex=r"(?:»|&raquo;)?\s*([^»]*\d{2}:\d{2}(?:\s*[ap]m)?)\s*$",
+        # After the last "»" (the date follows the author); anchored at "»" or the start so
+        # that a long text is scanned once, not once per position.
+        published_regex=r"(?:^|»)\s*([^»]*?\d{2}:\d{2}(?:\s*[ap]m)?)\s*$",
         reply_to=["div.content blockquote cite a[data-post-id]::attr(data-post-id)"],
         body="div.content",
         exclude=[*DEFAULT_EXCLUDE, ".notice", ".attachbox"]),

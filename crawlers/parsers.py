@@ -37,6 +37,8 @@ from brandradar.sources import DEFAULT_EXCLUDE, Parser, Selectors, Source
 from brandradar.urls import doc_id, domain_of
 
 ARTICLE_PARSER = f"trafilatura-{trafilatura.__version__}"
+# The most of a selected value a parser's regex reads (see select_text).
+REGEX_INPUT_CHARS = 1000
 # Shorter "main text" is a menu or a button label that the extractor fell back to, not an article.
 MIN_ARTICLE_CHARS = 40
 
@@ -153,7 +155,9 @@ def select_text(sel: Selector, css: Selectors | None, regex: str | None = None) 
         if value is not None:
             if regex is None:
                 return value
-            m = re.search(regex, value)
+            # Ids, dates, ratings are short: a regex never sees more than this, so a pattern
+            # that backtracks cannot stall on a hostile page's megabyte of text.
+            m = re.search(regex, value[:REGEX_INPUT_CHARS])
             return m.group(1).strip() if m else None
     return None
 

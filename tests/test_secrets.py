@@ -4,7 +4,6 @@ the run wrote (compressed archives decompressed)."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import stat
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from brandradar.settings import DEMO_AUTHOR_KEY
 from tests.conftest import run_cli
+from tests.phpbb_board import every_byte
 from tests.webserver import serve
 
 pytestmark = pytest.mark.slow
@@ -55,36 +55,57 @@ def _project(tmp_path: Path, base: str) -> Path:
     return project
 
 
-def _every_byte(workdir: Path) -> bytes:
-    out = []
-    for path in workdir.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            out.append(gzip.decompress(data) if path.name.endswith(".gz") else data)
-    return b"\n".join(out)
-
-
 def _pseudonyms(workdir: Path) -> set[str]:
     return {p for f in (workdir / "enriched").rglob("*.parquet")
             for p in pq.read_table(f, columns=["author_pseudonym"]).column(0).to_pylist() if p}
 
 
-def test_no_secret_in_any_file_and_every_file_private(tmp_path: Path) -> None:
+def test_secrets_private_files_two_runs_at_once_and_a_key_rotation(tmp_path: Path) -> None:
+    """Two runs started at once with planted secrets take turns (own run ids, nothing archived
+    twice), write no secret and no file readable by others; a third run with a new key
+    re-pseudonymises every author and leaves no old pseudonym in any file."""
+    import os
+    import subprocess
+    import sys
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    workdir = tmp_path / "w"
     with serve(_routes()) as (base, _):
         project = _project(tmp_path, base)
-        proc = run_cli("run", "--config", str(project), "--workdir", str(tmp_path / "w"),
-                       env=PLANTED)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    written = _every_byte(tmp_path / "w")
+        cmd = [sys.executable, "-m", "brandradar.cli", "run", "--config", str(project),
+               "--workdir", str(workdir)]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, **PLANTED}) for _ in range(2)]
+        outs = [p.communicate(timeout=600) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
+        before = _pseudonyms(workdir)
+        rotated = run_cli("run", "--config", str(project), "--workdir", str(workdir),
+                          "--no-crawl", env={**PLANTED, "BRANDRADAR_AUTHOR_KEY": "second-key-bb22"})
+        assert rotated.returncode == 0, rotated.stderr[-2000:]
+    assert any("another run is working on this directory; waiting" in err for _, err in outs)
+    assert len({json.loads(out)["run_id"] for out, _ in outs}) == 2
+    archived = []
+    for warc in (workdir / "raw").rglob("*.warc.gz"):
+        with warc.open("rb") as fh:
+            archived += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)
+                         if r.rec_type == "response"]
+    articles = [u for u in archived if "/a/" in u]
+    assert sorted(articles) == sorted(set(articles)) and len(articles) == 3
+
+    written = every_byte(workdir)
     assert b"Voltaro" in written  # the grep sees the archive, documents and store
     for secret in [*PLANTED.values(), *IN_CONFIG]:
         assert secret.encode() not in written, secret
     assert b"PLANTED" not in written
-    shared = [str(p) for p in (tmp_path / "w").rglob("*")
-              if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    shared = [str(p) for p in workdir.rglob("*") if stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert shared == []
-    snapshot = json.loads((tmp_path / "w" / "project.json").read_text())
+    snapshot = json.loads((workdir / "project.json").read_text())
     assert snapshot["notify"] == [] and "kibana_api_key" not in snapshot["settings"]
+
+    after = _pseudonyms(workdir)
+    assert len(before) == len(after) == 1 and before.isdisjoint(after)
+    assert before.pop().encode() not in written
 
 
 def test_a_run_without_a_key_of_its_own_refuses_to_start(tmp_path: Path) -> None:
@@ -97,45 +118,3 @@ def test_a_run_without_a_key_of_its_own_refuses_to_start(tmp_path: Path) -> None
             assert proc.returncode == 2 and len(lines) == 1, proc.stderr
             assert "set BRANDRADAR_AUTHOR_KEY to a long random secret" in lines[0]
     assert seen == [] and not (tmp_path / "w" / "raw").exists()
-
-
-def test_rotating_the_key_re_pseudonymises_every_author(tmp_path: Path) -> None:
-    with serve(_routes()) as (base, _):
-        project = _project(tmp_path, base)
-        args = ("run", "--config", str(project), "--workdir", str(tmp_path / "w"))
-        first = run_cli(*args, env={"BRANDRADAR_AUTHOR_KEY": "first-key-aa11"})
-        assert first.returncode == 0, first.stderr[-2000:]
-        before = _pseudonyms(tmp_path / "w")
-        second = run_cli(*args, "--no-crawl", env={"BRANDRADAR_AUTHOR_KEY": "second-key-bb22"})
-        assert second.returncode == 0, second.stderr[-2000:]
-    after = _pseudonyms(tmp_path / "w")
-    assert len(before) == len(after) == 1 and before.isdisjoint(after)
-    assert before.pop().encode() not in _every_byte(tmp_path / "w")
-
-
-def test_two_runs_on_one_work_directory_take_turns(tmp_path: Path) -> None:
-    """Started in the same second, the second run waits for the first, gets its own id, and
-    archives nothing twice."""
-    import subprocess
-    import sys
-
-    from warcio.archiveiterator import ArchiveIterator
-
-    with serve(_routes()) as (base, _):
-        project = _project(tmp_path, base)
-        cmd = [sys.executable, "-m", "brandradar.cli", "run", "--config", str(project),
-               "--workdir", str(tmp_path / "w")]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
-        outs = [p.communicate(timeout=600) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
-    assert any("another run is working on this directory; waiting" in err for _, err in outs)
-    run_ids = {json.loads(out)["run_id"] for out, _ in outs}
-    assert len(run_ids) == 2
-    archived = []
-    for warc in (tmp_path / "w" / "raw").rglob("*.warc.gz"):
-        with warc.open("rb") as fh:
-            archived += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)
-                         if r.rec_type == "response"]
-    articles = [u for u in archived if "/a/" in u]
-    assert sorted(articles) == sorted(set(articles)) and len(articles) == 3

@@ -159,36 +159,15 @@ def test_extract_json_lists_every_post_of_a_real_engine_page() -> None:
     assert "Quote from" not in docs[1]["text"] and docs[1]["parser"] == "smf-preset-v1"
 
 
-BOARD = """<!DOCTYPE html><html lang="de"><head><title>Akkus - Pedelec-Forum</title></head>
-<body id="phpbb" class="section-viewforum"><div id="page-body"><ul class="topiclist topics">
-<li class="row bg1"><dl class="row-item topic_read"><dt><div class="list-inner">
-<a href="./viewtopic.php?t=4711" class="topictitle">Akku vom E-Bike lädt nicht mehr voll</a>
-</div></dt></dl></li>
-<li class="row bg2"><dl class="row-item topic_read"><dt><div class="list-inner">
-<a href="./viewtopic.php?t=4712" class="topictitle">Voltera Service</a>
-</div></dt></dl></li></ul></div></body></html>"""
-
 
 @pytest.mark.slow
 def test_a_yaml_engine_source_crawls_and_extracts_a_real_board(tmp_path: Path) -> None:
     """A real Scrapy crawl over loopback HTTP of a phpBB board declared in three YAML lines."""
     from brandradar.extract import extract_source
     from brandradar.stages import crawl_stage
-    from tests.webserver import serve
+    from tests.phpbb_board import phpbb_board
 
-    thread = (ENGINES / "phpbb.html").read_bytes()
-    routes = {"/viewforum.php?f=3": (200, {}, BOARD.encode()),
-              "/viewtopic.php?t=4711": (200, {}, thread),
-              "/viewtopic.php?t=4712": (200, {}, thread.replace(b"p81", b"p91")
-                                        .replace(b'data-post-id="81', b'data-post-id="91'))}
-    with serve(routes) as (base, seen):
-        (tmp_path / "sources").mkdir()
-        (tmp_path / "sources" / "pedelec_forum.yaml").write_text(
-            f"kind: forum\nlanguages: [de]\nengine: phpbb\nlisting:\n"
-            f"  start_urls: ['{base}/viewforum.php?f=3']\n  link: 'a.topictitle::attr(href)'\n")
-        config = tmp_path / "project.yaml"
-        config.write_text("brands: [{name: Voltera}]\nsource_files: [pedelec_forum]\n"
-                          "settings: {allow_private_hosts: ['127.0.0.1'], download_delay: 0}\n")
+    with phpbb_board(tmp_path) as (config, seen):
         ctx = load_context(config, tmp_path / "work")
         crawl_stage(ctx, "run1")
     assert {"/viewtopic.php?t=4711", "/viewtopic.php?t=4712"} <= set(seen)
