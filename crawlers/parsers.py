@@ -229,7 +229,10 @@ def extract_article(html: str, url: str, source: Source, fetched: datetime,
         published = parse_time(sel.css(css).get(), source, fetched)
         if published:
             break
-    article = next((e for e in entries(sel) if e.type in ARTICLE_TYPES), None)
+    # The schema.org markup is read only when the meta tags and trafilatura left the date or
+    # the author open: every article passes here, most never need it.
+    article = next((e for e in entries(sel) if e.type in ARTICLE_TYPES), None) \
+        if not published or not result.get("author") else None
     published = published or _article_time(article, source, fetched) \
         or parse_time(feed_published, source, fetched) \
         or parse_time(result.get("date"), source, fetched)
