@@ -136,10 +136,11 @@ def browser(pages: int = 500) -> tuple[float, float, float, float]:
 def seen_state(n: int = 1_000_000) -> tuple[float, float, float]:
     """Memory growth (MB), file size (MB) and lookups per second of the seen-URL state."""
     from brandradar.crawlers.state import CrawlState
+    from brandradar.teamstate import engine_for
 
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        state = CrawlState(Path(tmp) / "s.sqlite", commit_every=50_000)
+        state = CrawlState(engine_for(Path(tmp)), commit_every=10_000, commit_seconds=3600)
         for i in range(n):
             state.mark_seen(f"https://news.example.org/{i % 977}/article-{i}.html", "bench")
         state.commit()
@@ -148,7 +149,7 @@ def seen_state(n: int = 1_000_000) -> tuple[float, float, float]:
                    for i in range(0, n, 97))
         lookups = (n // 97 + 1) / (time.perf_counter() - start)
         assert hits == n // 97 + 1
-        size = (Path(tmp) / "s.sqlite").stat().st_size / 1e6
+        size = (Path(tmp) / "state" / "team.sqlite").stat().st_size / 1e6
         state.close()
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
     print(f"seen state: {n} URLs, +{grown:.0f} MB peak RSS, {size:.0f} MB on disk, {lookups:.0f} lookups/s")

@@ -100,8 +100,12 @@ def _remedy(path: Path, kind: str) -> str:
     if path.name == "crawl-state.sqlite":
         return ("the next run starts a new crawl state: it fetches known articles once more "
                 "(deduplicated by document id) and feeds without validators")
-    if path.name in ("labels.sqlite", "team.sqlite"):
+    if path.name == "labels.sqlite":
         return "the team's label corrections are in it: restore it from a backup"
+    if path.name == "team.sqlite":
+        return ("the team state is in it (label corrections, alert workflow, crawl state, "
+                "unsent notifications): restore it from a backup; moved aside, the next run "
+                "starts it again and fetches known articles once more")
     if kind == "duckdb":
         return "the next index builds the store again from the enriched partitions"
     if kind == "cache":

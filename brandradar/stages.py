@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
-from brandradar.errors import BrandradarError, ConfigError, DataFileError, TransientError
+from brandradar.errors import BrandradarError, ConfigError, TransientError
 from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
 from brandradar.settings import DEMO_AUTHOR_KEY, SECRET_SETTINGS, Settings
@@ -130,12 +130,11 @@ def new_run_id() -> str:
 def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
     """Crawl the given sources (all by default) into the raw archive; return stats per source."""
     from brandradar.crawlers.run import crawl
-    from brandradar.doctor import sqlite_problem
+    from brandradar.crawlers.state import open_state
 
-    state_path = ctx.workdir / "state" / "crawl-state.sqlite"
-    if state_path.exists() and (problem := sqlite_problem(state_path)) is not None:
-        # Every source would fail to read it inside the crawl, silently.
-        raise DataFileError(state_path, problem)
+    # Opened (and an earlier release's file taken over) before the crawl: a state that cannot
+    # be read is one line here, not a failure inside every source's crawl.
+    state = open_state(ctx.workdir, ctx.settings.state_url_value())
     sources = [ctx.source(n) for n in names] if names else ctx.sources
     stats = crawl(sources, ctx.settings, run_id)
     coverage = {}
@@ -153,17 +152,10 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
             "refused": st.get("guard/refused", 0) + st.get("guard/refused_in_browser", 0),
             "finish_reason": st.get("finish_reason"),
         }
-    if state_path.exists():
-        from brandradar.crawlers.state import CrawlState
-
-        # Articles that failed and are not archived yet (tried again by later runs).
-        state = CrawlState(state_path)
-        try:
-            for name, cov in coverage.items():
-                retrying, given_up = state.missing(name, ctx.settings.article_retry_attempts)
-                cov["missing"] = {"retrying": retrying, "given_up": given_up}
-        finally:
-            state.close()
+    # Articles that failed and are not archived yet (tried again by later runs).
+    for name, cov in coverage.items():
+        retrying, given_up = state.missing(name, ctx.settings.article_retry_attempts)
+        cov["missing"] = {"retrying": retrying, "given_up": given_up}
     for name, cov in coverage.items():
         _write_run(ctx, run_id, f"crawl-{name}", cov)
     return coverage

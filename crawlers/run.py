@@ -163,8 +163,13 @@ def start_crawl(sources: list[Source], settings: Settings, run_id: str
         "settings": json.loads(settings.model_dump_json()),
         "sources": [json.loads(s.model_dump_json()) for s in sources],
     }))
+    env = {**os.environ, "BRANDRADAR_CRAWL_PARENT": str(os.getpid())}
+    # The job file holds no secret: the team state's URL reaches the crawl through its
+    # environment only.
+    if settings.state_url is not None:
+        env["BRANDRADAR_STATE_URL"] = settings.state_url.get_secret_value()
     proc = subprocess.Popen([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)],
-                            env={**os.environ, "BRANDRADAR_CRAWL_PARENT": str(os.getpid())})
+                            env=env)
     return proc, job_path
 
 

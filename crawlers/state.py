@@ -1,27 +1,32 @@
-"""Crawl state kept on disk: article URLs already archived, feed/sitemap validators, and the
-articles that failed and are fetched again in later runs (the retry set).
+"""Crawl state: article URLs already archived, feed/sitemap validators, and the articles that
+failed and are fetched again in later runs (the retry set).
 
-SQLite (standard library) keyed by a 16-byte hash of the canonical URL, so memory stays flat
-however many URLs were seen, and the state survives a killed crawl: a URL is marked seen only
-after its WARC record is flushed, so a crash refetches at most the pages in flight (the extract
-stage deduplicates by document id, so nothing is duplicated downstream either).
+It lives in the team state (:mod:`brandradar.teamstate`): SQLite in the work directory on a
+laptop, PostgreSQL for a team, so two workers crawling different sources at once share it. Seen
+URLs are keyed by a 16-byte hash of the canonical URL, so memory stays flat however many URLs
+were seen, and the state survives a killed crawl: a URL is marked seen only after its WARC
+record is flushed, and marks are written in small batches (at most ``commit_every`` URLs or
+``commit_seconds``), so a crash refetches at most the pages of one batch (the extract stage
+deduplicates by document id, so nothing is duplicated downstream either). An earlier release's
+``state/crawl-state.sqlite`` is taken over the first time the state is opened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from brandradar.errors import ConfigError
+from brandradar.teamstate import engine_for
+from brandradar.teamstate.schema import crawl_retry, crawl_seen, crawl_validators
 from brandradar.urls import canonical_url
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS seen (key BLOB PRIMARY KEY, source TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
-CREATE TABLE IF NOT EXISTS retry (url TEXT PRIMARY KEY, source TEXT NOT NULL,
-                                  attempts INTEGER NOT NULL, next_at REAL NOT NULL,
-                                  last_error TEXT);
-"""
 # A failed article is tried again by later runs, waiting first × 2^(attempts − 1) seconds
 # between tries (settings ``article_retry_wait``, at most RETRY_LONGEST); after
 # ``article_retry_attempts`` it stays in the set as missing (health names it) but is no longer
@@ -29,99 +34,179 @@ CREATE TABLE IF NOT EXISTS retry (url TEXT PRIMARY KEY, source TEXT NOT NULL,
 RETRY_LONGEST = 24 * 3600
 
 
+_SEEN = select(crawl_seen.c.source).where(crawl_seen.c.key == bindparam("key"))
+
+
 def _key(url: str) -> bytes:
     return hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=16).digest()
 
 
-class CrawlState:
-    """Seen article URLs and HTTP validators of one work directory."""
+def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]],
+           update: tuple[str, ...] = ()) -> None:
+    """Insert ``rows``; on a primary-key conflict keep the old row, or overwrite the columns
+    in ``update`` (the same statement on SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                          set_={c: stmt.excluded[c] for c in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(stmt, rows)
 
-    def __init__(self, path: Path, commit_every: int = 200) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_DDL)
+
+class CrawlState:
+    """Seen article URLs, HTTP validators and the retry set of one project."""
+
+    def __init__(self, engine: Engine, commit_every: int = 200,
+                 commit_seconds: float = 2.0) -> None:
+        self.engine = engine
         self.commit_every = commit_every
-        self._pending = 0
+        self.commit_seconds = commit_seconds
+        # Marks not written yet: canonical URL hash → (canonical URL, source).
+        self._pending: dict[bytes, tuple[str, str]] = {}
+        self._oldest = 0.0
+        self._reader: Connection | None = None
 
     def seen(self, url: str) -> bool:
         """Whether this article (by canonical URL) was archived before."""
-        return self.db.execute("SELECT 1 FROM seen WHERE key = ?", (_key(url),)).fetchone() is not None
+        key = _key(url)
+        if key in self._pending:
+            return True
+        if self._reader is None:
+            # One connection for the many lookups of a crawl, each its own statement (no
+            # transaction held open: other workers' marks are seen at once).
+            self._reader = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._reader.execute(_SEEN, {"key": key}).first() is not None
 
     def mark_seen(self, url: str, source: str) -> None:
-        """Record an archived article (it leaves the retry set); committed in batches and on
+        """Record an archived article (it leaves the retry set); written in batches and on
         close."""
-        self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (_key(url), source))
-        self.db.execute("DELETE FROM retry WHERE url = ?", (canonical_url(url),))
-        self._pending += 1
-        if self._pending >= self.commit_every:
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending[_key(url)] = (canonical_url(url), source)
+        if (len(self._pending) >= self.commit_every
+                or time.monotonic() - self._oldest >= self.commit_seconds):
             self.commit()
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified last seen for a feed or sitemap URL."""
-        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url = ?",
-                              (url,)).fetchone()
+        with self.engine.connect() as connection:
+            row = connection.execute(select(crawl_validators.c.etag,
+                                            crawl_validators.c.last_modified)
+                                     .where(crawl_validators.c.url == url)).first()
         return (row[0], row[1]) if row else (None, None)
 
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of a feed or sitemap response."""
-        self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)",
-                        (url, etag, last_modified))
-        self.commit()
+        with self.engine.begin() as connection:
+            upsert(connection, crawl_validators,
+                   [{"url": url, "etag": etag, "last_modified": last_modified}],
+                   update=("etag", "last_modified"))
 
     def add_retry(self, url: str, source: str, error: str, now: float, first_wait: float) -> int:
         """Put a failed article into the retry set (or count another failed try); returns
         its attempts so far."""
         key = canonical_url(url)
-        row = self.db.execute("SELECT attempts FROM retry WHERE url = ?", (key,)).fetchone()
-        attempts = (int(row[0]) if row else 0) + 1
-        wait = min(first_wait * 2 ** (attempts - 1), RETRY_LONGEST)
-        self.db.execute("INSERT OR REPLACE INTO retry VALUES (?, ?, ?, ?, ?)",
-                        (key, source, attempts, now + wait, error[:300]))
-        self.commit()
+        with self.engine.begin() as connection:
+            row = connection.execute(select(crawl_retry.c.attempts)
+                                     .where(crawl_retry.c.url == key)).first()
+            attempts = (int(row[0]) if row else 0) + 1
+            wait = min(first_wait * 2 ** (attempts - 1), RETRY_LONGEST)
+            upsert(connection, crawl_retry,
+                   [{"url": key, "source": source, "attempts": attempts,
+                     "next_at": now + wait, "last_error": error[:300]}],
+                   update=("source", "attempts", "next_at", "last_error"))
         return attempts
 
     def due_retries(self, source: str, now: float, attempts: int) -> list[str]:
         """Failed articles of ``source`` whose wait is over and that have tries left (fewer
         than ``attempts``)."""
-        rows = self.db.execute("SELECT url FROM retry WHERE source = ? AND next_at <= ? AND "
-                               "attempts < ? ORDER BY next_at", (source, now, attempts))
-        return [r[0] for r in rows.fetchall()]
+        query = (select(crawl_retry.c.url)
+                 .where(crawl_retry.c.source == source, crawl_retry.c.next_at <= now,
+                        crawl_retry.c.attempts < attempts)
+                 .order_by(crawl_retry.c.next_at))
+        with self.engine.connect() as connection:
+            return [r[0] for r in connection.execute(query)]
 
     def missing(self, source: str, attempts: int) -> tuple[int, int]:
         """Articles of ``source`` in the retry set: (still tried, given up after
         ``attempts``)."""
-        row = self.db.execute("SELECT count(*) FILTER (WHERE attempts < ?), count(*) FILTER "
-                              "(WHERE attempts >= ?) FROM retry WHERE source = ?",
-                              (attempts, attempts, source)).fetchone()
+        query = select(func.count().filter(crawl_retry.c.attempts < attempts),
+                       func.count().filter(crawl_retry.c.attempts >= attempts)
+                       ).where(crawl_retry.c.source == source)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def count(self) -> int:
         """Number of seen URLs."""
-        row = self.db.execute("SELECT count(*) FROM seen").fetchone()
-        return int(row[0]) if row else 0
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(crawl_seen))
+                       .scalar_one())
 
     def commit(self) -> None:
-        """Write pending marks to disk."""
-        self.db.commit()
-        self._pending = 0
+        """Write pending marks (one short transaction, so other workers and the dashboard
+        are not kept waiting)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        with self.engine.begin() as connection:
+            upsert(connection, crawl_seen,
+                   [{"key": k, "source": s} for k, (_, s) in pending.items()])
+            connection.execute(delete(crawl_retry).where(
+                crawl_retry.c.url.in_([u for u, _ in pending.values()])))
 
     def close(self) -> None:
-        """Commit and close."""
+        """Write pending marks and release the lookup connection."""
         self.commit()
-        self.db.close()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def take_over(self, old: Path) -> None:
+        """Move an earlier release's ``crawl-state.sqlite`` into the team state (once: the
+        file is renamed afterwards)."""
+        if not old.exists():
+            return
+        try:
+            with sqlite3.connect(str(old)) as db:
+                seen = db.execute("SELECT key, source FROM seen").fetchall()
+                validators = db.execute("SELECT url, etag, last_modified FROM validators"
+                                        ).fetchall()
+                retry = db.execute("SELECT url, source, attempts, next_at, last_error "
+                                   "FROM retry").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{old}: not a readable crawl state ({exc}); move it aside (the "
+                              "next crawl fetches every article again) or restore it from a "
+                              "backup") from exc
+        with self.engine.begin() as connection:
+            upsert(connection, crawl_seen, [{"key": k, "source": s} for k, s in seen])
+            upsert(connection, crawl_validators,
+                   [{"url": u, "etag": e, "last_modified": m} for u, e, m in validators])
+            upsert(connection, crawl_retry,
+                   [{"url": u, "source": s, "attempts": a, "next_at": n, "last_error": err}
+                    for u, s, a, n, err in retry])
+        old.rename(old.with_name(old.name + ".moved-to-team-state"))
 
 
-_OPEN: dict[Path, CrawlState] = {}
+def legacy_path(workdir: Path) -> Path:
+    """Where earlier releases kept the crawl state."""
+    return workdir / "state" / "crawl-state.sqlite"
 
 
-def open_state(path: Path) -> CrawlState:
-    """The one connection of this process to a state file.
+_OPEN: dict[tuple[Path, str | None], CrawlState] = {}
 
-    All spiders of a crawl process share it: Scrapy runs every spider on one thread, and two
-    SQLite connections with interleaved write transactions on one thread would wait on each other.
-    """
-    key = path.resolve()
-    if key not in _OPEN:
-        _OPEN[key] = CrawlState(path)
-    return _OPEN[key]
+
+def open_state(workdir: Path, state_url: str | None = None) -> CrawlState:
+    """The crawl state of the project in ``workdir`` (one object per process: every spider
+    of a crawl shares its batch of pending marks)."""
+    cache_key = (workdir.resolve(), state_url)
+    if cache_key not in _OPEN:
+        state = CrawlState(engine_for(workdir, state_url))
+        state.take_over(legacy_path(workdir))
+        _OPEN[cache_key] = state
+    return _OPEN[cache_key]

@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 
+from brandradar.crawlers.run import crawl, start_crawl
+from brandradar.crawlers.sources import load_source
+from brandradar.crawlers.state import open_state
+from brandradar.demo.server import DemoServer
 from brandradar.errors import ConfigError
 from brandradar.labels import Correction, LabelStore, store_path
+from brandradar.settings import Settings
 from brandradar.teamstate import engine_for, record_run, run_lock
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
@@ -119,3 +125,25 @@ def test_an_unreachable_postgresql_is_one_line_without_the_password(tmp_path: Pa
     message = str(caught.value)
     assert message.startswith("team state postgresql+psycopg://nobody:***@127.0.0.1:9/x: not "
                               "reachable") and "secret-pw" not in message and "\n" not in message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_workers_crawl_different_sources_at_once(backend: str, tmp_path: Path,
+                                                      request: pytest.FixtureRequest) -> None:
+    """Two crawl processes (as two Celery workers would start them) on a new team state: they
+    migrate it once between them, and every article each archived is in the shared seen
+    state, so a second round fetches none of them again."""
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    settings = Settings(workdir=tmp_path, allow_private_hosts=["127.0.0.1"], autothrottle=False,
+                        concurrent_requests_per_domain=8,
+                        state_url=SecretStr(url) if url else None)
+    names = ["demo_rad_kurier", "demo_pedal_blog"]
+    with DemoServer() as server:
+        procs = [start_crawl([load_source(n)], settings, f"w{i}")[0]
+                 for i, n in enumerate(names)]
+        assert [p.wait(300) for p in procs] == [0, 0]
+        again = [crawl([load_source(n)], settings, "again")[n] for n in names]
+    expected = sum(1 for t in server.web.truth if t.site in ("news", "blog"))
+    assert open_state(tmp_path, url).count() == expected
+    assert all("pages/archived/article" not in stats for stats in again)

@@ -1,14 +1,11 @@
 """Team state: what people and runs decide together, apart from the data.
 
-Label corrections and run records with the run lock live here: SQLite in the work directory
-(``state/team.sqlite``) on a laptop, PostgreSQL when ``state_url`` points to one (a team
-deployment, several workers). One schema (SQLAlchemy Core, :mod:`.schema`), versioned with
+Label corrections, run records with the run lock, the crawl state (seen URLs, validators, the
+retry set), the notification outbox and the alert workflow live here: SQLite in the work
+directory (``state/team.sqlite``) on a laptop, PostgreSQL when ``state_url`` points to one (a
+team deployment, several workers). One schema (SQLAlchemy Core, :mod:`.schema`), versioned with
 Alembic migrations (``migrations/``) that every connection brings up to date; two runs on one
 project serialise through the run lock (a PostgreSQL advisory lock, or a file lock for SQLite).
-
-Still in their own files in the work directory, and moving here next (issue 17): the crawl
-state (seen URLs and validators, ``state/crawl-state.sqlite``) and the notification record
-(``state/notified.json``).
 """
 
 from __future__ import annotations
@@ -22,10 +19,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +33,8 @@ from brandradar.teamstate.schema import runs
 log = logging.getLogger(__name__)
 
 MIGRATIONS = "brandradar.teamstate:migrations"
+# The advisory lock key that serialises migrations on PostgreSQL.
+_MIGRATION_LOCK = 0x6272_6164_6172_6D67
 
 
 def state_url_for(workdir: Path, state_url: str | None) -> str:
@@ -50,11 +50,36 @@ def state_url_for(workdir: Path, state_url: str | None) -> str:
     return f"sqlite:///{path}"
 
 
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A transaction in which only this process migrates: workers that start at once on a new
+    database would otherwise both create the tables."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            yield connection
+        return
+    with open(f"{engine.url.database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with engine.begin() as connection:
+            yield connection
+
+
 @cache
 def _engine(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True)
+    if make_url(url).get_backend_name() == "sqlite":
+        # Crawl workers, the dashboard and a run write to one file: wait for each other's
+        # short transactions instead of failing, and let readers read while one writes.
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_wal)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
     try:
-        with engine.begin() as connection:
+        with _migration_lock(engine) as connection:
             config = Config()
             config.set_main_option("script_location", MIGRATIONS)
             config.attributes["connection"] = connection

@@ -39,11 +39,12 @@ class SourceSpiderBase(Spider):
 
     @property
     def state(self) -> CrawlState | None:
-        """The on-disk crawl state, or None when incremental crawling is off."""
+        """The project's crawl state (in the team state), or None when incremental crawling is
+        off."""
         s = self.crawler.settings
         if not s.getbool("BRANDRADAR_INCREMENTAL"):
             return None
-        return open_state(Path(s.get("BRANDRADAR_WORKDIR")) / "state" / "crawl-state.sqlite")
+        return open_state(Path(s.get("BRANDRADAR_WORKDIR")))
 
     def conditional(self, url: str, callback: Any, role: str,
                     origin: str | None = None) -> Request:

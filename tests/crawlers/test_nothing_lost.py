@@ -5,15 +5,18 @@ what is still missing. Real crawls over loopback HTTP."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from brandradar.crawlers.state import open_state
 from brandradar.health import source_health
 from brandradar.stages import Context, crawl_stage, extract_stage, load_context
+from brandradar.teamstate import engine_for
+from brandradar.teamstate.schema import crawl_validators
 from tests.webserver import Route, RouteSpec, serve
 
 pytestmark = pytest.mark.slow
@@ -57,11 +60,8 @@ def _context(tmp_path: Path, base: str) -> Context:
 
 
 def _validators(ctx: Context) -> list[str]:
-    db = sqlite3.connect(ctx.workdir / "state" / "crawl-state.sqlite")
-    try:
-        return [r[0] for r in db.execute("SELECT url FROM validators")]
-    finally:
-        db.close()
+    with engine_for(ctx.workdir).connect() as connection:
+        return [r[0] for r in connection.execute(select(crawl_validators.c.url))]
 
 
 def _documents(ctx: Context, run_id: str) -> int:
@@ -110,10 +110,7 @@ def test_articles_whose_archive_write_failed_are_fetched_after_a_304(tmp_path: P
         blocker.rmdir()
         # Even had the feed's validators been kept (as before this fix) and it answered 304,
         # the five come from the retry set: here the validators are put back by hand.
-        db = sqlite3.connect(ctx.workdir / "state" / "crawl-state.sqlite")
-        db.execute("INSERT INTO validators VALUES (?, ?, NULL)", (f"{base}/feed.xml", '"v1"'))
-        db.commit()
-        db.close()
+        open_state(ctx.workdir).set_validators(f"{base}/feed.xml", '"v1"', None)
         second = crawl_stage(ctx, "r2", ["watched"])["watched"]
         assert second["not_modified"] == 1
         assert second["archived"] == 5 and second["missing"] == {"retrying": 0, "given_up": 0}

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.slow
 
 
 def _committed_seen(workdir: Path) -> int:
-    path = workdir / "state" / "crawl-state.sqlite"
+    path = workdir / "state" / "team.sqlite"
     if not path.exists():
         return 0
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
-            (n,) = db.execute("SELECT count(*) FROM seen").fetchone()
+            (n,) = db.execute("SELECT count(*) FROM crawl_seen").fetchone()
     except sqlite3.OperationalError:  # not created yet
         return 0
     return int(n)
@@ -39,9 +39,9 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path: Path) -> None
                         concurrent_requests_per_domain=4)
     with DemoServer() as server:
         proc, _ = start_crawl([source], settings, "killed")
-        # Kill once the seen state has committed its first batch (it commits every 200 marks):
+        # Kill once the seen state has committed its first batch (every 200 marks or 2 s):
         # killing earlier makes the resumed crawl refetch everything, which loses nothing but
-        # would not show that archived pages are skipped. The crawl is then about a third done.
+        # would not show that archived pages are skipped.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and _committed_seen(tmp_path) == 0:
             time.sleep(0.05)
