@@ -312,20 +312,68 @@ def cmd_authors(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from brandradar.teamstate import engine_for
+    from brandradar.teamstate.alerts import current
+
     ctx = _ctx(args)
     store = _store(ctx)
     try:
         rows = store.alerts()
     finally:
         store.close()
+    states = current(engine_for(ctx.workdir, ctx.settings.state_url_value()),
+                     [a["alert_id"] for a in rows])
     if args.json:
-        _print_json(rows)
+        _print_json([{**a, "workflow": states[a["alert_id"]].as_json()
+                      if a["alert_id"] in states else {"status": "open"}} for a in rows])
     else:
         for a in rows:
-            print(f"{a['start'][:16]}  {a['kind']:<6} {a['brand']:<14} severity {a['severity']}: "
+            state = states.get(a["alert_id"])
+            who = f" ({state.assignee})" if state is not None and state.assignee else ""
+            print(f"{a['alert_id']}  {a['start'][:16]} UTC  {a['kind']:<6} {a['brand']:<14} "
+                  f"severity {a['severity']}  {state.status if state else 'open'}{who}: "
                   f"{a['explanation']['summary']}")
         if not rows:
             print("no alerts")
+    return 0
+
+
+def cmd_alert_set(args: argparse.Namespace) -> int:
+    from brandradar.teamstate import engine_for
+    from brandradar.teamstate.alerts import record
+
+    ctx = _ctx(args)
+    store = _store(ctx)
+    try:
+        known = {a["alert_id"] for a in store.alerts()}
+    finally:
+        store.close()
+    if args.alert_id not in known:
+        raise ConfigError(f"alert {args.alert_id}: not among the project's alerts "
+                          "(brandradar alerts lists them)")
+    event = record(engine_for(ctx.workdir, ctx.settings.state_url_value()), args.alert_id,
+                   args.status, args.by, args.assign, args.note)
+    who = f", handled by {event.assignee}" if event.assignee else ""
+    print(f"{event.alert_id}: {event.status}{who} (by {event.by}, "
+          f"{event.at:%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+def cmd_alert_history(args: argparse.Namespace) -> int:
+    from brandradar.teamstate import engine_for
+    from brandradar.teamstate.alerts import history
+
+    ctx = _ctx(args)
+    events = history(engine_for(ctx.workdir, ctx.settings.state_url_value()), args.alert_id)
+    if args.json:
+        _print_json([e.as_json() for e in events])
+        return 0
+    for e in events:
+        extra = "".join(f"  {k}: {v}" for k, v in (("handled by", e.assignee),
+                                                   ("note", e.note)) if v)
+        print(f"{e.at:%Y-%m-%d %H:%M} UTC  {e.by:<12} {e.status}{extra}")
+    if not events:
+        print(f"{args.alert_id}: open, nobody has changed it")
     return 0
 
 
@@ -458,6 +506,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_es_reindex(args: argparse.Namespace) -> int:
+    from brandradar.extras import require
+
+    require("elasticsearch")
     from brandradar.index.elasticsearch.store import ElasticsearchStore
     from brandradar.settings import load_settings
 
@@ -688,6 +739,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp = _command(lb_sub, "train", cmd_label_train, "Train the project's sentiment heads from "
                   "the corrections into a new model file (compare and switch with reprocess).")
     for sp in lb_sub.choices.values():
+        sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
+                        help=f"work directory (default: {DEFAULT_DEMO_DIR})")
+
+    al = sub.add_parser("alert", help="Acknowledge, assign, resolve or dismiss an alert.",
+                        description="The team's work on an alert: its state (open, "
+                        "acknowledged, resolved, dismissed), who handles it, and its history.")
+    al_sub = al.add_subparsers(dest="alert_command", required=True, metavar="COMMAND")
+    sp = _command(al_sub, "set", cmd_alert_set, "Change an alert's state.")
+    sp.add_argument("alert_id")
+    sp.add_argument("status", help="open, acknowledged, resolved or dismissed")
+    sp.add_argument("--by", required=True, help="who changes it (kept with the change)")
+    sp.add_argument("--assign", metavar="PERSON", help="who handles it from now on")
+    sp.add_argument("--note", help="why (kept with the change)")
+    sp = _command(al_sub, "history", cmd_alert_history, "Every change of one alert.")
+    sp.add_argument("alert_id")
+    sp.add_argument("--json", action="store_true")
+    for sp in al_sub.choices.values():
         sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
                         help=f"work directory (default: {DEFAULT_DEMO_DIR})")
 

@@ -19,11 +19,12 @@ from pydantic import SecretStr
 
 from brandradar.config import Brand, ProjectConfig, load_project, project_settings
 from brandradar.errors import BrandradarError, ConfigError, TransientError
+from brandradar.extras import require
 from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
 from brandradar.reprocess import active_model
 from brandradar.settings import DEMO_AUTHOR_KEY, SECRET_SETTINGS, Settings
 from brandradar.sources import Source
-from brandradar.teamstate import record_run, run_lock
+from brandradar.teamstate import engine_for, record_run, run_lock
 
 if TYPE_CHECKING:
     from brandradar.index.duckdb.store import DuckDBStore
@@ -200,7 +201,6 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     Elasticsearch; the stage then fails naming the documents still to send.
     """
     from brandradar.index.manifest import scan
-    from brandradar.index.projection import update_projection
     from brandradar.index.store import open_store, writing
     from brandradar.retention import apply_retention
 
@@ -220,6 +220,8 @@ def index_stage(ctx: Context) -> dict[str, Any]:
                                   "written": len(sync.written), "removed": len(sync.removed),
                                   "corrected_labels": sync.corrected}
         if ctx.settings.store == "elasticsearch":
+            from brandradar.index.projection import update_projection
+
             try:
                 counts.update(update_projection(store, ctx.settings,
                                                 [*sync.written, *sync.removed]))
@@ -258,7 +260,6 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     the Elasticsearch projection in a team deployment)."""
     from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
-    from brandradar.index.projection import update_analysis
     from brandradar.index.store import health_rows, open_store, trend_rows, writing
 
     now = now or datetime.now(UTC)
@@ -274,6 +275,8 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
         store.save_health(health)
         store.save_trends(trend_rows(trends, now))
         if ctx.settings.store == "elasticsearch":
+            from brandradar.index.projection import update_analysis
+
             try:
                 update_analysis(store, ctx.settings, alerts, trend_rows(trends, now), health)
             except TransientError as exc:
@@ -282,8 +285,9 @@ def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     if ctx.project.notify:
         from brandradar.notify import notify
 
-        result["notifications"] = notify(alerts, ctx.project.notify,
-                                         ctx.workdir / "state" / "notified.json")
+        result["notifications"] = notify(
+            alerts, ctx.project.notify, engine_for(ctx.workdir, ctx.settings.state_url_value()),
+            legacy=ctx.workdir / "state" / "notified.json")
     # Alerts reach people even while Kibana's copy is behind; the stage still fails, loudly.
     if behind is not None:
         raise behind
@@ -316,7 +320,10 @@ def run_pipeline(ctx: Context, progress: Any = None, crawl: bool = True) -> dict
         if progress is not None:
             progress(msg)
 
-    ctx.settings.pseudonym_key(ctx.demo)  # refuse before any crawling, not at the enrich stage
+    # Refused before any crawling, not at the enrich or index stage.
+    ctx.settings.pseudonym_key(ctx.demo)
+    if ctx.settings.store == "elasticsearch":
+        require("elasticsearch")
     with run_lock(ctx.workdir, ctx.settings.state_url_value()):
         return _run_locked(ctx, step, crawl)
 

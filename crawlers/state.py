@@ -17,13 +17,11 @@ import hashlib
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
 from brandradar.errors import ConfigError
-from brandradar.teamstate import engine_for
+from brandradar.teamstate import engine_for, upsert
 from brandradar.teamstate.schema import crawl_retry, crawl_seen, crawl_validators
 from brandradar.urls import canonical_url
 
@@ -39,23 +37,6 @@ _SEEN = select(crawl_seen.c.source).where(crawl_seen.c.key == bindparam("key"))
 
 def _key(url: str) -> bytes:
     return hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=16).digest()
-
-
-def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]],
-           update: tuple[str, ...] = ()) -> None:
-    """Insert ``rows``; on a primary-key conflict keep the old row, or overwrite the columns
-    in ``update`` (the same statement on SQLite and PostgreSQL)."""
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    if update:
-        stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                          set_={c: stmt.excluded[c] for c in update})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(stmt, rows)
 
 
 class CrawlState:

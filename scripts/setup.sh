@@ -9,7 +9,7 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
   echo "setup: installing uv from PyPI" >&2
   python3 -m pip install --quiet uv
 fi
-python3 -m uv sync --frozen --quiet
+python3 -m uv sync --frozen --all-extras --quiet
 
 PACKAGES=()
 [ -x /usr/bin/chromium ] || PACKAGES+=(chromium fonts-dejavu-core)

@@ -1,7 +1,10 @@
-"""The wheel maps nlp/, index/, crawlers/ and dashboards/ under brandradar.* and ships its data."""
+"""The wheel maps nlp/, index/, crawlers/ and dashboards/ under brandradar.* and ships its data;
+installed without its optional parts (Airflow, the Elasticsearch client) everything but them
+works, and a feature that needs one says how to install it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBPACKAGES = [
     "brandradar.cli", "brandradar.demo.content", "brandradar.crawlers.sources",
     "brandradar.crawlers.spiders.source_spider", "brandradar.nlp.pipeline",
-    "brandradar.index.duckdb.store", "brandradar.index.elasticsearch.store",
+    "brandradar.index.duckdb.store",
     "brandradar.dashboards.web.server", "brandradar.dashboards.reports.report",
     "brandradar.dashboards.kibana.build", "brandradar.teamstate",
 ]
@@ -37,6 +40,8 @@ from brandradar.teamstate import engine_for  # the migrations ship and run from 
 import sqlalchemy
 tables = sqlalchemy.inspect(engine_for(pathlib.Path("w"))).get_table_names()
 assert "label_corrections" in tables, tables
+from importlib.util import find_spec
+assert find_spec("airflow") is None and find_spec("elasticsearch") is None  # not installed
 print("ok")
 """
 
@@ -56,3 +61,10 @@ def test_wheel_installs_and_imports_everything(tmp_path: Path) -> None:
     proc = subprocess.run([str(py), "-c", CHECK.format(mods=SUBPACKAGES)], capture_output=True,
                           text=True, timeout=300, cwd=tmp_path)
     assert proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
+    project = tmp_path / "p.yaml"
+    project.write_text("brands: [{name: Voltaro}]\nsources: []\n")
+    proc = subprocess.run([str(venv / "bin" / "brandradar"), "run", "--config", str(project),
+                           "--workdir", str(tmp_path / "w")], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "BRANDRADAR_STORE": "elasticsearch"})
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-3000:]
+    assert "pip install 'brandradar[elasticsearch]'" in proc.stderr

@@ -7,8 +7,6 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,27 +22,6 @@ from brandradar.errors import ConfigError
 from brandradar.labels import Correction, LabelStore, store_path
 from brandradar.settings import Settings
 from brandradar.teamstate import engine_for, record_run, run_lock
-
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on 127.0.0.1, dropped after the test."""
-    name = f"brandradar_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
-    try:
-        yield f"postgresql://postgres@127.0.0.1/{name}"
-    finally:
-        # FORCE ends the pooled connections the team state still holds to it.
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _correction(n: int, by: str = "anna") -> Correction:

@@ -23,7 +23,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -158,3 +159,20 @@ def run_lock(workdir: Path, state_url: str | None = None) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]],
+           update: tuple[str, ...] = ()) -> None:
+    """Insert ``rows``; on a primary-key conflict keep the old row, or overwrite the columns
+    in ``update`` (the same statement on SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                          set_={c: stmt.excluded[c] for c in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(stmt, rows)
