@@ -8,6 +8,7 @@ of the partition goes on.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -92,6 +93,10 @@ def extract_source(source: Source, workdir: Path, workers: int = 1,
     known = _known_ids(workdir, source.name)
     written: set[str] = set()
     newest: datetime | None = None
+    # A Celery worker's task runs in a daemonic process, which may not start processes of its
+    # own: there the sources run in parallel through the workers' concurrency instead.
+    if workers > 1 and multiprocessing.current_process().daemon:
+        workers = 1
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
         for partition in sorted(raw.glob("day=*")):
