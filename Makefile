@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests scripts benchmarks
 
-.PHONY: setup demo test test-fast test-celery lint eval bench clean finetune fuzz
+.PHONY: setup demo test test-fast test-deployment lint eval bench clean finetune fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -15,12 +15,12 @@ lint: setup
 	$(UV) run python scripts/typecheck.py
 
 test: setup lint
-	$(UV) run pytest -m "not quality and not celery"
+	$(UV) run pytest -m "not quality and not deployment"
 
 # The pipeline DAG on a real Airflow deployment started as processes: CeleryExecutor, two
 # workers, the machine's PostgreSQL and Redis (a few minutes; CI runs it after make test).
-test-celery: setup
-	$(UV) run pytest -m celery
+test-deployment: setup
+	$(UV) run pytest -m deployment
 
 # Fuzz the feed, sitemap and HTML paths from real fixtures (a fixed seed and number of runs:
 # the same run everywhere, about two minutes here); a crash is kept in tests/fixtures/fuzz/.
@@ -30,7 +30,7 @@ fuzz: setup
 	PYTHONHASHSEED=0 $(UV) run python tests/fuzz/run.py html 2000
 
 test-fast: setup
-	$(UV) run pytest -m "not slow and not browser and not quality and not celery"
+	$(UV) run pytest -m "not slow and not browser and not quality and not deployment"
 
 clean:
 	rm -rf brandradar-demo test-artifacts .pytest_cache .mypy_cache .ruff_cache

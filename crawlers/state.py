@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from brandradar.errors import ConfigError
 from brandradar.teamstate import engine_for, upsert
@@ -57,6 +58,16 @@ class CrawlState:
         key = _key(url)
         if key in self._pending:
             return True
+        try:
+            return self._lookup(key)
+        except OperationalError:
+            # The database restarted under the crawl: one new connection, then give up.
+            if self._reader is not None:
+                self._reader.invalidate()
+            self._reader = None
+            return self._lookup(key)
+
+    def _lookup(self, key: bytes) -> bool:
         if self._reader is None:
             # One connection for the many lookups of a crawl, each its own statement (no
             # transaction held open: other workers' marks are seen at once).

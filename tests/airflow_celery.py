@@ -58,7 +58,8 @@ def _free_port() -> int:
 def database(prefix: str) -> Iterator[str]:
     """A new PostgreSQL database (its SQLAlchemy URL), dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart PostgreSQL while the database exists.
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as c:
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:

@@ -4,7 +4,7 @@ two Celery workers sharing one work directory. Crawls of different sources run o
 workers at the same time; a worker killed in the middle of a run is restarted and the run still
 ends complete, with every demo document once.
 
-Minutes of work: ``make test-celery`` (its own CI step), not ``make test``.
+Minutes of work: ``make test-deployment`` (its own CI step), not ``make test``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from brandradar.demo.server import DemoServer
 from tests.airflow_celery import Deployment, TaskRun, database, deployment
 
-pytestmark = pytest.mark.celery
+pytestmark = pytest.mark.deployment
 
 DAG = "brandradar_pipeline"
 

@@ -144,8 +144,15 @@ def run_lock(workdir: Path, state_url: str | None = None) -> Iterator[None]:
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                connection.commit()
+                try:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+                except SQLAlchemyError:
+                    # The server dropped the session (a restart): the lock went with it, and the
+                    # run's outcome stands — it must not turn into a failure here.
+                    log.warning("%s: the run lock's PostgreSQL session was lost during the run "
+                                "(restarted?); another run could have started meanwhile",
+                                workdir)
         return
     path = workdir / "state" / "run.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
