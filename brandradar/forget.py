@@ -14,34 +14,27 @@ with warcio (fresh payload digest and length), the HTML edited with lxml.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pyarrow.parquet as pq
-from parsel import Selector
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from brandradar.crawlers.archive import ROLE_HEADER
-from brandradar.crawlers.engines import PRESETS, detect_engine
-from brandradar.crawlers.parsers import decode_html, select_text
+from brandradar.crawlers.parsers import decode_html
+from brandradar.crawlers.redact import AUDIT, article_by, matches, redact_thread, subject_hmac
 from brandradar.errors import ConfigError
-from brandradar.sources import Parser, Source
+from brandradar.sources import Source
 from brandradar.stages import Context
 
 log = logging.getLogger(__name__)
 
-REDACTED = "[removed]"
-AUDIT = Path("state") / "erasures.jsonl"
 
 
 @dataclass
@@ -52,47 +45,6 @@ class Erasure:
     pages_redacted: int = 0
     posts_removed: int = 0
     partitions: set[tuple[str, str]] = field(default_factory=set)  # (source, day)
-
-
-def _matches(value: str | None, name: str) -> bool:
-    return bool(value) and " ".join(str(value).split()).casefold() == name.casefold()
-
-
-def _parsers(source: Source, page: Selector) -> list[Parser]:
-    """The parsers that read this page: the source's, else the engine it shows."""
-    if source.parser is not None:
-        return [source.parser, *source.previous_parsers]
-    engine = detect_engine(page)
-    return [PRESETS[engine].parser] if engine else []
-
-
-def _redact_thread(html: str, source: Source, name: str) -> tuple[str | None, int]:
-    """The thread page without ``name``'s posts, quotes of them and their name; None when the
-    page has none of it; and the number of posts cut out."""
-    tree = lxml.html.fromstring(html)
-    page = Selector(root=tree)
-    removed_ids: list[str] = []
-    cut = 0
-    for parser in _parsers(source, page):
-        for item in page.css(parser.item):
-            if _matches(select_text(item, parser.author), name):
-                pid = select_text(item, parser.post_id, parser.post_id_regex)
-                if pid:
-                    removed_ids.append(pid)
-                item.root.drop_tree()  # keeps the text after the post
-                cut += 1
-        # Replies quoting the person: the quote box holds the person's words, so it goes.
-        for box in page.css(", ".join(parser.exclude)):
-            inner = " ".join(box.css("::text").getall()) + " " + lxml.html.tostring(
-                box.root, encoding="unicode")
-            if name.casefold() in inner.casefold() or any(
-                    re.search(rf"\b{re.escape(i)}\b", inner) for i in removed_ids):
-                box.root.drop_tree()
-    text = lxml.html.tostring(tree, encoding="unicode")
-    redacted = re.compile(re.escape(name), re.IGNORECASE).sub(REDACTED, text)
-    if cut == 0 and redacted == text:
-        return None, 0
-    return redacted, cut
 
 
 def _selectors(value: str | list[str] | None) -> list[str]:
@@ -123,12 +75,12 @@ def _rewrite_warc(path: Path, source: Source, author: str | None, url: str | Non
                     else None
                 html = decode_html(body, ctype)
                 if role == "article" or not source.multi_post:
-                    if _article_by(html, author):
+                    if article_by(html, author):
                         changed = True
                         done.pages_dropped += 1
                         continue
                 else:
-                    redacted, cut = _redact_thread(html, source, author)
+                    redacted, cut = redact_thread(html, source, author)
                     if redacted is not None:
                         changed = True
                         done.pages_redacted += 1
@@ -144,16 +96,6 @@ def _rewrite_warc(path: Path, source: Source, author: str | None, url: str | Non
         tmp.write_bytes(out.getvalue())
         tmp.replace(path)
         done.partitions.add((source.name, day))
-
-
-def _article_by(html: str, author: str) -> bool:
-    """Whether an article page names ``author`` as its author (meta, JSON-LD, byline)."""
-    page = Selector(text=html)
-    names = page.css('meta[name="author"]::attr(content), [rel=author]::text, '
-                     '[itemprop=author] ::text, .author ::text, .byline ::text').getall()
-    return any(_matches(n, author) for n in names) or \
-        author.casefold() in " ".join(page.css('script[type="application/ld+json"]::text')
-                                      .getall()).casefold()
 
 
 def _copy(writer: WARCWriter, record: Any, body: bytes) -> Any:
@@ -205,8 +147,7 @@ def forget(ctx: Context, author: str | None = None, url: str | None = None) -> d
     record = {"when": datetime.now(UTC).isoformat(), "kind": "author" if author else "url",
               # An HMAC of the subject under the project's key: a later request for the same
               # person can be matched, the name cannot be read back.
-              "subject_hmac": hmac.new(key.encode(), subject.casefold().encode(),
-                                       hashlib.sha256).hexdigest()[:16],
+              "subject_hmac": subject_hmac(key, subject),
               "pages_dropped": done.pages_dropped, "pages_redacted": done.pages_redacted,
               "posts_removed": done.posts_removed, "partitions": len(done.partitions),
               "documents_after": index.get("documents")}
@@ -225,7 +166,7 @@ def _still_there(ctx: Context, author: str | None, url: str | None) -> None:
         rows = pq.read_table(path, columns=["url", "author", "text"]).to_pylist()
         for row in rows:
             if (url is not None and row["url"] == url) or (
-                    author is not None and (_matches(row["author"], author)
+                    author is not None and (matches(row["author"], author)
                                             or author.casefold() in (row["text"] or "").casefold())):
                 left.append(row["url"])
     if left:

@@ -164,10 +164,13 @@ def start_crawl(sources: list[Source], settings: Settings, run_id: str
         "sources": [json.loads(s.model_dump_json()) for s in sources],
     }))
     env = {**os.environ, "BRANDRADAR_CRAWL_PARENT": str(os.getpid())}
-    # The job file holds no secret: the team state's URL reaches the crawl through its
-    # environment only.
+    # The job file holds no secret: the team state's URL and the pseudonym key reach the crawl
+    # through its environment only.
     if settings.state_url is not None:
         env["BRANDRADAR_STATE_URL"] = settings.state_url.get_secret_value()
+    # The archive applies the project's erasures, matched by their HMAC under this key.
+    if settings.author_key is not None:
+        env["BRANDRADAR_AUTHOR_KEY"] = settings.author_key.get_secret_value()
     proc = subprocess.Popen([sys.executable, "-m", "brandradar.crawlers.run", str(job_path)],
                             env=env)
     return proc, job_path
