@@ -7,6 +7,8 @@ import json
 import shutil
 import socket
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -19,7 +21,9 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from brandradar.config import Email, Webhook
+from brandradar.dashboards.web.server import serve
 from brandradar.notify import CLAIM_LEASE, channel_key, deliver, enqueue, notify, signature
+from brandradar.stages import context_from_workdir
 from brandradar.teamstate import engine_for
 from brandradar.teamstate.schema import notification_outbox
 from tests.conftest import run_cli
@@ -215,3 +219,46 @@ def test_the_team_works_an_alert_through_its_states(demo_run: dict[str, Any],
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert len(json.loads(run_cli("alert", "history", aid, "--workdir", str(work),
                                   "--json").stdout)) == 2
+
+
+def test_the_dashboard_shows_and_records_the_alert_workflow(demo_run: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    shutil.copytree(demo_run["workdir"], work)
+    ctx = context_from_workdir(work)
+    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/api"
+
+    def post(body: dict[str, Any]) -> tuple[int, Any]:
+        req = urllib.request.Request(f"{base}/alerts/state", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return int(resp.status), json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read().decode()
+
+    def alerts() -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{base}/alerts", timeout=10) as resp:
+            return list(json.loads(resp.read()))
+
+    try:
+        (alert,) = alerts()
+        assert alert["workflow"] == {"status": "open"}
+        status, event = post({"alert_id": alert["alert_id"], "status": "acknowledged",
+                              "by": "anna", "assignee": "ben"})
+        assert status == 201 and event["assignee"] == "ben"
+        (alert,) = alerts()
+        assert alert["workflow"]["status"] == "acknowledged"
+        assert alert["workflow"]["by"] == "anna"
+        assert post({"alert_id": alert["alert_id"], "status": "closed", "by": "x"})[0] == 400
+        assert post({"alert_id": "nope", "status": "resolved", "by": "x"})[0] == 400
+        assert post({"alert_id": alert["alert_id"], "status": "resolved"})[0] == 400
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    # The command line sees what the dashboard recorded.
+    history = json.loads(run_cli("alert", "history", alert["alert_id"], "--workdir", str(work),
+                                 "--json").stdout)
+    assert [e["status"] for e in history] == ["acknowledged"]

@@ -24,6 +24,8 @@ from brandradar.index.analytics import (
 )
 from brandradar.index.store import Filters, Store
 from brandradar.labels import correct, corrections
+from brandradar.teamstate import engine_for
+from brandradar.teamstate.alerts import current, record
 
 Query = dict[str, list[str]]
 PAGES = ("overview", "brand", "topics", "alerts", "mentions", "authors", "sources")
@@ -156,7 +158,7 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
     if name == "topics":
         return topics(store, view, query)
     if name == "alerts":
-        return _alerts(store, view)
+        return alerts_with_workflow(store, view, workdir)
     if name == "mentions":
         return mentions(store, view, query)
     if name == "authors":
@@ -166,6 +168,32 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
     if name == "labels":
         return labels(workdir, query)
     return None
+
+
+def alerts_with_workflow(store: Store, view: View, workdir: Path) -> list[dict[str, Any]]:
+    """The alerts of the view, each with the team's state of it (``workflow``)."""
+    rows = _alerts(store, view)
+    states = current(engine_for(workdir), [a["alert_id"] for a in rows])
+    return [{**a, "workflow": states[a["alert_id"]].as_json() if a["alert_id"] in states
+             else {"status": "open"}} for a in rows]
+
+
+def set_alert_state(store: Store, workdir: Path, body: Any) -> dict[str, Any]:
+    """Record one change of an alert's state sent by the dashboard: ``{"alert_id", "status",
+    "by"}`` and optionally ``"assignee"`` and ``"note"``."""
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str)
+                                             for k in ("alert_id", "status", "by")) or \
+            not all(isinstance(body.get(k), str | None) for k in ("assignee", "note")):
+        raise ValueError('expected {"alert_id": "…", "status": "open|acknowledged|resolved|'
+                         'dismissed", "by": "…", "assignee": "…", "note": "…"}')
+    if body["alert_id"] not in {a["alert_id"] for a in store.alerts()}:
+        raise ValueError(f"alert {body['alert_id']}: not among the project's alerts")
+    try:
+        event = record(engine_for(workdir), body["alert_id"], body["status"], body["by"],
+                       body.get("assignee"), body.get("note"))
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from exc
+    return event.as_json()
 
 
 def labels(workdir: Path, query: Query) -> list[dict[str, Any]]:

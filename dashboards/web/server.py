@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from brandradar.config import Brand
-from brandradar.dashboards.web.api import correct_label, page_data
+from brandradar.dashboards.web.api import correct_label, page_data, set_alert_state
 from brandradar.errors import ConfigError
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
@@ -58,7 +58,7 @@ class Dashboard:
                              self.weights, query)
 
 
-# A label correction is a small JSON object; anything larger is refused unread.
+# A label correction or alert change is a small JSON object; anything larger is refused unread.
 _MAX_BODY = 16_384
 
 
@@ -82,11 +82,11 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
             parts = urlsplit(self.path)
             if not self._authorised(parse_qs(parts.query)):
                 return
-            if parts.path != "/api/labels":
+            if parts.path not in ("/api/labels", "/api/alerts/state"):
                 self._send(404, "text/plain", b"not found")
                 return
             # Only JSON: a browser cannot send it from another site without a CORS preflight
-            # this server never answers, so a page elsewhere cannot correct labels.
+            # this server never answers, so a page elsewhere cannot change anything.
             if (self.headers.get("Content-Type") or "").split(";")[0].strip() != \
                     "application/json":
                 self._send(415, "text/plain", b"send application/json")
@@ -98,7 +98,11 @@ def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHand
             try:
                 body = json.loads(self.rfile.read(length))
                 with dash.lock:
-                    data = correct_label(dash.workdir, body)
+                    if parts.path == "/api/labels":
+                        data = correct_label(dash.workdir, body)
+                    else:
+                        dash.store.refresh()
+                        data = set_alert_state(dash.store, dash.workdir, body)
             except ValueError as exc:
                 self._send_json(400, {"error": str(exc)})
                 return

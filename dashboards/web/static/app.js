@@ -201,6 +201,12 @@ function alertCards(parent, alerts, full) {
     const box = el("div", {class: `alert ${a.kind}`});
     box.dataset.brand = a.brand;
     box.append(el("h3", {}, `${a.kind.toUpperCase()} · ${a.brand} · severity ${a.severity} · ${when(a.start)} – ${when(a.end).slice(11)}`));
+    if (a.workflow) {
+      const w = a.workflow;
+      const who = w.assignee ? `, handled by ${w.assignee}` : "";
+      const since = w.at ? ` (by ${w.by}, ${when(w.at)})` : "";
+      box.append(el("p", {class: `workflow ${w.status}`}, `Status: ${w.status}${who}${since}` + (w.note ? ` — ${w.note}` : "")));
+    }
     box.append(el("p", {}, a.explanation.summary + (a.complete ? "" : ` Incomplete data: ${a.incomplete_sources.join(", ")}.`)));
     box.append(el("p", {class: "muted"}, "Top phrases: " + a.explanation.top_phrases.join(", ")));
     if (full) {
