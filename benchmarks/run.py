@@ -240,8 +240,8 @@ def main() -> None:
         f"| browser peak memory | {browser_peak:.0f} MB | PSS of Python + Chromium, sampled every 0.2 s |",
         f"| browser memory, first / second half | {first_half:.0f} / {second_half:.0f} MB | no growth "
         "means the recycled contexts free their pages |",
-        f"| seen-URL state, 1,000,000 URLs | +{grown:.0f} MB RSS, {size:.0f} MB on disk | SQLite, "
-        f"16-byte keys; {lookups:,.0f} lookups/s |",
+        f"| seen-URL state, 1,000,000 URLs | +{grown:.0f} MB RSS, {size:.0f} MB on disk | team state "
+        f"(SQLite through SQLAlchemy), 16-byte keys; {lookups:,.0f} lookups/s |",
         f"| article extraction | {extract_rate:.1f} pages/s per core | 341 gold pages (Zyte + fundus) |",
         *(f"| enrich, {lang} | {model:.1f} docs/s per core (lexicons only: {lexicon:.0f}) | {n} {what}, "
           f"{chars:,.0f} chars and {per_doc:.1f} mentions per document; language id, brands, "
