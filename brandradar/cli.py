@@ -658,6 +658,13 @@ def cmd_sources_health(args: argparse.Namespace) -> int:
     return 1 if any(r["flags"] for r in rows) else 0
 
 
+def _workdir_for_each(group: Any) -> None:
+    """Give every command of a group the ``--workdir`` option (the demo's by default)."""
+    for sp in group.choices.values():
+        sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
+                        help=f"work directory (default: {DEFAULT_DEMO_DIR})")
+
+
 def _command(sub: Any, name: str, fn: Callable[[argparse.Namespace], int], help_: str,
              description: str | None = None) -> argparse.ArgumentParser:
     sp: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=description or help_)
@@ -738,9 +745,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp = _command(lb_sub, "train", cmd_label_train, "Train the project's sentiment heads from "
                   "the corrections into a new model file (compare and switch with reprocess).")
-    for sp in lb_sub.choices.values():
-        sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
-                        help=f"work directory (default: {DEFAULT_DEMO_DIR})")
+    _workdir_for_each(lb_sub)
 
     al = sub.add_parser("alert", help="Acknowledge, assign, resolve or dismiss an alert.",
                         description="The team's work on an alert: its state (open, "
@@ -755,9 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = _command(al_sub, "history", cmd_alert_history, "Every change of one alert.")
     sp.add_argument("alert_id")
     sp.add_argument("--json", action="store_true")
-    for sp in al_sub.choices.values():
-        sp.add_argument("--workdir", type=Path, default=DEFAULT_DEMO_DIR,
-                        help=f"work directory (default: {DEFAULT_DEMO_DIR})")
+    _workdir_for_each(al_sub)
 
     for name, fn, help_ in (("sov", cmd_sov, "Share of voice per brand."),
                             ("alerts", cmd_alerts, "Spike and crisis alerts with explanations."),

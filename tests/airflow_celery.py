@@ -19,12 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
+import duckdb
 import sqlalchemy as sa
 
+from tests.postgres import database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
 # Both workers run on this one machine: each tells its tasks its own name, which Airflow records
 # as the task instance's host (core.hostname_callable), so a test can tell who ran what.
@@ -52,22 +55,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextmanager
-def database(prefix: str) -> Iterator[str]:
-    """A new PostgreSQL database (its SQLAlchemy URL), dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    # pre-ping: a test may restart PostgreSQL while the database exists.
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
@@ -113,56 +100,39 @@ class Deployment:
             return
         proc.wait(60)
 
-    def wait_for_dag(self, dag_id: str, timeout: float = 300) -> None:
-        """Wait until the dag-processor has parsed ``dag_id`` into the database."""
+    def _poll(self, sql: str, params: dict[str, str], timeout: float, what: str) -> object:
+        """The first value ``sql`` gives that is not empty, asked every 2 s (TimeoutError
+        naming ``what`` after ``timeout`` seconds)."""
         engine = sa.create_engine(self.metadata_url)
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
                 with engine.connect() as c:
-                    found = c.execute(sa.text("SELECT 1 FROM serialized_dag WHERE dag_id = :d"),
-                                      {"d": dag_id}).first()
-                if found:
-                    return
+                    value = c.execute(sa.text(sql), params).scalar()
+                if value:
+                    return value
                 time.sleep(2)
         finally:
             engine.dispose()
-        raise TimeoutError(f"{dag_id}: not parsed in {timeout:.0f} s; see {self.home}/*.log")
+        raise TimeoutError(f"{what}: not in {timeout:.0f} s; see {self.home}/*.log")
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 300) -> None:
+        """Wait until the dag-processor has parsed ``dag_id`` into the database."""
+        self._poll("SELECT 1 FROM serialized_dag WHERE dag_id = :d", {"d": dag_id}, timeout,
+                   f"{dag_id} parsed")
 
     def unpause(self, dag_id: str, timeout: float = 120) -> str:
         """Unpause ``dag_id`` and return the id of the run the scheduler starts for its latest
         interval, as in production (no catch-up)."""
         self.airflow("dags", "unpause", dag_id)
-        engine = sa.create_engine(self.metadata_url)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                with engine.connect() as c:
-                    run_id = c.execute(sa.text("SELECT run_id FROM dag_run WHERE dag_id = :d "
-                                               "ORDER BY id LIMIT 1"), {"d": dag_id}).scalar()
-                if run_id:
-                    return str(run_id)
-                time.sleep(2)
-        finally:
-            engine.dispose()
-        raise TimeoutError(f"{dag_id}: no run scheduled in {timeout:.0f} s")
+        return str(self._poll("SELECT run_id FROM dag_run WHERE dag_id = :d ORDER BY id LIMIT 1",
+                              {"d": dag_id}, timeout, f"a run of {dag_id}"))
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> str:
         """The run's final state (success or failed), polling the metadata database."""
-        engine = sa.create_engine(self.metadata_url)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                with engine.connect() as c:
-                    state = c.execute(sa.text("SELECT state FROM dag_run WHERE dag_id = :d AND "
-                                              "run_id = :r"), {"d": dag_id, "r": run_id}).scalar()
-                if state in ("success", "failed"):
-                    return str(state)
-                time.sleep(3)
-        finally:
-            engine.dispose()
-        raise TimeoutError(f"{dag_id} {run_id}: not finished in {timeout:.0f} s; see "
-                           f"{self.home}/*.log")
+        return str(self._poll("SELECT state FROM dag_run WHERE dag_id = :d AND run_id = :r AND "
+                              "state IN ('success', 'failed')", {"d": dag_id, "r": run_id},
+                              timeout, f"{dag_id} {run_id} finished"))
 
     def task_runs(self, dag_id: str, run_id: str) -> list[TaskRun]:
         """Every task instance of the run, with the worker host that ran it."""
@@ -221,3 +191,39 @@ def deployment(home: Path, brandradar_env: dict[str, str]) -> Iterator[Deploymen
                 dep.kill(name, signal.SIGTERM)
             for name in list(dep.components):
                 dep.kill(name)
+
+
+def store_documents(workdir: Path) -> tuple[int, int]:
+    """(documents, distinct document ids) in the store a run published."""
+    with duckdb.connect(str(workdir / "brandradar.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+@dataclass(frozen=True)
+class DemoDeployment:
+    """The deployment running the demo project against the demo web."""
+
+    dep: Deployment
+    workdir: Path
+    state_url: str
+    documents: int  # what the demo web publishes
+
+
+@contextmanager
+def demo_deployment(tmp: Path) -> Iterator[DemoDeployment]:
+    """The demo web, a team-state database of its own and the deployment running the demo
+    project with them (a worker that dies is noticed after 30 s instead of 5 minutes)."""
+    from brandradar.demo.server import DemoServer
+
+    home = tmp / "airflow"
+    home.mkdir()
+    work = tmp / "work"
+    with database("brandradar_state") as state, DemoServer() as server:
+        env = {"BRANDRADAR_WORKDIR": str(work), "BRANDRADAR_STATE_URL": state,
+               "BRANDRADAR_PROJECT_CONFIG": str(resources.files("brandradar.demo") /
+                                                "project.yaml"),
+               "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
+        with deployment(home, env) as dep:
+            yield DemoDeployment(dep, work, state, len(server.web.truth))

@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from tests.postgres import database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -55,23 +57,14 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on 127.0.0.1, dropped after the test."""
-    name = f"brandradar_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    """A fresh PostgreSQL database on 127.0.0.1 (its plain postgresql:// URL, as a user writes
+    it), dropped after the test; skipped where no PostgreSQL runs."""
+    stack = ExitStack()
     try:
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = stack.enter_context(database("brandradar_test"))
     except sa.exc.OperationalError as exc:
         pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
-    try:
-        yield f"postgresql://postgres@127.0.0.1/{name}"
-    finally:
-        # FORCE ends the pooled connections the team state still holds to it.
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with stack:
+        yield url.replace("postgresql+psycopg://", "postgresql://")

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from brandradar.demo.server import DemoServer
-from tests.airflow_celery import Deployment, TaskRun, database, deployment
+from tests.airflow_celery import Deployment, TaskRun, demo_deployment, store_documents
 
 pytestmark = pytest.mark.deployment
 
@@ -28,14 +25,6 @@ DAG = "brandradar_pipeline"
 def _overlap(a: TaskRun, b: TaskRun) -> bool:
     assert a.start and a.end and b.start and b.end
     return a.start < b.end and b.start < a.end
-
-
-def _documents(workdir: Path) -> tuple[int, int]:
-    """(documents, distinct document ids) in the published store."""
-    with duckdb.connect(str(workdir / "brandradar.duckdb"), read_only=True) as con:
-        row = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
 
 
 def _running_on(dep: Deployment, run_id: str, worker: str, timeout: float) -> TaskRun:
@@ -50,39 +39,29 @@ def _running_on(dep: Deployment, run_id: str, worker: str, timeout: float) -> Ta
 
 
 def test_the_dag_runs_on_two_celery_workers_and_survives_a_killed_one(tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    home = tmp_path / "airflow"
-    home.mkdir()
-    with database("brandradar_state") as state, DemoServer() as server:
-        env = {"BRANDRADAR_WORKDIR": str(work), "BRANDRADAR_STATE_URL": state,
-               "BRANDRADAR_PROJECT_CONFIG": str(resources.files("brandradar.demo") /
-                                                "project.yaml"),
-               # A worker that dies is noticed after 30 s instead of 5 minutes.
-               "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
-        with deployment(home, env) as dep:
-            dep.wait_for_dag(DAG)
-            first = dep.unpause(DAG)
-            assert dep.wait_for_run(DAG, first, 1200) == "success"
-            tasks = dep.task_runs(DAG, first)
-            crawls = [t for t in tasks if t.task_id == "per_source.crawl"]
-            assert len(crawls) == 4 and all(t.state == "success" for t in crawls)
-            # Different sources on different workers, at the same time.
-            assert {t.hostname for t in crawls} == {"worker-1", "worker-2"}
-            assert any(_overlap(a, b) for a in crawls for b in crawls
-                       if a.hostname == "worker-1" and b.hostname == "worker-2")
-            expected = len(server.web.truth)
-            assert _documents(work) == (expected, expected)
+    with demo_deployment(tmp_path) as demo:
+        dep = demo.dep
+        dep.wait_for_dag(DAG)
+        first = dep.unpause(DAG)
+        assert dep.wait_for_run(DAG, first, 1200) == "success"
+        crawls = [t for t in dep.task_runs(DAG, first) if t.task_id == "per_source.crawl"]
+        assert len(crawls) == 4 and all(t.state == "success" for t in crawls)
+        # Different sources on different workers, at the same time.
+        assert {t.hostname for t in crawls} == {"worker-1", "worker-2"}
+        assert any(_overlap(a, b) for a in crawls for b in crawls
+                   if a.hostname == "worker-1" and b.hostname == "worker-2")
+        assert store_documents(demo.workdir) == (demo.documents, demo.documents)
 
-            # A second run; worker-1 dies (its whole process group, the task included) while it
-            # runs a task, and comes back: the run still ends complete, nothing twice.
-            second = f"manual__{datetime.now():%H%M%S}"
-            dep.airflow("dags", "trigger", DAG, "--run-id", second)
-            victim = _running_on(dep, second, "worker-1", 600)
-            dep.kill("worker-1")
-            dep.start_worker(1)
-            assert dep.wait_for_run(DAG, second, 1200) == "success", \
-                f"{victim.task_id}[{victim.map_index}] killed; see {home}/*.log"
-            retried = [t for t in dep.task_runs(DAG, second)
-                       if (t.task_id, t.map_index) == (victim.task_id, victim.map_index)]
-            assert retried and retried[0].state == "success"
-    assert _documents(work) == (expected, expected)
+        # A second run; worker-1 dies (its whole process group, the task included) while it
+        # runs a task, and comes back: the run still ends complete, nothing twice.
+        second = f"manual__{datetime.now():%H%M%S}"
+        dep.airflow("dags", "trigger", DAG, "--run-id", second)
+        victim = _running_on(dep, second, "worker-1", 600)
+        dep.kill("worker-1")
+        dep.start_worker(1)
+        assert dep.wait_for_run(DAG, second, 1200) == "success", \
+            f"{victim.task_id}[{victim.map_index}] killed; see {dep.home}/*.log"
+        retried = [t for t in dep.task_runs(DAG, second)
+                   if (t.task_id, t.map_index) == (victim.task_id, victim.map_index)]
+        assert retried and retried[0].state == "success"
+    assert store_documents(demo.workdir) == (demo.documents, demo.documents)

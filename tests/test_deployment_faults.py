@@ -15,24 +15,17 @@ import time
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import pytest
 import sqlalchemy as sa
 
 from brandradar.demo.server import DemoServer
-from tests.airflow_celery import database, deployment
+from tests.airflow_celery import demo_deployment, store_documents
+from tests.postgres import database
 
 pytestmark = pytest.mark.deployment
 
 PROJECT = str(resources.files("brandradar.demo") / "project.yaml")
 DAG = "brandradar_pipeline"
-
-
-def _documents(workdir: Path) -> tuple[int, int]:
-    with duckdb.connect(str(workdir / "brandradar.duckdb"), read_only=True) as con:
-        row = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
 
 
 def _wait_for_seen(state_url: str, timeout: float = 300) -> None:
@@ -81,7 +74,7 @@ def test_postgresql_restarted_during_a_run(tmp_path: Path) -> None:
         again = _run(work, env)
         assert again.returncode == 0, again.stderr[-3000:]
         expected = len(server.web.truth)
-    assert _documents(work) == (expected, expected)
+    assert store_documents(work) == (expected, expected)
 
 
 def _redis_down() -> None:
@@ -104,27 +97,19 @@ def _redis_up() -> None:
 
 
 def test_redis_gone_for_a_minute_during_a_dag_run(tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    home = tmp_path / "airflow"
-    home.mkdir()
-    with database("brandradar_state") as state, DemoServer() as server:
-        env = {"BRANDRADAR_WORKDIR": str(work), "BRANDRADAR_STATE_URL": state,
-               "BRANDRADAR_PROJECT_CONFIG": PROJECT,
-               "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
-        with deployment(home, env) as dep:
-            dep.wait_for_dag(DAG)
-            first = dep.unpause(DAG)
-            _wait_for_seen(state)
-            _redis_down()
-            try:
-                time.sleep(60)
-            finally:
-                _redis_up()
-            outcome = dep.wait_for_run(DAG, first, 1500)
-            if outcome != "success":
-                # Failed loudly (the run is red in Airflow); the next run completes it.
-                second = "manual__after_redis"
-                dep.airflow("dags", "trigger", DAG, "--run-id", second)
-                assert dep.wait_for_run(DAG, second, 1500) == "success"
-        expected = len(server.web.truth)
-    assert _documents(work) == (expected, expected)
+    with demo_deployment(tmp_path) as demo:
+        dep = demo.dep
+        dep.wait_for_dag(DAG)
+        first = dep.unpause(DAG)
+        _wait_for_seen(demo.state_url)
+        _redis_down()
+        try:
+            time.sleep(60)
+        finally:
+            _redis_up()
+        if dep.wait_for_run(DAG, first, 1500) != "success":
+            # Failed loudly (the run is red in Airflow); the next run completes it.
+            second = "manual__after_redis"
+            dep.airflow("dags", "trigger", DAG, "--run-id", second)
+            assert dep.wait_for_run(DAG, second, 1500) == "success"
+    assert store_documents(demo.workdir) == (demo.documents, demo.documents)
