@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from brandradar.errors import ConfigError
+from brandradar.errors import DataFileError
 from brandradar.parquet import partitions, row_count
 from brandradar.stages import context_from_workdir, crawl_stage
 from tests.conftest import run_cli
@@ -44,7 +44,7 @@ def test_corrupt_files_are_named_quarantined_and_rebuilt(demo_run: dict[str, Any
     proc = run_cli("index", "--workdir", str(work))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "brandradar doctor" in proc.stderr
-    with pytest.raises(ConfigError, match=r"team\.sqlite: not reachable"):
+    with pytest.raises(DataFileError, match=r"team\.sqlite: not reachable"):
         crawl_stage(context_from_workdir(work), "r-doctor")
 
     proc = run_cli("doctor", "--workdir", str(work), "--repair")

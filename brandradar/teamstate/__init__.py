@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from brandradar.errors import ConfigError
+from brandradar.errors import ConfigError, DataFileError
 from brandradar.teamstate.schema import runs
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,12 @@ def _engine(url: str) -> Engine:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
+        problem = f"not reachable or not migratable ({str(exc).splitlines()[0][:200]})"
+        if engine.dialect.name == "sqlite":
+            # A file of the work directory: named, with what to do (brandradar doctor).
+            raise DataFileError(make_url(url).database, problem) from exc
         where = make_url(url).render_as_string(hide_password=True)
-        raise ConfigError(f"team state {where}: not reachable or not migratable "
-                          f"({str(exc).splitlines()[0][:200]})") from exc
+        raise ConfigError(f"team state {where}: {problem}") from exc
     if engine.dialect.name == "sqlite":
         Path(make_url(url).database or "").chmod(0o600)
     return engine
