@@ -252,8 +252,13 @@ def _ctx(args: argparse.Namespace) -> Any:
 
 
 def _store(ctx: Any) -> Any:
-    from brandradar.index.store import open_store
+    from brandradar.index.store import STORE_FILE, open_store
+    from brandradar.storage import shared_copy
 
+    # A team deployment's reader takes the store the last run published on shared storage.
+    copy = shared_copy(ctx.settings)
+    if copy is not None:
+        copy.pull([STORE_FILE])
     return open_store(ctx.settings, read_only=True)
 
 

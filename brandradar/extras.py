@@ -1,6 +1,7 @@
-"""Optional parts of the install: Airflow (``brandradar[airflow]``) and the Elasticsearch client
-(``brandradar[elasticsearch]``) are needed by a team deployment only, so a laptop install does
-without them. A feature that needs one says so in one line before it starts any work."""
+"""Optional parts of the install: Airflow (``brandradar[airflow]``), the Elasticsearch client
+(``brandradar[elasticsearch]``) and S3 storage (``brandradar[s3]``) are needed by a team
+deployment only, so a laptop install does without them. A feature that needs one says so in
+one line before it starts any work."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from brandradar.errors import ConfigError
 EXTRAS = {
     "elasticsearch": ("elasticsearch", "the Elasticsearch projection (store: elasticsearch)"),
     "airflow": ("airflow", "the Airflow DAGs"),
+    "s3": ("s3fs", "a shared work directory on S3 (shared_workdir: s3://…)"),
 }
 
 

@@ -23,7 +23,7 @@ from brandradar.errors import ConfigError
 from brandradar.parquet import partitions, read_rows
 
 _STAGES = ("enriched", "mentions")
-_ID_FILE = "version.json"
+VERSION_FILE = "version.json"
 
 
 def build_version(workdir: Path, brands: list[Brand], author_key: str,
@@ -57,14 +57,14 @@ def build_version(workdir: Path, brands: list[Brand], author_key: str,
     for source in sources:
         counts.update(enrich_source(source, workdir, brands, author_key, annotator, out=out))
     counts["stories"] = cluster_stories(out, cache=workdir)["stories"]
-    (out / _ID_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions,
+    (out / VERSION_FILE).write_text(json.dumps({"id": vid, "versions": annotator.versions,
                                             "model": relative}))
     return vid, dict(counts)
 
 
 def active_model(workdir: Path) -> str:
     """The sentiment model file of the active rows ("" for the shipped model)."""
-    path = workdir / "enriched" / _ID_FILE
+    path = workdir / "enriched" / VERSION_FILE
     relative = json.loads(path.read_text()).get("model", "") if path.exists() else ""
     if not relative:
         return ""
@@ -77,7 +77,7 @@ def active_model(workdir: Path) -> str:
 
 def active_id(workdir: Path) -> str | None:
     """Id of the active rows (None before the first switch)."""
-    path = workdir / "enriched" / _ID_FILE
+    path = workdir / "enriched" / VERSION_FILE
     return json.loads(path.read_text())["id"] if path.exists() else None
 
 
@@ -113,7 +113,7 @@ def compare(workdir: Path, vid: str) -> dict[str, Any]:
 def switch(workdir: Path, vid: str) -> str:
     """Make version ``vid`` active; the previous rows move to ``versions/<their id>``."""
     new = workdir / "versions" / vid
-    if not (new / _ID_FILE).exists():
+    if not (new / VERSION_FILE).exists():
         raise ConfigError(f"{workdir}: no complete version {vid!r} (run reprocess first)")
     previous = active_id(workdir) or "before-" + vid
     keep = workdir / "versions" / previous
@@ -124,10 +124,10 @@ def switch(workdir: Path, vid: str) -> str:
         if (workdir / stage).exists():
             os.replace(workdir / stage, keep / stage)
         os.replace(new / stage, workdir / stage)
-    if (keep / "enriched" / _ID_FILE).exists():
-        os.replace(keep / "enriched" / _ID_FILE, keep / _ID_FILE)
+    if (keep / "enriched" / VERSION_FILE).exists():
+        os.replace(keep / "enriched" / VERSION_FILE, keep / VERSION_FILE)
     else:
-        (keep / _ID_FILE).write_text(json.dumps({"id": previous, "versions": "before versioning"}))
-    os.replace(new / _ID_FILE, workdir / "enriched" / _ID_FILE)
+        (keep / VERSION_FILE).write_text(json.dumps({"id": previous, "versions": "before versioning"}))
+    os.replace(new / VERSION_FILE, workdir / "enriched" / VERSION_FILE)
     shutil.rmtree(new)
     return previous

@@ -10,10 +10,11 @@ The crawl state keeps the URLs it has seen, so an expired article is not fetched
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,12 @@ class Retention(BaseModel):
         return self
 
 
-def _expired(folder: Path, days: int, today: date) -> list[Path]:
+def _expired(fs: AbstractFileSystem, folder: str, days: int, today: date) -> list[str]:
     """Day partitions (``source=*/day=YYYY-MM-DD``) under ``folder`` older than ``days``."""
     out = []
-    for day_dir in folder.glob("source=*/day=*"):
+    for day_dir in fs.glob(f"{folder}/source=*/day=*"):
         try:
-            day = date.fromisoformat(day_dir.name.removeprefix("day="))
+            day = date.fromisoformat(day_dir.rsplit("/", 1)[-1].removeprefix("day="))
         except ValueError:
             continue
         if day < today - timedelta(days=days):
@@ -51,22 +52,27 @@ def _expired(folder: Path, days: int, today: date) -> list[Path]:
     return sorted(out)
 
 
-def apply_retention(workdir: Path, retention: Retention,
-                    now: datetime | None = None) -> dict[str, int]:
+def apply_retention(workdir: Path, retention: Retention, now: datetime | None = None,
+                    shared: tuple[AbstractFileSystem, str] | None = None) -> dict[str, int]:
     """Remove the day partitions older than the retention of their kind; return how many per
-    kind (the model versions beside the active rows are kept as long as the documents)."""
+    kind (the model versions beside the active rows are kept as long as the documents).
+
+    ``shared`` (file system, root) is the shared work directory of a team deployment: there
+    retention removes the shared partitions, and each working copy follows at its next pull.
+    """
+    fs, root = shared or (LocalFileSystem(), workdir.as_posix())
     today = (now or datetime.now(UTC)).date()
     removed = {"raw": 0, **{kind: 0 for kind in DERIVED}}
-    targets: list[tuple[str, Path, int]] = []
+    targets: list[tuple[str, str, int]] = []
     if retention.raw_days is not None:
-        targets.append(("raw", workdir / "raw", retention.raw_days))
+        targets.append(("raw", f"{root}/raw", retention.raw_days))
     if retention.documents_days is not None:
-        targets += [(kind, workdir / kind, retention.documents_days) for kind in DERIVED]
-        targets += [(kind, version / kind, retention.documents_days)
-                    for version in sorted((workdir / "versions").glob("*")) for kind in DERIVED[1:]]
+        targets += [(kind, f"{root}/{kind}", retention.documents_days) for kind in DERIVED]
+        targets += [(kind, f"{version}/{kind}", retention.documents_days)
+                    for version in sorted(fs.glob(f"{root}/versions/*")) for kind in DERIVED[1:]]
     for kind, folder, days in targets:
-        for day_dir in _expired(folder, days, today):
-            shutil.rmtree(day_dir)
+        for day_dir in _expired(fs, folder, days, today):
+            fs.rm(day_dir, recursive=True)
             removed[kind] += 1
     if any(removed.values()):
         log.info("retention removed %s day partitions", removed)

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRANDRADAR_", extra="forbid")
 
     workdir: Path = Path("brandradar-data")
+    # A team deployment's work directory every worker sees (s3://bucket/prefix or any fsspec
+    # URL); ``workdir`` is then this machine's working copy. S3 credentials and endpoint come
+    # from the standard AWS environment (AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, instance role).
+    shared_workdir: str | None = None
     # The project config that `brandradar run` and the Airflow DAG read by default.
     project_config: Path = Path("brandradar.yaml")
     store: Literal["duckdb", "elasticsearch"] = "duckdb"

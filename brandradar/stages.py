@@ -21,9 +21,10 @@ from brandradar.config import Brand, ProjectConfig, load_project, project_settin
 from brandradar.errors import BrandradarError, ConfigError, TransientError
 from brandradar.extras import require
 from brandradar.labels import LABEL_SCORES, LABEL_VERSION, current_corrections
-from brandradar.reprocess import active_model
+from brandradar.reprocess import VERSION_FILE, active_model
 from brandradar.settings import DEMO_AUTHOR_KEY, SECRET_SETTINGS, Settings
 from brandradar.sources import Source
+from brandradar.storage import shared_copy, sharing
 from brandradar.teamstate import engine_for, record_run, run_lock
 
 if TYPE_CHECKING:
@@ -113,6 +114,10 @@ def default_context() -> Context:
 def context_from_workdir(workdir: Path, **overrides: Any) -> Context:
     """The context of a work directory a pipeline has run in (from its project snapshot)."""
     snap = workdir / PROJECT_SNAPSHOT
+    copy = shared_copy(Settings(workdir=workdir, **overrides))
+    if copy is not None:
+        # A reader of a team deployment: the snapshot the last index published.
+        copy.pull([PROJECT_SNAPSHOT])
     if not snap.exists():
         raise ConfigError(f"{snap}: not found (run 'brandradar run' or 'brandradar demo' first)")
     project = ProjectConfig.model_validate_json(snap.read_text())
@@ -133,33 +138,36 @@ def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> di
     from brandradar.crawlers.run import crawl
     from brandradar.crawlers.state import open_state
 
-    # Opened (and an earlier release's file taken over) before the crawl: a state that cannot
-    # be read is one line here, not a failure inside every source's crawl.
-    state = open_state(ctx.workdir, ctx.settings.state_url_value())
     sources = [ctx.source(n) for n in names] if names else ctx.sources
-    stats = crawl(sources, ctx.settings, run_id)
-    coverage = {}
-    for name, st in stats.items():
-        failed = {k.split("/", 2)[2]: v for k, v in st.items() if k.startswith("fetch/error/")}
-        failed.update({f"http_{k.rsplit('/', 1)[1]}": v for k, v in st.items()
-                       if k.startswith("fetch/status/") and not k.endswith(("/200", "/304"))})
-        coverage[name] = {
-            "discovered": st.get("pages/discovered", 0),
-            "skipped_seen": st.get("pages/skipped/seen", 0),
-            "not_modified": sum(v for k, v in st.items() if k.endswith("/not_modified")),
-            "fetched": sum(v for k, v in st.items() if k.startswith("fetch/status/")),
-            "archived": sum(v for k, v in st.items() if k.startswith("pages/archived/")),
-            "failed": failed,
-            "refused": st.get("guard/refused", 0) + st.get("guard/refused_in_browser", 0),
-            "finish_reason": st.get("finish_reason"),
-        }
-    # Articles that failed and are not archived yet (tried again by later runs).
-    for name, cov in coverage.items():
-        retrying, given_up = state.missing(name, ctx.settings.article_retry_attempts)
-        cov["missing"] = {"retrying": retrying, "given_up": given_up}
-    for name, cov in coverage.items():
-        _write_run(ctx, run_id, f"crawl-{name}", cov)
-    return coverage
+    with sharing(ctx.settings, reads=[],
+                 writes=[*(f"raw/source={s.name}" for s in sources), f"runs/{run_id}"]):
+        # Opened (and an earlier release's file taken over) before the crawl: a state that
+        # cannot be read is one line here, not a failure inside every source's crawl.
+        state = open_state(ctx.workdir, ctx.settings.state_url_value())
+        stats = crawl(sources, ctx.settings, run_id)
+        coverage = {}
+        for name, st in stats.items():
+            failed = {k.split("/", 2)[2]: v for k, v in st.items()
+                      if k.startswith("fetch/error/")}
+            failed.update({f"http_{k.rsplit('/', 1)[1]}": v for k, v in st.items()
+                           if k.startswith("fetch/status/") and not k.endswith(("/200", "/304"))})
+            coverage[name] = {
+                "discovered": st.get("pages/discovered", 0),
+                "skipped_seen": st.get("pages/skipped/seen", 0),
+                "not_modified": sum(v for k, v in st.items() if k.endswith("/not_modified")),
+                "fetched": sum(v for k, v in st.items() if k.startswith("fetch/status/")),
+                "archived": sum(v for k, v in st.items() if k.startswith("pages/archived/")),
+                "failed": failed,
+                "refused": st.get("guard/refused", 0) + st.get("guard/refused_in_browser", 0),
+                "finish_reason": st.get("finish_reason"),
+            }
+        # Articles that failed and are not archived yet (tried again by later runs).
+        for name, cov in coverage.items():
+            retrying, given_up = state.missing(name, ctx.settings.article_retry_attempts)
+            cov["missing"] = {"retrying": retrying, "given_up": given_up}
+        for name, cov in coverage.items():
+            _write_run(ctx, run_id, f"crawl-{name}", cov)
+        return coverage
 
 
 def extract_stage(ctx: Context, name: str, run_id: str | None = None,
@@ -167,11 +175,14 @@ def extract_stage(ctx: Context, name: str, run_id: str | None = None,
     """Extract documents of one source from its raw archive (changed days only unless force)."""
     from brandradar.extract import extract_source
 
-    counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers, run_id,
-                            force)
-    if run_id:
-        _write_run(ctx, run_id, f"extract-{name}", counts)
-    return counts
+    mine = [f"raw/source={name}", f"documents/source={name}"]
+    runs = [f"runs/{run_id}"] if run_id else []
+    with sharing(ctx.settings, reads=mine, writes=[mine[1], *runs]):
+        counts = extract_source(ctx.source(name), ctx.workdir, ctx.settings.extract_workers,
+                                run_id, force)
+        if run_id:
+            _write_run(ctx, run_id, f"extract-{name}", counts)
+        return counts
 
 
 def enrich_stage(ctx: Context, name: str, annotator: Any = None,
@@ -180,17 +191,23 @@ def enrich_stage(ctx: Context, name: str, annotator: Any = None,
     from brandradar.enrich import enrich_source
     from brandradar.nlp.pipeline import Annotator
 
-    annotator = annotator or Annotator(ctx.brands, sentiment=ctx.settings.sentiment,
-                                       topics=ctx.project.topics, model=active_model(ctx.workdir))
-    return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.pseudonym_key(ctx.demo),
-                         annotator, force)
+    mine = [f"enriched/source={name}", f"mentions/source={name}"]
+    with sharing(ctx.settings, reads=[f"documents/source={name}", *mine, f"enriched/{VERSION_FILE}",
+                                      "models"], writes=mine):
+        annotator = annotator or Annotator(
+            ctx.brands, sentiment=ctx.settings.sentiment, topics=ctx.project.topics,
+            model=active_model(ctx.workdir))
+        return enrich_source(name, ctx.workdir, ctx.brands, ctx.settings.pseudonym_key(ctx.demo),
+                             annotator, force)
 
 
 def stories_stage(ctx: Context) -> dict[str, Any]:
     """Cluster near-duplicate articles into stories across all sources."""
     from brandradar.enrich import cluster_stories
 
-    return cluster_stories(ctx.workdir)
+    shared = ["enriched", "mentions", "state/stories.json", "state/lead-vectors.parquet"]
+    with sharing(ctx.settings, reads=shared, writes=shared):
+        return cluster_stories(ctx.workdir)
 
 
 def index_stage(ctx: Context) -> dict[str, Any]:
@@ -200,13 +217,23 @@ def index_stage(ctx: Context) -> dict[str, Any]:
     The store is published even when the projection fails: the metrics never wait for
     Elasticsearch; the stage then fails naming the documents still to send.
     """
-    from brandradar.index.manifest import scan
-    from brandradar.index.store import open_store, writing
+    from brandradar.index.store import STORE_FILE
     from brandradar.retention import apply_retention
 
     # Expired partitions go first: the sync below then removes their rows from the store and
-    # from the Elasticsearch copy in this same run.
-    expired = apply_retention(ctx.workdir, ctx.project.retention)
+    # from the Elasticsearch copy in this same run. With a shared work directory retention
+    # removes them there, and the pull below removes this machine's copies.
+    copy = shared_copy(ctx.settings)
+    expired = apply_retention(ctx.workdir, ctx.project.retention,
+                              shared=(copy.fs, copy.root) if copy else None)
+    with sharing(ctx.settings, reads=["enriched", "mentions", STORE_FILE],
+                 writes=[STORE_FILE, PROJECT_SNAPSHOT]):
+        return _index(ctx, expired)
+
+
+def _index(ctx: Context, expired: dict[str, int]) -> dict[str, Any]:
+    from brandradar.index.manifest import scan
+    from brandradar.index.store import open_store, writing
 
     # A team's corrected labels beat the model's, in every metric from the next index on.
     labels = [(c.mention_id, c.new, LABEL_SCORES[c.new])
@@ -258,11 +285,17 @@ def incomplete_sources(ctx: Context) -> list[str]:
 def analyse_stage(ctx: Context, now: datetime | None = None) -> dict[str, Any]:
     """Compute alerts, trending topics and sources health, stored with the metrics (and sent to
     the Elasticsearch projection in a team deployment)."""
+    from brandradar.index.store import STORE_FILE
+
+    with sharing(ctx.settings, reads=["runs", STORE_FILE], writes=[STORE_FILE]):
+        return _analyse(ctx, now or datetime.now(UTC))
+
+
+def _analyse(ctx: Context, now: datetime) -> dict[str, Any]:
     from brandradar.health import source_health
     from brandradar.index.analytics import detect_alerts, trending_topics
     from brandradar.index.store import health_rows, open_store, trend_rows, writing
 
-    now = now or datetime.now(UTC)
     behind: TransientError | None = None
     with writing(open_store(ctx.settings)) as store:
         alerts = detect_alerts(store, ctx.brands, ctx.project.alerts, now,

@@ -47,6 +47,9 @@ class Filters:
                  ("brand", self.brands)]
         return [(f, v) for f, v in pairs if v]
 
+# The metrics store inside the work directory.
+STORE_FILE = "brandradar.duckdb"
+
 
 NO_FILTERS = Filters()
 
@@ -188,4 +191,4 @@ def open_store(settings: Settings, read_only: bool = False) -> DuckDBStore:
     """
     from brandradar.index.duckdb.store import DuckDBStore
 
-    return DuckDBStore(settings.workdir / "brandradar.duckdb", read_only=read_only)
+    return DuckDBStore(settings.workdir / STORE_FILE, read_only=read_only)

@@ -109,7 +109,7 @@ def test_the_image_extends_the_locked_airflow_and_ships_the_dag_folder() -> None
     assert f">={args['PYTHON_VERSION']}" in python
     assert "FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}" in dockerfile
     assert "constraints-${AIRFLOW_VERSION}/constraints-${PYTHON_VERSION}.txt" in dockerfile
-    assert "[airflow,elasticsearch]" in dockerfile
+    assert "[airflow,elasticsearch,s3]" in dockerfile
     assert re.search(r"^COPY --chown=\S+ dags/ /opt/airflow/dags/$", dockerfile, re.M)
     assert "chromium" in dockerfile
 
