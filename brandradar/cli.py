@@ -677,6 +677,12 @@ def _command(sub: Any, name: str, fn: Callable[[argparse.Namespace], int], help_
     return sp
 
 
+def _group(sub: Any, name: str, help_: str, description: str | None = None) -> Any:
+    """A command with commands of its own (``brandradar NAME COMMAND``): their subparsers."""
+    sp = sub.add_parser(name, help=help_, description=description or help_)
+    return sp.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="brandradar", description=(
@@ -731,10 +737,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "'brandradar label train' (default: the active version's model)")
     sp.add_argument("--json", action="store_true")
 
-    lb = sub.add_parser("label", help="Correct mention sentiment labels; teach the project.",
-                        description="Correct mention sentiment labels (kept with who and when) "
-                        "and train the project's own sentiment heads from them.")
-    lb_sub = lb.add_subparsers(dest="label_command", required=True, metavar="COMMAND")
+    lb_sub = _group(sub, "label", "Correct mention sentiment labels; teach the project.",
+                    "Correct mention sentiment labels (kept with who and when) "
+                    "and train the project's own sentiment heads from them.")
     sp = _command(lb_sub, "set", cmd_label_set, "Correct the label of one mention.")
     sp.add_argument("mention_id")
     sp.add_argument("label", choices=["negative", "neutral", "positive"])
@@ -752,10 +757,9 @@ def build_parser() -> argparse.ArgumentParser:
                   "the corrections into a new model file (compare and switch with reprocess).")
     _workdir_for_each(lb_sub)
 
-    al = sub.add_parser("alert", help="Acknowledge, assign, resolve or dismiss an alert.",
-                        description="The team's work on an alert: its state (open, "
-                        "acknowledged, resolved, dismissed), who handles it, and its history.")
-    al_sub = al.add_subparsers(dest="alert_command", required=True, metavar="COMMAND")
+    al_sub = _group(sub, "alert", "Acknowledge, assign, resolve or dismiss an alert.",
+                    "The team's work on an alert: its state (open, "
+                    "acknowledged, resolved, dismissed), who handles it, and its history.")
     sp = _command(al_sub, "set", cmd_alert_set, "Change an alert's state.")
     sp.add_argument("alert_id")
     sp.add_argument("status", help="open, acknowledged, resolved or dismissed")
@@ -811,8 +815,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=8780)
     sp.add_argument("--token", help="required when binding to a non-loopback address")
 
-    kb = sub.add_parser("kibana", help="Kibana saved objects.", description="Kibana saved objects.")
-    kb_sub = kb.add_subparsers(dest="kibana_command", required=True, metavar="COMMAND")
+    kb_sub = _group(sub, "kibana", "Kibana saved objects.")
     sp = _command(kb_sub, "build", cmd_kibana_build, "Build the NDJSON file for Kibana's import API.")
     sp.add_argument("--out", type=Path, required=True)
     sp = _command(kb_sub, "import", cmd_kibana_import, "Import the saved objects into Kibana "
@@ -834,16 +837,14 @@ def build_parser() -> argparse.ArgumentParser:
              "mentions with sentiment as JSON lines.")
     sp.add_argument("--brands", type=Path, required=True, help="brands file (YAML)")
 
-    es = sub.add_parser("es", help="Elasticsearch maintenance.",
-                        description="Elasticsearch maintenance (BRANDRADAR_ES_URL, _ES_API_KEY).")
-    es_sub = es.add_subparsers(dest="es_command", required=True, metavar="COMMAND")
+    es_sub = _group(sub, "es", "Elasticsearch maintenance.",
+                    "Elasticsearch maintenance (BRANDRADAR_ES_URL, _ES_API_KEY).")
     sp = _command(es_sub, "reindex", cmd_es_reindex, "Copy an index kind into a new index from "
                   "the current template and switch its alias in one step (after a mapping change).")
     sp.add_argument("kind", choices=["documents", "mentions", "alerts"])
     sp.add_argument("--delete-old", action="store_true", help="delete the old indices afterwards")
 
-    br = sub.add_parser("brands", help="Brand definitions.", description="Brand definitions.")
-    br_sub = br.add_subparsers(dest="brands_command", required=True, metavar="COMMAND")
+    br_sub = _group(sub, "brands", "Brand definitions.")
     sp = _command(br_sub, "test", cmd_brands_test, "Show which texts a brands file matches and "
                   "why (and which alias matches do not count, and why).")
     sp.add_argument("brands", type=Path, help="brands file (YAML)")
@@ -852,8 +853,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--all", action="store_true", help="list texts without any match too")
     sp.add_argument("--json", action="store_true")
 
-    src = sub.add_parser("sources", help="Declared sources.", description="Declared sources.")
-    src_sub = src.add_subparsers(dest="sources_command", required=True, metavar="COMMAND")
+    src_sub = _group(sub, "sources", "Declared sources.")
     sp = _command(src_sub, "list", cmd_sources_list,
                   "List sources with kind, discovery, browser flag and last health.")
     sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG)

@@ -32,6 +32,7 @@ from brandradar.crawlers.redact import AUDIT, article_by, matches, redact_thread
 from brandradar.errors import ConfigError
 from brandradar.sources import Source
 from brandradar.stages import Context
+from brandradar.storage import sharing
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def _drop_fetchlog_lines(folder: Path, url: str) -> None:
 def forget(ctx: Context, author: str | None = None, url: str | None = None) -> dict[str, Any]:
     """Remove ``author``'s posts (and name) or the page at ``url`` from the archive and every
     stage after it; write the audit record; return the counts."""
-    from brandradar.stages import enrich_stage, extract_stage, index_stage
+    from brandradar.index.store import STORE_FILE
 
     if (author is None) == (url is None):
         raise ConfigError("forget: give --author NAME or --url URL")
@@ -125,6 +126,18 @@ def forget(ctx: Context, author: str | None = None, url: str | None = None) -> d
     if len(subject) < 2:
         raise ConfigError("forget: the name or URL is too short to be safe to remove")
     key = ctx.settings.pseudonym_key(ctx.demo)
+    # A team deployment's shared work directory: the archive is rewritten in this working copy
+    # and sent back, the later stages send what they rebuild themselves.
+    with sharing(ctx.settings, reads=["raw", "documents", AUDIT.as_posix()],
+                 writes=["raw", STORE_FILE, AUDIT.as_posix()]):
+        return _forget(ctx, author, url, subject, key)
+
+
+def _forget(ctx: Context, author: str | None, url: str | None, subject: str,
+            key: str) -> dict[str, Any]:
+    from brandradar.index.store import open_store, writing
+    from brandradar.stages import enrich_stage, extract_stage, index_stage
+
     done = Erasure()
     for source in ctx.sources:
         for folder in sorted((ctx.workdir / "raw" / f"source={source.name}").glob("day=*")):
@@ -140,8 +153,6 @@ def forget(ctx: Context, author: str | None = None, url: str | None = None) -> d
         enrich_stage(ctx, name)
     _still_there(ctx, author, url)
     index = index_stage(ctx)
-    from brandradar.index.store import open_store, writing
-
     with writing(open_store(ctx.settings)) as store:
         store.compact_on_close = True
     record = {"when": datetime.now(UTC).isoformat(), "kind": "author" if author else "url",

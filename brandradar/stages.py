@@ -135,11 +135,13 @@ def new_run_id() -> str:
 
 def crawl_stage(ctx: Context, run_id: str, names: list[str] | None = None) -> dict[str, Any]:
     """Crawl the given sources (all by default) into the raw archive; return stats per source."""
+    from brandradar.crawlers.redact import AUDIT
     from brandradar.crawlers.run import crawl
     from brandradar.crawlers.state import open_state
 
     sources = [ctx.source(n) for n in names] if names else ctx.sources
-    with sharing(ctx.settings, reads=[],
+    # The erasures (``brandradar forget``): a re-crawl on any machine keeps erased people out.
+    with sharing(ctx.settings, reads=[AUDIT.as_posix()],
                  writes=[*(f"raw/source={s.name}" for s in sources), f"runs/{run_id}"]):
         # Opened (and an earlier release's file taken over) before the crawl: a state that
         # cannot be read is one line here, not a failure inside every source's crawl.

@@ -12,8 +12,9 @@ partial, per-folder mirror.
 
 Bookkeeping: ``state/shared-copy.json`` records, per file, the shared copy's version (ETag or
 size and time) and the local file's size and modification time as they were when the two were
-last equal. A pull fetches files whose shared version changed and removes local files that were
-removed from the shared copy (retention, ``forget``); a push sends files whose local stamp
+last equal. A pull fetches files whose shared version changed (the shared side wins) and
+removes local files that were removed from the shared copy (retention, ``forget``), keeping
+local changes of files the shared side did not change; a push sends files whose local stamp
 changed and removes from the shared copy what was removed locally. Files another worker added
 are never touched by a push: two workers crawling different sources at once do not interfere.
 A local copy takes the shared copy's modification time, so the partition signatures of the
@@ -156,8 +157,9 @@ class SharedCopy:
                     path = self.local / rel
                     version = _remote_version(info)
                     seen = record.get(rel)
-                    if (seen and seen["remote"] == version and path.exists()
-                            and seen["local"] == _local_stamp(path)):
+                    # Unchanged on the shared side: a local change is this machine's work
+                    # not pushed yet (a rewrite, a crash before the push) and is kept.
+                    if seen and seen["remote"] == version and path.exists():
                         continue
                     self._download(rel, path, info)
                     record[rel] = {"remote": version, "local": _local_stamp(path)}

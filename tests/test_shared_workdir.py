@@ -5,6 +5,7 @@ fresh working copy indexes again without re-reading anything."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import fsspec
 import pytest
 
 from brandradar.demo.server import DemoServer
+from brandradar.forget import forget
 from brandradar.stages import (
     Context,
     analyse_stage,
@@ -78,6 +80,19 @@ def test_workers_share_an_s3_work_directory(tmp_path: Path, pg_url: str) -> None
         again = index_stage(fresh)
         assert again["written"] == 0 and again["removed"] == 0
         assert store_documents(fresh.workdir) == (expected, expected)
+
+        # An erasure on yet another machine reaches the shared archive and the shared store.
+        article = next(t for t in server.web.truth if t.site == "news")
+        url = server.base_url("news") + article.path
+        forget(_machine(tmp_path / "privacy", server, pg_url), url=url)
+        fs.invalidate_cache()
+        archive = b"".join(gzip.decompress(fs.cat_file(p))
+                           for p in fs.find(f"{root}/raw") if p.endswith(".warc.gz"))
+        assert b"WARC-Target-URI: http" in archive
+        assert f"WARC-Target-URI: {url}\r".encode() not in archive
+        after = _machine(tmp_path / "after", server, pg_url)
+        index_stage(after)
+        assert store_documents(after.workdir) == (expected - 1, expected - 1)
 
         # A reader (the dashboard's machine) needs nothing but the settings.
         reader = tmp_path / "reader"

@@ -59,6 +59,11 @@ def test_a_second_working_copy_pulls_what_the_first_pushed(url: str, tmp_path: P
     assert (b.local / WARC).stat().st_mtime == (a.local / WARC).stat().st_mtime
     assert b.pull(["raw", "runs"]) == Transfer()
 
+    # b's own change, not pushed yet, survives a pull while the shared copy is unchanged.
+    _write(b.local, RUN, b'{"archived": 4}')
+    assert b.pull(["runs"]) == Transfer()
+    assert (b.local / RUN).read_bytes() == b'{"archived": 4}'
+
     _write(a.local, WARC, b"warc one, appended")
     assert a.push(["raw/source=heise"]) == Transfer(copied=1)
     assert b.pull(["raw"]) == Transfer(copied=1)
@@ -89,8 +94,9 @@ def test_removals_travel_and_unpushed_local_work_is_kept(url: str, tmp_path: Pat
     assert a.push(["raw"]) == Transfer(removed=1)
     # b changed its copy of the other file and has not pushed yet: that is kept.
     _write(b.local, "raw/source=heise/day=2026-11-30/crawl-2.warc.gz", b"b's own")
-    assert b.pull(["raw"]) == Transfer(copied=1, removed=1)
+    assert b.pull(["raw"]) == Transfer(removed=1)
     assert not (b.local / WARC).exists()
+    assert (b.local / "raw/source=heise/day=2026-11-30/crawl-2.warc.gz").read_bytes() == b"b's own"
 
 
 def test_retention_removes_shared_partitions_and_the_copies_follow(url: str,
