@@ -131,9 +131,7 @@ class SharedCopy:
         for path, info in found.items():
             if info.get("type", "file") != "file":
                 continue
-            rel = path[len(self.root) + 1:] if path.startswith(self.root + "/") else None
-            if rel is None:
-                rel = path.split(self.root + "/", 1)[-1]
+            rel = path.removeprefix(self.root + "/")
             if not rel.endswith(_LOCAL_ONLY) and _under(rel, prefix):
                 out[rel] = info
         return out
@@ -186,7 +184,8 @@ class SharedCopy:
                     info = self._upload(path, rel)
                     record[rel] = {"remote": _remote_version(info), "local": _local_stamp(path)}
                     copied += 1
-                gone = [r for r in record if _under(r, prefix) and r not in set(present)]
+                kept = set(present)
+                gone = [r for r in record if _under(r, prefix) and r not in kept]
                 for rel in gone:
                     try:
                         self.fs.rm_file(self._remote(rel))
