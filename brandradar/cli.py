@@ -38,6 +38,21 @@ def _date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
+def _period(ctx: Any, since: datetime | None,
+            until: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """A period given as days (``--since`` first, ``--until`` last, both inclusive) as the
+    instants [start, end) in the project's display time zone: the one definition the CLI, the
+    dashboard and the reports share."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(ctx.settings.display_timezone)
+    start = since.replace(tzinfo=tz) if since else None
+    end = until.replace(tzinfo=tz) + timedelta(days=1) if until else None
+    if start and end and start >= end:
+        raise ConfigError("--since must not be after --until")
+    return start, end
+
+
 def _progress() -> Callable[[str], None]:
     start = time.monotonic()
 
@@ -272,7 +287,8 @@ def cmd_sov(args: argparse.Namespace) -> int:
     weights = ctx.project.source_weights if args.reach else None
     store = _store(ctx)
     try:
-        rows = share_of_voice(store, ctx.brands, args.since, args.until, per_story=args.per_story,
+        since, until = _period(ctx, args.since, args.until)
+        rows = share_of_voice(store, ctx.brands, since, until, per_story=args.per_story,
                               filters=filters, weights=weights)
         undated = store.counts()["undated_mentions"] if args.since or args.until else 0
     finally:
@@ -299,7 +315,7 @@ def cmd_authors(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     store = _store(ctx)
     try:
-        rows = author_segments(store, args.since, args.until)
+        rows = author_segments(store, *_period(ctx, args.since, args.until))
     finally:
         store.close()
     if args.segment:
@@ -389,8 +405,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
 
         # A picked period is one window, ending after its last day; the baseline is the
         # configured number of days before it.
-        end = args.until + timedelta(days=1) if args.until else datetime.now(UTC)
-        windows = [int((end - args.since).total_seconds() // 3600)] if args.since else None
+        since, until = _period(ctx, args.since, args.until)
+        end = until or datetime.now(UTC)
+        windows = [int((end - since).total_seconds() // 3600)] if since else None
         if windows is not None and windows[0] <= 0:
             raise ConfigError("trends: --since must be before --until")
         store = _store(ctx)
@@ -419,9 +436,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from brandradar.stages import report_stage
 
     ctx = _ctx(args)
-    until = args.until + timedelta(days=1) if args.until else None
+    since, until = _period(ctx, args.since, args.until)
     brands = [b.strip() for b in args.brands.split(",") if b.strip()] if args.brands else None
-    out = report_stage(ctx, args.format, args.out, args.since, until, brands)
+    out = report_stage(ctx, args.format, args.out, since, until, brands)
     print(out)
     return 0
 
@@ -777,8 +794,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp = add(name, fn, help_, DEFAULT_DEMO_DIR)
         sp.add_argument("--json", action="store_true", help="print JSON")
         if name == "sov":
-            sp.add_argument("--since", type=_date)
-            sp.add_argument("--until", type=_date)
+            sp.add_argument("--since", type=_date, help="first day (YYYY-MM-DD)")
+            sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
             sp.add_argument("--per-story", action="store_true",
                             help="count each story (syndicated copies) once")
             sp.add_argument("--reach", action="store_true",
@@ -794,8 +811,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("authors", cmd_authors, "Author segments of forums and reviews (pseudonymous): "
              "influencers, critics, advocates, observers, occasional.", DEFAULT_DEMO_DIR)
-    sp.add_argument("--since", type=_date)
-    sp.add_argument("--until", type=_date)
+    sp.add_argument("--since", type=_date, help="first day (YYYY-MM-DD)")
+    sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
     sp.add_argument("--segment", choices=["influencer", "critic", "advocate", "observer",
                                           "occasional"])
     sp.add_argument("--limit", type=int, default=20, help="rows to print (text output)")

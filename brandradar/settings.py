@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from brandradar.errors import ConfigError
@@ -85,8 +85,26 @@ class Settings(BaseSettings):
     sentiment: Literal["model", "lexicon"] = "model"
     extract_workers: int = 2
 
+    # Names the dashboard's Host header may carry besides loopback and the bound address (the
+    # name a team reaches it under behind a proxy); anything else is refused (DNS rebinding).
+    dashboard_hosts: list[str] = Field(default_factory=list)
+    # The zone every time on the dashboard and in reports is shown in (stored times are UTC).
+    display_timezone: str = "UTC"
+
     demo_host: str = "127.0.0.1"
     demo_port_base: int = 8781
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value[:60]!r} (an IANA name such as "
+                             "Europe/Berlin)") from None
+        return value
 
     def ua(self) -> str:
         """The User-Agent string, with the contact URL filled in."""

@@ -239,17 +239,19 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
             if all(d.doc_id != t.doc_id for t in top):
                 top.append(d)
         phrases = Counter(p for d in top for p in d.key_phrases or [])
-        sources = Counter(d.source for d in top)
+        # Every document of the alert's hours, not only the most negative ones shown.
+        sources = Counter({r.source: r.mentions for r in store.brand_source_counts(start, end)
+                           if r.brand == brand.name})
         out.append({
             "alert_id": stable_id(brand.name, start.isoformat()),
             "brand": brand.name, "role": brand.role,
             "kind": "crisis" if crisis else "spike", "severity": severity,
             "start": start.isoformat(), "end": end.isoformat(),
             "explanation": {
-                "summary": (f"{total} mentions of {brand.name} in {len(run)} h against a usual "
-                            f"{sum(r[3] for r in run):g} for the same hours of the week (peak robust "
-                            f"z {peak_z:.1f}); negative share {neg_during:.0%} vs {neg_before:.0%} "
-                            "before."),
+                "summary": (f"{total} mentions of {brand.name} in {len(run)} h, where the same "
+                            f"hours of the week usually bring {sum(r[3] for r in run):g}; "
+                            f"{neg_during:.0%} of them negative, against {neg_before:.0%} in the "
+                            "weeks before."),
                 "hours": [{"hour": r[0].isoformat(), "mentions": r[1], "baseline": r[3],
                            "z": round(r[2], 2)} for r in run],
                 "mentions": total, "negative_share_before": round(neg_before, 4),

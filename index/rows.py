@@ -99,6 +99,39 @@ class MentionHit:
 
 
 @dataclass(frozen=True)
+class ExplorerRow:
+    """One row of the mention explorer: a mention with its document; ``copies``: the documents
+    of its story (for this brand) it stands for when syndicated copies are folded (1 when not)."""
+
+    mention_id: str
+    brand: str
+    matched: str
+    sentiment: str
+    score: float
+    span_text: str
+    published: datetime | None
+    language: str
+    source: str
+    source_kind: str
+    url: str
+    title: str
+    author: str | None
+    doc_id: str
+    story_id: str | None
+    copies: int
+    rank: float | None
+
+
+@dataclass(frozen=True)
+class ExplorerPage:
+    """A page of the mention explorer and the number of rows of the whole view (``total``)."""
+
+    total: int
+    offset: int
+    rows: list[ExplorerRow]
+
+
+@dataclass(frozen=True)
 class TopDocument:
     """A mention at one end of a brand's sentiment scale, with its document (alert
     explanations, report quotes)."""

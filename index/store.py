@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from brandradar.index.rows import (
     AuthorStat,
     DayCount,
+    ExplorerPage,
     HourCount,
     MentionHit,
     PhraseDoc,
@@ -114,6 +115,16 @@ class Store(Protocol):
     def search(self, query: str | None, brand: str | None, limit: int,
                filters: Filters = NO_FILTERS) -> list[MentionHit]:
         """Mentions with their document, best full-text matches first (newest without query)."""
+
+    def explore(self, query: str | None, since: datetime | None, until: datetime | None,
+                filters: Filters = NO_FILTERS, sort: str = "newest", offset: int = 0,
+                limit: int = 50, fold: str = "story") -> ExplorerPage:
+        """One page of the mention explorer and the size of the whole view; ``fold``: one row
+        per brand and ``story`` (syndicated copies folded), per brand and ``document``, or per
+        mention (``none``)."""
+
+    def facets(self) -> dict[str, list[str]]:
+        """The values of ``source``, ``source_kind`` and ``language`` the filters can take."""
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
                       limit: int, most: str = "negative") -> list[TopDocument]:

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from brandradar.config import Brand
 from brandradar.dashboards.reports.data import report_data
+from brandradar.dashboards.reports.export import csv_safe
 from brandradar.errors import ConfigError, TransientError
 from brandradar.index.store import open_store
 
@@ -27,16 +28,6 @@ if TYPE_CHECKING:
     from brandradar.stages import Context
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _brand_rows(data: dict[str, Any]) -> list[list[Any]]:
     """One row per brand: the table of the CSV file and of the XLSX summary sheet."""
     sentiment = {r["brand"]: r for r in data["sentiment"]}

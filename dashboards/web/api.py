@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from brandradar.config import Brand
 from brandradar.errors import ConfigError
@@ -22,6 +23,7 @@ from brandradar.index.analytics import (
     sentiment_over_time,
     share_of_voice,
 )
+from brandradar.index.duckdb.store import EXPLORER_FOLDS, EXPLORER_SORTS
 from brandradar.index.store import Filters, Store
 from brandradar.labels import correct, corrections
 from brandradar.teamstate import engine_for
@@ -35,24 +37,47 @@ def _one(query: Query, key: str) -> str:
     return (query.get(key) or [""])[0].strip()
 
 
+# Days a view may name: a date outside cannot be a published date and would overflow the
+# end-of-day arithmetic (``?to=9999-12-31``).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2200, 12, 31)
+
+
 def _day(query: Query, key: str) -> date | None:
     value = _one(query, key)
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{key}: expected YYYY-MM-DD, got {value[:20]!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{key}: {day} is outside {FIRST_DAY} … {LAST_DAY}")
+    return day
+
+
+def _int(query: Query, key: str, default: int, low: int, high: int) -> int:
+    value = _one(query, key)
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{key}: expected a number, got {value[:20]!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{key}: {number} is outside {low} … {high}")
+    return number
 
 
 class View:
-    """The view state of a page: period (inclusive days), brands shown, mention filters."""
+    """The view state of a page: period (inclusive days in the display time zone), brands
+    shown, mention filters (source kind, language, sentiment, source)."""
 
-    def __init__(self, query: Query, brands: list[Brand]) -> None:
-        first, last = _day(query, "from"), _day(query, "to")
-        self.since = datetime.combine(first, datetime.min.time(), UTC) if first else None
-        self.until = (datetime.combine(last, datetime.min.time(), UTC) + timedelta(days=1)
-                      if last else None)
+    def __init__(self, query: Query, brands: list[Brand], zone: str = "UTC") -> None:
+        tz = ZoneInfo(zone)
+        self.first, self.last = _day(query, "from"), _day(query, "to")
+        if self.first and self.last and self.first > self.last:
+            raise ValueError(f"from {self.first} is after to {self.last}")
+        self.since = datetime.combine(self.first, time.min, tz) if self.first else None
+        self.until = (datetime.combine(self.last + timedelta(days=1), time.min, tz)
+                      if self.last else None)
         wanted = [b for b in _one(query, "brands").split(",") if b]
         known = {b.name: b for b in brands}
         unknown = [b for b in wanted if b not in known]
@@ -65,22 +90,62 @@ class View:
 
         self.filters = Filters(many("kind"), many("language"), many("sentiment"), many("source"))
 
+    def previous(self) -> tuple[datetime, datetime] | None:
+        """The comparison period: as long as this one, ending where it begins (None for a
+        view without both ends)."""
+        if self.since is None or self.until is None:
+            return None
+        return self.since - (self.until - self.since), self.since
 
-def meta(store: Store, brands: list[Brand], workdir: Path) -> dict[str, Any]:
-    """Brands, counts and the period the data covers (for the date pickers)."""
+
+def meta(store: Store, brands: list[Brand], zone: str) -> dict[str, Any]:
+    """Brands, counts, the period the data covers (for the date pickers), the filters' choices
+    and the time zone every time is shown in."""
     first, last = store.time_range()
+    tz = ZoneInfo(zone)
     return {"brands": [{"name": b.name, "role": b.role} for b in brands],
-            "counts": store.counts(), "pages": list(PAGES),
-            "first_day": first.date().isoformat() if first else None,
-            "last_day": last.date().isoformat() if last else None}
+            "counts": store.counts(), "pages": list(PAGES), "timezone": zone,
+            "facets": store.facets(),
+            "first_day": first.astimezone(tz).date().isoformat() if first else None,
+            "last_day": last.astimezone(tz).date().isoformat() if last else None}
+
+
+def _kpi(store: Store, view: View, since: datetime | None,
+         until: datetime | None) -> dict[str, Any]:
+    """The overview's tiles for one period: brand mentions of the brands shown, the own
+    brands' share of them, their net sentiment and negative share, alerts."""
+    counts = store.brand_counts(since, until, False, view.filters)
+    own = [b.name for b in view.brands if b.role == "own"] or [b.name for b in view.brands]
+    total = sum(counts.get(b.name, 0) for b in view.brands)
+    own_n = sum(counts.get(b, 0) for b in own)
+    rows = [r for r in store.sentiment(since, until, view.filters) if r.brand in own]
+    pos, neg, neu = (sum(getattr(r, f) for r in rows) for f in ("positive", "negative", "neutral"))
+    scored = pos + neg + neu
+    return {"mentions": total, "own_mentions": own_n,
+            "own_share": round(own_n / total, 4) if total else None,
+            "net_sentiment": round((pos - neg) / scored, 4) if scored else None,
+            "negative_share": round(neg / scored, 4) if scored else None,
+            "scored": scored, "alerts": len(alerts_in(store, view.brands, since, until))}
+
+
+def kpis(store: Store, view: View) -> dict[str, Any]:
+    """KPI tiles of the view and of the comparison period (the one before, as long)."""
+    before = view.previous()
+    return {"own": [b.name for b in view.brands if b.role == "own"],
+            "current": _kpi(store, view, view.since, view.until),
+            "previous": _kpi(store, view, *before) if before else None,
+            "previous_from": before[0].date().isoformat() if before else None,
+            "previous_to": (before[1] - timedelta(days=1)).date().isoformat() if before else None}
 
 
 def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, Any]:
-    """Share of voice (documents, stories, reach), sentiment per brand, daily volume, alerts."""
+    """KPI tiles, share of voice (documents, stories, reach), sentiment per brand, daily
+    volume, alerts."""
     names = {b.name for b in view.brands}
     sentiment = [{**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters) if r.brand in names]
     return {
+        "kpis": kpis(store, view),
         "sov": share_of_voice(store, view.brands, view.since, view.until, False, view.filters),
         "sov_story": share_of_voice(store, view.brands, view.since, view.until, True,
                                     view.filters),
@@ -126,17 +191,70 @@ def topics(store: Store, view: View, query: Query) -> dict[str, Any]:
     return {"brand": brand, "trends": [t for t in store.trends() if t.get("brand") == brand]}
 
 
-def mentions(store: Store, view: View, query: Query) -> list[dict[str, Any]]:
-    """Mention explorer: full-text search with brand and mention filters."""
+def _explorer_view(view: View, query: Query) -> tuple[str | None, Filters, str, int, str]:
+    """The explorer's search words, filters, order, offset and fold from the URL."""
     q = _one(query, "q") or None
-    brand = _one(query, "brand") or None
-    try:
-        limit = min(max(int(_one(query, "limit") or "50"), 1), 500)
-    except ValueError:
-        raise ValueError("limit: expected a number") from None
-    # The brands chosen for the view narrow the explorer too (all brands: no filter).
-    chosen = tuple(b.name for b in view.brands) if _one(query, "brands") else ()
-    return [dict(vars(h)) for h in store.search(q, brand, limit, replace(view.filters, brands=chosen))]
+    brand = _one(query, "brand")
+    if brand and brand not in {b.name for b in view.brands}:
+        raise ValueError(f"brand: unknown {brand[:60]!r}")
+    # One brand picked in the explorer, else the brands chosen for the view (all: no filter).
+    chosen = (brand,) if brand else (tuple(b.name for b in view.brands)
+                                      if _one(query, "brands") else ())
+    sort = _one(query, "sort") or ("relevance" if q else "newest")
+    if sort not in EXPLORER_SORTS:
+        raise ValueError(f"sort: one of {', '.join(EXPLORER_SORTS)}")
+    if sort == "relevance" and not q:
+        sort = "newest"
+    offset = _int(query, "offset", 0, 0, 10_000_000)
+    fold = _one(query, "fold") or "story"
+    if fold not in EXPLORER_FOLDS:
+        raise ValueError(f"fold: one of {', '.join(EXPLORER_FOLDS)}")
+    return q, replace(view.filters, brands=chosen), sort, offset, fold
+
+
+def mentions(store: Store, view: View, query: Query) -> dict[str, Any]:
+    """Mention explorer: full-text search with brand and mention filters, a page at a time
+    (``offset``, ``limit``), the total of the view; one row per brand and story by default
+    (``fold=document``: per brand and document, as share of voice counts; ``fold=none``: every
+    mention, as the sentiment counts)."""
+    limit = _int(query, "limit", 50, 1, 500)
+    q, filters, sort, offset, fold = _explorer_view(view, query)
+    page = store.explore(q, view.since, view.until, filters, sort, offset, limit, fold)
+    return {"total": page.total, "offset": page.offset, "limit": limit, "sort": sort,
+            "fold": fold, "rows": [dict(vars(r)) for r in page.rows]}
+
+
+# The export's columns: (header, row attribute).
+EXPORT_COLUMNS = (("Published", "published"), ("Brand", "brand"), ("Sentiment", "sentiment"),
+                  ("Score", "score"), ("Title", "title"), ("Source", "source"),
+                  ("Source kind", "source_kind"), ("Author (pseudonym)", "author"),
+                  ("Language", "language"), ("Text judged", "span_text"),
+                  ("Copies in story", "copies"), ("URL", "url"), ("Mention id", "mention_id"))
+# The most rows one export holds (a view larger than this is cut, and the file says so).
+EXPORT_MAX = 100_000
+
+
+def export_mentions(store: Store, brands: list[Brand], query: Query, fmt: str,
+                    zone: str = "UTC") -> tuple[bytes, str]:
+    """The explorer's view (all its pages, in its order) as CSV or XLSX: (bytes, media type).
+    Times are in ``zone``; text that a spreadsheet would run as a formula is quoted."""
+    from brandradar.dashboards.reports.export import mentions_csv, mentions_xlsx
+
+    view = View(query, brands, zone)
+    q, filters, sort, _, fold = _explorer_view(view, query)
+    page = store.explore(q, view.since, view.until, filters, sort, 0, EXPORT_MAX, fold)
+    tz = ZoneInfo(zone)
+    header = [f"{h} ({zone})" if attr == "published" else h for h, attr in EXPORT_COLUMNS]
+    rows = [[(getattr(r, attr).astimezone(tz).replace(tzinfo=None)
+              if attr == "published" and r.published else getattr(r, attr))
+             for _, attr in EXPORT_COLUMNS] for r in page.rows]
+    cut = page.total - len(rows)
+    if fmt == "csv":
+        return mentions_csv(header, rows, cut), "text/csv; charset=utf-8"
+    if fmt == "xlsx":
+        return mentions_xlsx(header, rows, cut), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    raise ValueError("format: csv or xlsx")
 
 
 def authors(store: Store, view: View) -> dict[str, Any]:
@@ -146,11 +264,11 @@ def authors(store: Store, view: View) -> dict[str, Any]:
 
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
-              weights: dict[str, float], query: Query) -> Any:
-    """The JSON of ``/api/<name>``; None for an unknown name."""
-    view = View(query, brands)
+              weights: dict[str, float], query: Query, zone: str = "UTC") -> Any:
+    """The JSON of ``/api/<name>``; None for an unknown name. Periods are days in ``zone``."""
+    view = View(query, brands, zone)
     if name == "meta":
-        return meta(store, brands, workdir)
+        return meta(store, brands, zone)
     if name == "overview":
         return overview(store, view, weights)
     if name == "brand":

@@ -1,7 +1,11 @@
-"""``brandradar serve``: the built-in web dashboard (static page + JSON API) on loopback.
+"""``brandradar serve``: the built-in web dashboard (static page + JSON API) on Starlette.
 
-The standard library's threading HTTP server is enough for a single team's dashboard and keeps
-the embedded default free of a web framework. Binding to anything but loopback requires a token.
+Starlette gives the routing, the request parsing and an in-process test client; uvicorn serves
+it. Three rules hold for every request: the ``Host`` header must name this server (a page on
+another site that re-points its own DNS name at 127.0.0.1 — DNS rebinding — is refused), the API
+needs the token when one is set (the static page, script and style hold no data and load
+without it, so the page can move the token out of the address bar), and a view the store cannot
+answer (``?to=9999-12-31``) is a 400 with one line, never a dropped connection.
 """
 
 from __future__ import annotations
@@ -9,16 +13,29 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import socket
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from brandradar.config import Brand
-from brandradar.dashboards.web.api import correct_label, page_data, set_alert_state
+from brandradar.dashboards.web.api import (
+    correct_label,
+    export_mentions,
+    page_data,
+    set_alert_state,
+)
 from brandradar.errors import ConfigError
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
@@ -29,7 +46,16 @@ log = logging.getLogger(__name__)
 _STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
            "/app.js": ("app.js", "text/javascript; charset=utf-8"),
            "/style.css": ("style.css", "text/css; charset=utf-8")}
-_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_WILDCARD = ("0.0.0.0", "::", "")
+# A label correction or alert change is a small JSON object; anything larger is refused unread.
+_MAX_BODY = 16_384
 
 
 def _json_default(o: Any) -> Any:
@@ -38,141 +64,180 @@ def _json_default(o: Any) -> Any:
     raise TypeError(type(o).__name__)
 
 
+def _json(status: int, data: Any) -> Response:
+    body = json.dumps(data, default=_json_default, ensure_ascii=False).encode()
+    return Response(body, status, media_type="application/json", headers=_SECURITY_HEADERS)
+
+
+def _error(status: int, message: str) -> Response:
+    return _json(status, {"error": message})
+
+
 class Dashboard:
     """The dashboard's data access: one store connection guarded by a lock."""
 
     def __init__(self, store: Store, brands: list[Brand], workdir: Path,
-                 weights: dict[str, float] | None = None) -> None:
+                 weights: dict[str, float] | None = None, zone: str = "UTC") -> None:
         self.store = store
+        self.zone = zone
         self.brands = brands
         self.workdir = workdir
         self.weights = weights or {}
         self.lock = threading.Lock()
 
-    def api(self, path: str, query: dict[str, list[str]]) -> Any:
-        """The JSON of an ``/api/<page>`` path (None when there is no such page)."""
+    def api(self, name: str, query: dict[str, list[str]]) -> Any:
+        """The JSON of an ``/api/<name>`` page (None when there is no such page)."""
         with self.lock:
             # A run published a new store since the last request: read that one.
             self.store.refresh()
-            return page_data(path.removeprefix("/api/"), self.store, self.brands, self.workdir,
-                             self.weights, query)
+            return page_data(name, self.store, self.brands, self.workdir, self.weights, query,
+                             self.zone)
+
+    def export(self, fmt: str, query: dict[str, list[str]]) -> tuple[bytes, str]:
+        """The explorer's current view as a CSV or XLSX file: (body, media type)."""
+        with self.lock:
+            self.store.refresh()
+            return export_mentions(self.store, self.brands, query, fmt, self.zone)
 
 
-# A label correction or alert change is a small JSON object; anything larger is refused unread.
-_MAX_BODY = 16_384
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def make_handler(dash: Dashboard, token: str | None) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to one dashboard."""
+def _needs_token(token: str | None, endpoint: Endpoint) -> Endpoint:
+    """``endpoint`` behind the token (``Authorization: Bearer`` or ``?token=``), when set."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def _authorised(self, query: dict[str, list[str]]) -> bool:
-            given = (query.get("token") or [""])[0] or \
-                (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            if token and not hmac.compare_digest(given.encode(), token.encode()):
-                self._send(401, "text/plain", b"token required")
-                return False
-            return True
+    async def guarded(request: Request) -> Response:
+        if token:
+            given = request.query_params.get("token") or \
+                request.headers.get("authorization", "").removeprefix("Bearer ")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return PlainTextResponse("token required", 401, headers=_SECURITY_HEADERS)
+        return await endpoint(request)
 
-        def _send_json(self, status: int, data: Any) -> None:
-            body = json.dumps(data, default=_json_default, ensure_ascii=False).encode()
-            self._send(status, "application/json; charset=utf-8", body)
-
-        def do_POST(self) -> None:
-            parts = urlsplit(self.path)
-            if not self._authorised(parse_qs(parts.query)):
-                return
-            if parts.path not in ("/api/labels", "/api/alerts/state"):
-                self._send(404, "text/plain", b"not found")
-                return
-            # Only JSON: a browser cannot send it from another site without a CORS preflight
-            # this server never answers, so a page elsewhere cannot change anything.
-            if (self.headers.get("Content-Type") or "").split(";")[0].strip() != \
-                    "application/json":
-                self._send(415, "text/plain", b"send application/json")
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if not 0 < length <= _MAX_BODY:
-                self._send(413, "text/plain", b"body missing or too large")
-                return
-            try:
-                body = json.loads(self.rfile.read(length))
-                with dash.lock:
-                    if parts.path == "/api/labels":
-                        data = correct_label(dash.workdir, body)
-                    else:
-                        dash.store.refresh()
-                        data = set_alert_state(dash.store, dash.workdir, body)
-            except ValueError as exc:
-                self._send_json(400, {"error": str(exc)})
-                return
-            self._send_json(201, data)
-
-        def _send(self, status: int, ctype: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Content-Security-Policy", _CSP)
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = parse_qs(parts.query)
-            if not self._authorised(query):
-                return
-            if parts.path in _STATIC:
-                name, ctype = _STATIC[parts.path]
-                body = resources.files("brandradar.dashboards.web").joinpath(
-                    f"static/{name}").read_bytes()
-                self._send(200, ctype, body)
-                return
-            if parts.path.startswith("/api/"):
-                try:
-                    data = dash.api(parts.path, query)
-                except ValueError as exc:
-                    self._send(400, "application/json", json.dumps({"error": str(exc)}).encode())
-                    return
-                if data is not None:
-                    self._send_json(200, data)
-                    return
-            self._send(404, "text/plain", b"not found")
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("dashboard " + format, *args)
-
-    return Handler
+    return guarded
 
 
-class DashboardServer(ThreadingHTTPServer):
-    """The HTTP server; closing it releases the store (a DuckDB file stays locked otherwise)."""
+def _query(request: Request) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        query.setdefault(key, []).append(value)
+    return query
 
-    daemon_threads = True
-    dashboard: Dashboard
+
+def create_app(dash: Dashboard, token: str | None = None,
+               hosts: list[str] | None = None) -> Starlette:
+    """The dashboard as an ASGI app; ``hosts``: the names the ``Host`` header may carry
+    (``["*"]`` accepts any, for a token-protected dashboard behind a proxy)."""
+
+    async def static(request: Request) -> Response:
+        name, ctype = _STATIC[request.url.path]
+        body = resources.files("brandradar.dashboards.web").joinpath(
+            f"static/{name}").read_bytes()
+        return Response(body, 200, media_type=ctype, headers=_SECURITY_HEADERS)
+
+    async def api(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            if name in ("mentions.csv", "mentions.xlsx"):
+                body, ctype = dash.export(name.rsplit(".", 1)[1], _query(request))
+                return Response(body, 200, media_type=ctype, headers={
+                    **_SECURITY_HEADERS,
+                    "Content-Disposition": f'attachment; filename="brandradar-{name}"'})
+            data = dash.api(name, _query(request))
+        except (ValueError, OverflowError) as exc:
+            return _error(400, str(exc))
+        return _error(404, f"no page {name[:40]!r}") if data is None else _json(200, data)
+
+    async def change(request: Request) -> Response:
+        # Only JSON: a browser cannot send it from another site without a CORS preflight
+        # this server never answers, so a page elsewhere cannot change anything.
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _error(415, "send application/json")
+        body = await request.body()
+        if not 0 < len(body) <= _MAX_BODY:
+            return _error(413, "body missing or too large")
+        try:
+            data = json.loads(body)
+            with dash.lock:
+                if request.url.path == "/api/labels":
+                    result = correct_label(dash.workdir, data)
+                else:
+                    dash.store.refresh()
+                    result = set_alert_state(dash.store, dash.workdir, data)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return _json(201, result)
+
+    routes = [Route(path, static) for path in _STATIC]
+    routes += [Route("/api/labels", _needs_token(token, change), methods=["POST"]),
+               Route("/api/alerts/state", _needs_token(token, change), methods=["POST"]),
+               Route("/api/{name}", _needs_token(token, api))]
+    allowed = list(hosts or ["*"])
+    return Starlette(routes=routes,
+                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)])
+
+
+class DashboardServer:
+    """uvicorn on a socket bound up front (port 0 picks a free one), with the calls of a
+    standard-library server: ``serve_forever``, ``shutdown``, ``server_close``."""
+
+    def __init__(self, app: Starlette, sock: socket.socket, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
+        self.socket = sock
+        self.server_address = sock.getsockname()[:2]
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
+                                                     access_log=False, lifespan="off"))
+        self._done = threading.Event()
+
+    def serve_forever(self) -> None:
+        """Serve until ``shutdown`` (or Ctrl-C in the main thread)."""
+        try:
+            self._server.run(sockets=[self.socket])
+        finally:
+            self._done.set()
+
+    def shutdown(self) -> None:
+        """Stop serving and wait until the server has stopped."""
+        self._server.should_exit = True
+        self._done.wait(30)
 
     def server_close(self) -> None:
-        super().server_close()
+        """Release the socket and the store (a DuckDB file stays locked otherwise)."""
+        self.socket.close()
         with self.dashboard.lock:
             self.dashboard.store.close()
+
+
+def allowed_hosts(host: str, token: str | None, extra: list[str]) -> list[str]:
+    """The ``Host`` names the dashboard answers: the bound address, loopback names and the
+    configured ``dashboard_hosts``; any name behind a token on a wildcard address when none are
+    configured (the token, not the name, protects it there)."""
+    if host in _WILDCARD and token and not extra:
+        return ["*"]
+    return sorted({*_LOOPBACK, *([] if host in _WILDCARD else [host]), *extra})
 
 
 def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
           token: str | None = None,
           weights: dict[str, float] | None = None) -> DashboardServer:
     """Create the dashboard server (call ``serve_forever`` on it)."""
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+    if host not in _LOOPBACK and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
                           "personal data)")
     db = Path(settings.workdir) / "brandradar.duckdb"
     if not db.exists():
         raise ConfigError(f"{db}: not found (run the pipeline first)")
     store = DuckDBStore(db, read_only=True)
-    dash = Dashboard(store, brands, Path(settings.workdir), weights)
+    dash = Dashboard(store, brands, Path(settings.workdir), weights, settings.display_timezone)
+    app = create_app(dash, token, allowed_hosts(host, token, settings.dashboard_hosts))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        httpd = DashboardServer((host, port), make_handler(dash, token))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
     except OSError:
+        sock.close()
         store.close()
         raise
-    httpd.dashboard = dash
-    return httpd
+    return DashboardServer(app, sock, dash)

@@ -28,6 +28,8 @@ from brandradar.index.manifest import Partition, read_table
 from brandradar.index.rows import (
     AuthorStat,
     DayCount,
+    ExplorerPage,
+    ExplorerRow,
     HourCount,
     LabelCandidate,
     MentionHit,
@@ -182,6 +184,18 @@ ranked AS (
     FROM search_terms t JOIN df USING (term) JOIN search_docs s USING (doc_id) CROSS JOIN n
     GROUP BY t.doc_id)"""
 _SENTIMENTS = ("positive", "negative", "neutral", "unscored")
+# The mention explorer's orders; ``relevance`` is the BM25 rank of a full-text query.
+EXPLORER_SORTS = {
+    "newest": "published DESC NULLS LAST, mention_id",
+    "oldest": "published ASC NULLS LAST, mention_id",
+    "relevance": "rank DESC NULLS LAST, published DESC NULLS LAST, mention_id",
+    "negative": "score ASC, published DESC NULLS LAST, mention_id",
+    "positive": "score DESC, published DESC NULLS LAST, mention_id",
+}
+# What one explorer row stands for: a brand's story (syndicated copies folded), a brand's
+# document (the unit of share of voice), or each mention.
+EXPLORER_FOLDS = {"story": "brand, coalesce(story_id, doc_id)", "document": "brand, doc_id",
+                  "none": None}
 
 
 def _window(column: str, since: datetime | None, until: datetime | None,
@@ -596,6 +610,14 @@ class DuckDBStore:
             " SELECT s.*, coalesce(r.replies, 0) AS replies FROM said s"
             " LEFT JOIN replies r USING (author, source) ORDER BY s.author, s.source", params)
 
+    def facets(self) -> dict[str, list[str]]:
+        """The values the mention filters can take: ``source``, ``source_kind``, ``language``
+        (the dashboard's choices), each sorted."""
+        return {field: [str(v) for (v,) in self.con.execute(
+                    f"SELECT DISTINCT {field} FROM mentions WHERE {field} IS NOT NULL"
+                    f" ORDER BY {field}").fetchall()]
+                for field in ("source", "source_kind", "language")}
+
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         row = self.con.execute("SELECT min(published), max(published) FROM mentions").fetchone()
         return (row[0], row[1]) if row else (None, None)
@@ -682,6 +704,73 @@ class DuckDBStore:
                f" {cols} FROM m JOIN documents d USING (doc_id)"
                " ORDER BY m.published DESC NULLS LAST, m.mention_id")
         return self._typed(MentionHit, sql, [*params, limit])
+
+    def explore(self, query: str | None, since: datetime | None, until: datetime | None,
+                filters: Filters = NO_FILTERS, sort: str = "newest", offset: int = 0,
+                limit: int = 50, fold: str = "story") -> ExplorerPage:
+        """One page of the mention explorer: mentions in [since, until) passing ``filters``
+        (and the full-text ``query``), ordered by ``sort`` (one of ``EXPLORER_SORTS``), with
+        the number of rows of the whole view. ``fold`` (one of ``EXPLORER_FOLDS``): one row per
+        brand and story (syndicated copies folded; the copy first in the order shows, with how
+        many documents it stands for), per brand and document, or per mention (``none``)."""
+        order = EXPLORER_SORTS[sort]
+        where, params = _window("m.published", since, until, filters, prefix="m.")
+        head, join, rank = "WITH", "", "CAST(NULL AS DOUBLE)"
+        if query:
+            head, join, rank = f"{_BM25},", " JOIN ranked r ON r.doc_id = m.doc_id", "r.rank"
+            params = [query, *params]
+        unit = EXPLORER_FOLDS[fold]
+        # Mention rows only until the page is known: joining every mention to its document (or
+        # counting copies for every story) to show 50 rows took seconds on a million mentions.
+        hits = (f"{head} hits AS (SELECT m.mention_id, m.brand, m.matched, m.sentiment,"
+                " m.score, m.span_text, m.published, m.language, m.source, m.source_kind,"
+                f" m.doc_id, m.story_id, {rank} AS rank FROM mentions m{join} WHERE {where})")
+        picked = (f"SELECT * FROM hits QUALIFY row_number() OVER (PARTITION BY {unit}"
+                  f" ORDER BY {order}) = 1" if unit else "SELECT * FROM hits")
+        total = self._explorer_total(query, hits, params, since, until, filters, fold)
+        # Copies of the page's stories only (counting them for every story took most of the
+        # time on a million mentions).
+        copies = ("(SELECT count(DISTINCT h.doc_id) FROM hits h WHERE h.brand = p.brand"
+                  " AND coalesce(h.story_id, h.doc_id) = coalesce(p.story_id, p.doc_id)"
+                  " AND coalesce(h.story_id, h.doc_id) IN (SELECT coalesce(story_id, doc_id)"
+                  " FROM p))" if fold == "story" else "1")
+
+        def page(source: str) -> list[dict[str, Any]]:
+            return self._rows(
+                f"{hits}, p AS ({source} ORDER BY {order} LIMIT ? OFFSET ?)"
+                f" SELECT * FROM (SELECT p.*, d.url, d.title, d.author_pseudonym AS author,"
+                f" CAST({copies} AS INTEGER) AS copies FROM p JOIN documents d USING (doc_id))"
+                f" ORDER BY {order}", [*params, limit, offset])
+
+        if not unit:
+            return ExplorerPage(total, offset, [ExplorerRow(**r) for r in page(picked)])
+        # Folding: a group's row is its first mention in the order, and groups come in the
+        # order of those rows, so the first N groups are among the first mentions in order.
+        # Fold only the first few times N mentions (a top-N, not a sort of the whole view); a
+        # full page proves they held enough groups, else fold everything.
+        few = (offset + limit) * 4
+        rows = page(f"SELECT * FROM (SELECT * FROM hits ORDER BY {order} LIMIT {few})"
+                    f" QUALIFY row_number() OVER (PARTITION BY {unit} ORDER BY {order}) = 1")
+        if len(rows) < limit and offset + len(rows) < total:
+            rows = page(picked)
+        return ExplorerPage(total, offset, [ExplorerRow(**r) for r in rows])
+
+    def _explorer_total(self, query: str | None, hits: str, params: list[Any],
+                        since: datetime | None, until: datetime | None, filters: Filters,
+                        fold: str) -> int:
+        """Rows of an explorer view. Without search words these are the counts the dashboard
+        shows (documents or stories per brand, mentions per sentiment), answered by the rollup
+        where it can — so a number and the list it opens always agree."""
+        if query is None and fold == "none":
+            return sum(r.positive + r.negative + r.neutral + r.unscored
+                       for r in self.sentiment(since, until, filters))
+        if query is None:
+            return sum(self.brand_counts(since, until, fold == "story", filters).values())
+        unit = EXPLORER_FOLDS[fold]
+        counted = f"SELECT count(*) FROM (SELECT DISTINCT {unit} FROM hits)" if unit else \
+            "SELECT count(*) FROM hits"
+        found = self.con.execute(f"{hits} {counted}", params).fetchone()
+        return int(found[0]) if found else 0
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
                       limit: int, most: str = "negative") -> list[TopDocument]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from brandradar.dashboards.web.server import serve
 from brandradar.errors import ConfigError
@@ -46,16 +46,27 @@ def _open(page: Page, url: str, errors: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser_page() -> Iterator[tuple[Page, list[str]]]:
-    errors: list[str] = []
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
-        yield page, errors
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Browser, width: int, errors: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+    return page
+
+
+@pytest.fixture(scope="module")
+def browser_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    errors: list[str] = []
+    page = _page(browser, 1280, errors)
+    yield page, errors
+    page.close()
 
 
 def _store(ctx: Any) -> DuckDBStore:
@@ -105,7 +116,7 @@ def test_every_page_loads_and_shows_the_store_numbers(
         store.close()
     assert seen["sov"] == {r["brand"]: r["share"] for r in sov}
     assert seen["markers"] == 1 and seen["alerts"] == ["Voltaro"] and seen["alert_docs"] >= 3
-    assert f"{n['documents']} documents" in seen["counts"]
+    assert f"{n['documents']:,} documents" in seen["counts"]
     assert seen["compare_head"][1:] == [b.name for b in ctx.brands]  # own brand first
     assert seen["compare_mentions"][1:] == [str(r["mentions"]) for r in sov]
     assert "suncharge" in seen["trends"]
@@ -219,13 +230,109 @@ def test_binding_beyond_loopback_needs_a_token(demo_run: dict[str, Any]) -> None
             return int(exc.code)
 
     try:
-        assert status("/") == 401 and status("/api/overview") == 401
+        # The page itself holds no data; every data call needs the token.
+        assert status("/") == 200 and status("/api/overview") == 401
         assert status("/api/overview?token=wrong") == 401
         assert status("/api/overview", "Bearer wrong") == 401
         assert status("/?token=s3cret-token") == 200
         assert status("/api/overview", "Bearer s3cret-token") == 200
         assert status("/api/overview?token=s3cret-token&from=yesterday") == 400
         assert status("/api/overview?token=s3cret-token&brands=Nobody") == 400
+        assert status("/api/overview?token=s3cret-token&to=9999-12-31") == 400
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_every_page_fits_the_screen(dashboard: tuple[str, Any], artifacts: Path, browser: Browser,
+                                    width: int) -> None:
+    url, _ = dashboard
+    errors: list[str] = []
+    page = _page(browser, width, errors)
+    measured = {}
+    for name in PAGES:
+        _open(page, f"{url}?page={name}&period=30d", errors)
+        page.screenshot(path=str(artifacts / f"dashboard-{name}-{width}.png"), full_page=True)
+        measured[name] = page.evaluate("""() => ({
+            wide: document.documentElement.scrollWidth,
+            text: Math.min(99, ...[...document.querySelectorAll('svg text')]
+                .map(t => t.getBoundingClientRect().height).filter(h => h > 0))})""")
+    page.close()
+    assert errors == []
+    for name, m in measured.items():
+        assert m["wide"] <= width, f"{name} scrolls sideways at {width} px ({m['wide']} px)"
+        assert m["text"] >= 10, f"{name}: chart text {m['text']:.1f} px at {width} px"
+
+
+def test_every_number_opens_as_many_rows(dashboard: tuple[str, Any],
+                                         browser_page: tuple[Page, list[str]],
+                                         artifacts: Path) -> None:
+    url, _ = dashboard
+    page, errors = browser_page
+    clicks = {"share of voice, documents": "#sov tbody tr:nth-child(2) td:nth-child(2) a",
+              "negative mentions": "#sentiment tbody tr:nth-child(1) td:nth-child(3) a",
+              "positive mentions": "#sentiment tbody tr:nth-child(3) td:nth-child(2) a"}
+    for what, selector in clicks.items():
+        _open(page, f"{url}?page=overview&period=30d", errors)
+        number = int(page.inner_text(selector).replace(",", ""))
+        page.click(selector)
+        page.wait_for_selector("body[data-ready=true][data-total]")
+        page.screenshot(path=str(artifacts / "dashboard-drilldown.png"), full_page=False)
+        assert int(page.get_attribute("body", "data-total") or "-1") == number > 0, what
+        assert "period=30d" in page.url  # the view travels with the click
+    _open(page, f"{url}?page=mentions&brand=Voltaro&fold=none", errors)
+    total = int(page.get_attribute("body", "data-total") or "0")
+    page.click("#next")
+    page.wait_for_selector("body[data-ready=true]")
+    assert "offset=50" in page.url and page.query_selector("#prev") is not None
+    assert page.get_attribute("body", "data-total") == str(total) and total > 50
+    assert errors == []
+
+
+def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
+        demo_run: dict[str, Any], tmp_path: Path, artifacts: Path, browser: Browser) -> None:
+    import shutil
+
+    from brandradar.teamstate import engine_for
+    from brandradar.teamstate.alerts import current
+
+    workdir = tmp_path / "w"
+    shutil.copytree(demo_run["workdir"], workdir)
+    ctx = context_from_workdir(workdir)
+    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0, token="t0ken-for-test")
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    errors: list[str] = []
+    page = _page(browser, 390, errors)
+    try:
+        _open(page, f"{url}?token=t0ken-for-test&page=alerts", errors)
+        shared = page.get_attribute("#share-link", "href") or ""
+        links = [a.get_attribute("href") or "" for a in page.query_selector_all("a")]
+        form = "#alerts .alert .workflow-form"
+        page.select_option(f"{form} select[name=status]", "acknowledged")
+        page.fill(f"{form} input[name=assignee]", "Mara (community)")
+        page.fill(f"{form} input[name=note]", "Hotline informed, statement at 14:00")
+        page.fill(f"{form} input[name=by]", "Jonas")
+        page.click(f"{form} button")
+        page.wait_for_selector(f"{form}[data-saved=acknowledged]")
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        status = page.inner_text("#alerts .alert .workflow")
+        final_url = page.url
+        page.screenshot(path=str(artifacts / "dashboard-alert-workflow-390.png"), full_page=True)
+    finally:
+        page.close()
+        httpd.shutdown()
+        httpd.server_close()
+    assert errors == []
+    assert "t0ken" not in final_url and "t0ken" not in shared
+    assert not any("t0ken" in link for link in links)
+    assert "acknowledged" in status and "Mara (community)" in status and "Jonas" in status
+    store = _store(ctx)
+    try:
+        alert_id = store.alerts()[0]["alert_id"]
+    finally:
+        store.close()
+    saved = current(engine_for(workdir), [alert_id])[alert_id]
+    assert saved.status == "acknowledged" and saved.assignee == "Mara (community)"

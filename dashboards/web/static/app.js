@@ -1,14 +1,33 @@
-// brandradar dashboard: one page per view, the view state (page, period, brands, filters) in the
-// URL so a view can be shared as a link. Crawled text is only ever set through textContent.
+// brandradar dashboard: one page per view; the view state (page, period, brands, filters) lives in
+// the URL so a view can be shared as a link. The access token never does: it is moved to this
+// tab's session storage on arrival. Crawled text is only ever set through textContent.
 "use strict";
 const COLORS = ["#e07a1f", "#3b6fd1", "#2a9d8f", "#8e5ccf", "#c94f7c", "#6b7785"];
 const SVGNS = "http://www.w3.org/2000/svg";
 const PAGES = {overview: "Overview", brand: "Brand vs competitors", topics: "Trending topics",
   alerts: "Alerts", mentions: "Mentions", authors: "Authors", sources: "Sources health"};
-const VIEW_KEYS = ["from", "to", "brands", "token"];
+// The view state every page applies; page-specific keys (q, brand, sort, offset) come on top.
+const VIEW_KEYS = ["period", "from", "to", "brands", "language", "kind", "source", "sentiment"];
+const FILTERS = {language: "Language", kind: "Source kind", source: "Source", sentiment: "Sentiment"};
+const PERIODS = {all: "All data", today: "Today", "7d": "Last 7 days", "30d": "Last 30 days",
+  "90d": "Last 90 days", custom: "Custom"};
+const TOO_FEW = 30;          // shares and net sentiment below this many are "too few"
+const DAY_MIN_SCORED = 5;     // a day's net sentiment is drawn only from this many scored mentions
+const TOKEN_KEY = "brandradar-token";
+
+(function keepTokenOutOfTheUrl() {
+  const p = new URLSearchParams(location.search);
+  if (!p.has("token")) return;
+  sessionStorage.setItem(TOKEN_KEY, p.get("token"));
+  p.delete("token");
+  history.replaceState(null, "", "?" + p.toString());
+})();
 const state = new URLSearchParams(location.search);
 const page = PAGES[state.get("page")] ? state.get("page") : "overview";
-let color = {};
+const color = {};
+let META = null;
+let TZ = "UTC";
+let clock = null;
 
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
@@ -24,23 +43,63 @@ function svg(tag, attrs = {}, text) {
 }
 const pct = (x) => (x === null || x === undefined) ? "–" : (100 * x).toFixed(1) + " %";
 const signed = (x) => (x === null || x === undefined) ? "–" : (x >= 0 ? "+" : "") + x.toFixed(2);
-const when = (s) => (s || "–").slice(0, 16).replace("T", " ");
+const thousands = (n) => Number(n).toLocaleString("en-US");
+function when(s) {
+  if (!s) return "–";
+  return clock.format(new Date(s)) + " " + TZ;
+}
+function dayIn(date) {  // YYYY-MM-DD of a Date in the display zone
+  return new Intl.DateTimeFormat("en-CA", {timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit"}).format(date);
+}
+function addDays(day, n) {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
 
+// The period the view shows as inclusive days {from, to} (either may be empty: open end).
+function period() {
+  const p = state.get("period") || (state.get("from") || state.get("to") ? "custom" : "all");
+  const today = dayIn(new Date());
+  if (p === "today") return {key: p, from: today, to: today};
+  const n = {"7d": 7, "30d": 30, "90d": 90}[p];
+  if (n) return {key: p, from: addDays(today, 1 - n), to: today};
+  if (p === "custom") return {key: p, from: state.get("from") || "", to: state.get("to") || ""};
+  return {key: "all", from: "", to: ""};
+}
+function viewParams() {
+  const p = new URLSearchParams();
+  const {from, to} = period();
+  if (from) p.set("from", from);
+  if (to) p.set("to", to);
+  for (const k of ["brands", ...Object.keys(FILTERS)]) if (state.get(k)) p.set(k, state.get(k));
+  return p;
+}
+// A link to a page of the dashboard with this view and the given page keys.
 function link(params) {
   const p = new URLSearchParams();
   for (const k of VIEW_KEYS) if (state.get(k)) p.set(k, state.get(k));
   for (const [k, v] of Object.entries(params)) if (v) p.set(k, v); else p.delete(k);
   return "?" + p.toString();
 }
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? {Authorization: "Bearer " + token} : {};
+}
 async function api(name, extra = {}) {
-  const p = new URLSearchParams();
-  for (const k of ["from", "to", "brands"]) if (state.get(k)) p.set(k, state.get(k));
-  for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v);
-  const headers = state.get("token") ? {Authorization: "Bearer " + state.get("token")} : {};
-  const res = await fetch(`/api/${name}?${p}`, {headers});
+  const p = viewParams();
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== null && v !== "") p.set(k, v);
+  const res = await fetch(`/api/${name}?${p}`, {headers: authHeaders()});
   const body = await res.json();
   if (!res.ok) throw new Error(body.error || res.statusText);
   return body;
+}
+async function post(name, body) {
+  const res = await fetch(`/api/${name}`, {method: "POST", body: JSON.stringify(body),
+    headers: {...authHeaders(), "Content-Type": "application/json"}});
+  const data = await res.json();
+  if (!res.ok) throw new Error(data.error || res.statusText);
+  return data;
 }
 function card(title, note, wide = true) {
   const c = el("section", {class: "card" + (wide ? " wide" : "")});
@@ -50,269 +109,139 @@ function card(title, note, wide = true) {
   return c;
 }
 function table(parent, id, headers) {
-  const t = el("table", {id});
+  const scroller = el("div", {class: "scroll"});
+  const t = el("table", id ? {id} : {});
   const tr = el("tr");
   for (const h of headers) tr.append(el("th", {}, h));
   const thead = el("thead"); thead.append(tr);
   const tbody = el("tbody");
   t.append(thead, tbody);
-  parent.append(t);
+  scroller.append(t);
+  parent.append(scroller);
   return tbody;
 }
 function row(tbody, cells) {
   const tr = el("tr");
   for (const c of cells) {
-    if (c instanceof Node) { const td = el("td"); td.append(c); tr.append(td); continue; }
+    if (c instanceof Node) { const td = c.tagName === "TD" ? c : el("td"); if (td !== c) td.append(c); tr.append(td); continue; }
     const obj = typeof c === "object" && c !== null;
-    tr.append(el("td", obj && c.cls ? {class: c.cls} : {}, obj ? c.text : c));
+    const td = el("td", obj && c.cls ? {class: c.cls} : {}, obj ? c.text : c);
+    if (obj && c.title) td.title = c.title;
+    if (obj && c.href) { td.textContent = ""; td.append(el("a", {href: c.href}, c.text)); }
+    tr.append(td);
   }
   tbody.append(tr);
   return tr;
 }
-const num = (v, cls = "") => ({text: String(v), cls: ("num " + cls).trim()});
+const num = (v, cls = "", extra = {}) => ({text: String(v), cls: ("num " + cls).trim(), ...extra});
 function legend(parent, brands) {
   const box = el("div", {class: "legend"});
   for (const b of brands) { const s = el("span"); const i = el("i"); i.style.background = color[b]; s.append(i, document.createTextNode(b)); box.append(s); }
   parent.append(box);
 }
 function safeUrl(u) { return /^https?:\/\//i.test(u || "") ? u : "#"; }
+function mentionsLink(params) {
+  return link({page: "mentions", q: "", brand: "", sort: "", offset: "", fold: "", ...params});
+}
+function sourceName(id) {
+  return (id || "").replace(/^demo_/, "").replace(/_/g, " ");
+}
 
-function lineChart(parent, days, series, opts = {}) {
-  const W = 1100, H = 220, L = 44, B = 24;
-  const box = svg("svg", {viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img"});
+// Days from first to last, every day (a day without data is a gap or a zero, never skipped).
+function dayRange(first, last) {
+  const out = [];
+  for (let d = first; d && d <= last && out.length < 4000; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+// The days a chart of the view shows: the period, within the data (a preset reaching before the
+// first crawl does not draw a flat line where nothing was collected).
+function span(dataDays) {
+  if (!dataDays.length) return [];
+  const sorted = [...dataDays].sort();
+  const {from, to} = period();
+  const first = [from || sorted[0], META.first_day || sorted[0]].sort()[1];
+  const last = [to || sorted[sorted.length - 1], META.last_day || to].sort()[0];
+  return dayRange(first, last);
+}
+// A line chart sized to its card so its text stays 11 px on a phone; null values are gaps;
+// every point has its value on hover.
+function lineChart(parent, xs, series, opts = {}) {
+  const W = Math.max(280, Math.floor(parent.clientWidth - 4)), H = opts.height || 220;
+  const L = opts.left || 48, R = 12, B = 26, T = 16;
+  const box = svg("svg", {width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart"});
   const vals = series.flatMap((s) => s.values.filter((v) => v !== null));
   const lo = opts.min !== undefined ? opts.min : 0;
-  const hi = Math.max(lo + 1e-9, opts.max !== undefined ? opts.max : Math.max(...vals, 0));
-  const x = (i) => L + (i * (W - L - 10)) / Math.max(1, days.length - 1);
-  const y = (v) => H - B - ((v - lo) / (hi - lo)) * (H - B - 10);
+  let hi = Math.max(lo + 1e-9, opts.max !== undefined ? opts.max : Math.max(...vals, 1));
+  if (opts.log) hi = Math.log10(Math.max(10, hi));
+  const x = (i) => L + (i * (W - L - R)) / Math.max(1, xs.length - 1);
+  const yv = (v) => opts.log ? Math.log10(Math.max(1, v)) : v;
+  const y = (v) => H - B - ((yv(v) - lo) / (hi - lo)) * (H - B - T);
   for (let t = 0; t <= 4; t++) {
     const v = lo + ((hi - lo) * t) / 4;
-    box.append(svg("line", {x1: L, x2: W - 10, y1: y(v), y2: y(v), stroke: "#e6e9ee"}));
-    box.append(svg("text", {x: 2, y: y(v) + 4}, opts.format ? opts.format(v) : Math.round(v)));
+    const shown = opts.log ? Math.pow(10, v) : v;
+    const yy = H - B - ((v - lo) / (hi - lo)) * (H - B - T);
+    box.append(svg("line", {x1: L, x2: W - R, y1: yy, y2: yy, stroke: "#e6e9ee"}));
+    box.append(svg("text", {x: L - 4, y: yy + 4, "text-anchor": "end"}, opts.format ? opts.format(shown) : Math.round(shown)));
   }
-  const step = days.length > 14 ? 7 : 1;
-  days.forEach((d, i) => { if (i % step === 0) box.append(svg("text", {x: x(i) - 14, y: H - 6}, d.slice(5))); });
+  const labels = Math.max(2, Math.floor((W - L) / 90));
+  const step = Math.max(1, Math.ceil(xs.length / labels));
+  const years = xs.length && xs[0].slice(0, 4) !== xs[xs.length - 1].slice(0, 4);
+  const label = opts.xLabel || ((d) => years ? d : d.slice(5));
+  xs.forEach((d, i) => {
+    const last = i === xs.length - 1;
+    if (i % step !== 0 && !last) return;
+    if (!last && xs.length - 1 - i < step / 2 && i !== 0) return;  // leave room for the last label
+    box.append(svg("text", {x: x(i), y: H - 8, "text-anchor": last ? "end" : (i === 0 ? "start" : "middle")}, label(d)));
+  });
   for (const s of series) {
-    const pts = s.values.map((v, i) => v === null ? null : `${x(i)},${y(v)}`).filter(Boolean).join(" ");
-    box.append(svg("polyline", {points: pts, fill: "none", stroke: s.color, "stroke-width": 2}));
+    let seg = [];
+    const flush = () => { if (seg.length > 1) box.append(svg("polyline", {points: seg.join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || ""})); seg = []; };
+    s.values.forEach((v, i) => { if (v === null || v === undefined) { flush(); return; } seg.push(`${x(i)},${y(v)}`); });
+    flush();
+    if (s.points === false) continue;
+    s.values.forEach((v, i) => {
+      if (v === null || v === undefined) return;
+      const dot = svg("circle", {cx: x(i), cy: y(v), r: xs.length > 60 ? 2 : 3, fill: s.color, class: "point"});
+      dot.append(svg("title", {}, `${label(xs[i])} · ${s.name}: ${opts.format ? opts.format(v) : v}`));
+      box.append(dot);
+    });
   }
   for (const m of opts.markers || []) {
-    const i = days.indexOf(m.day);
+    const i = xs.indexOf(m.x);
     if (i < 0) continue;
-    const mk = svg("circle", {cx: x(i), cy: 14, r: 6, fill: "#b3261e", class: "alert-marker"});
+    const g = svg("a", {href: m.href || "#"});
+    const mk = svg("circle", {cx: x(i), cy: T - 6 + 6, r: 6, fill: "#b3261e", class: "alert-marker"});
     mk.append(svg("title", {}, m.label));
-    box.append(mk, svg("line", {x1: x(i), x2: x(i), y1: 20, y2: H - B, stroke: "#b3261e", "stroke-dasharray": "3 3"}));
+    g.append(mk);
+    box.append(svg("line", {x1: x(i), x2: x(i), y1: T + 6, y2: H - B, stroke: "#b3261e", "stroke-dasharray": "3 3"}), g);
   }
   parent.append(box);
+  return box;
 }
 function perDay(rows, key) {
-  const days = [...new Set(rows.map((r) => r.day))].sort();
   const per = {};
   for (const r of rows) (per[r.day] ||= {})[r.brand] = r[key];
-  return [days, per];
+  return per;
 }
 
-function sovTable(parent, sov, story, reach) {
-  const tb = table(parent, "sov", ["Brand", "Mentions", "Share", "95 % CI", "Per story", "Reach-weighted"]);
-  sov.forEach((r, i) => {
-    const tr = row(tb, [r.brand, num(r.mentions), num(r.too_few ? "too few" : pct(r.share)),
-      num(`${pct(r.ci_low)} – ${pct(r.ci_high)}`), num(story[i].too_few ? "too few" : pct(story[i].share)),
-      num(reach[i].too_few ? "too few" : pct(reach[i].share))]);
-    tr.dataset.brand = r.brand; tr.dataset.share = String(r.share);
-  });
-}
-function sentimentTable(parent, rows) {
-  const tb = table(parent, "sentiment", ["Brand", "Pos.", "Neg.", "Neutr.", "Unscored", "Net"]);
-  for (const r of rows) {
-    const tr = row(tb, [r.brand, num(r.positive, "positive"), num(r.negative, "negative"), num(r.neutral),
-      num(r.unscored, "unscored"), num(signed(r.net))]);
-    tr.dataset.brand = r.brand;
-  }
-}
-
-async function overviewPage() {
-  const d = await api("overview");
-  const brands = d.sov.map((r) => r.brand);
-  const [days, per] = perDay(d.daily, "mentions");
-  const totals = days.map((day) => brands.reduce((a, b) => a + ((per[day] || {})[b] || 0), 0));
-  const c1 = card("Share of voice over time", "Daily share of brand mentions (documents); the brands shown = 100 %.");
-  c1.id = "sov-time";
-  lineChart(c1, days, brands.map((b) => ({color: color[b], values: days.map((day, i) => totals[i] ? ((per[day] || {})[b] || 0) / totals[i] : 0)})), {max: 1, format: pct});
-  legend(c1, brands);
-  sovTable(card("Share of voice", "Wilson 95 % interval; \"too few\" below 30 mentions. Per story: syndicated copies once. Reach: source weights.", false), d.sov, d.sov_story, d.sov_reach);
-  sentimentTable(card("Sentiment per brand", "Mentions by label; unscored = languages without a model. Net = (pos − neg) / scored.", false), d.sentiment);
-  const c4 = card("Mention volume and alerts", "Mentions per day; red markers are spike/crisis alerts (hover for details).");
-  c4.id = "volume";
-  lineChart(c4, days, brands.map((b) => ({color: color[b], values: days.map((day) => (per[day] || {})[b] || 0)})),
-    {markers: d.alerts.map((a) => ({day: a.start.slice(0, 10), label: `${a.kind} ${a.brand} (severity ${a.severity})`}))});
-  legend(c4, brands);
-  alertCards(card("Alerts in this period", null), d.alerts, false);
-}
-
-async function brandPage() {
-  const d = await api("brand");
-  const c = card(`${d.brand} against each competitor`, "Same period and filters for every brand.");
-  const tb = table(c, "compare", ["", ...d.brands]);
-  const sov = Object.fromEntries(d.sov.map((r) => [r.brand, r]));
-  const sent = Object.fromEntries(d.sentiment.map((r) => [r.brand, r]));
-  const scored = (b) => sent[b].positive + sent[b].negative + sent[b].neutral;
-  const lines = [
-    ["Mentions", (b) => num(sov[b].mentions)],
-    ["Share of voice", (b) => num(sov[b].too_few ? "too few" : pct(sov[b].share))],
-    ["95 % CI", (b) => num(`${pct(sov[b].ci_low)} – ${pct(sov[b].ci_high)}`)],
-    ["Positive", (b) => num(scored(b) ? pct(sent[b].positive / scored(b)) : "–", "positive")],
-    ["Negative", (b) => num(scored(b) ? pct(sent[b].negative / scored(b)) : "–", "negative")],
-    ["Net sentiment", (b) => num(signed(sent[b].net))],
-    ["Unscored mentions", (b) => num(sent[b].unscored, "unscored")],
-  ];
-  for (const [name, fn] of lines) { const tr = row(tb, [name, ...d.brands.map(fn)]); tr.dataset.metric = name; }
-  const [days, per] = perDay(d.over_time, "net");
-  const c2 = card("Net sentiment over time", "Per day: (positive − negative) / scored mentions, from −1 to +1.");
-  lineChart(c2, days, d.brands.map((b) => ({color: color[b], values: days.map((day) => (per[day] || {})[b] ?? null)})), {min: -1, max: 1, format: signed});
-  legend(c2, d.brands);
-  for (const b of d.brands) {
-    const tc = card(`Trending with ${b}`, null, false);
-    const tbt = table(tc, `topics-${b}`, ["Phrase", "Window", "State", "Docs"]);
-    for (const t of d.topics[b]) row(tbt, [t.phrase, `${t.window_hours} h`, {text: t.state, cls: t.state}, num(t.documents)]);
-    if (!d.topics[b].length) tc.append(el("p", {class: "muted"}, "Nothing trending."));
-  }
-}
-
-async function topicsPage() {
-  const brand = state.get("brand") || "";
-  const d = await api("topics", {brand});
-  const c = card(brand ? `Trending topics with ${brand}` : "Trending topics", "Emerging: new in the window; rising: ≥ 2× the 28-day baseline; seen in ≥ 3 documents on ≥ 3 sites.");
-  const f = el("form", {id: "topic-brand"});
-  const sel = el("select", {id: "topic-brand-select"});
-  sel.append(el("option", {value: ""}, "All brands"));
-  for (const b of Object.keys(color)) { const o = el("option", {value: b}, b); if (b === brand) o.selected = true; sel.append(o); }
-  sel.addEventListener("change", () => { location.search = link({page: "topics", brand: sel.value}); });
-  f.append(sel); c.append(f);
-  const tb = table(c, "trends", ["Phrase", "Window", "State", "Docs", "Before", "Sites", "Growth", ""]);
-  for (const t of d.trends) {
-    const a = el("a", {href: link({page: "mentions", q: t.phrase})}, "mentions");
-    row(tb, [t.phrase, `${t.window_hours} h`, {text: t.state, cls: t.state}, num(t.documents), num(t.baseline_documents), num(t.domains), num(t.growth === null ? "new" : t.growth + "×"), a]);
-  }
-}
-
-function alertCards(parent, alerts, full) {
-  if (!alerts.length) parent.append(el("p", {class: "muted"}, "No alerts."));
-  for (const a of alerts) {
-    const box = el("div", {class: `alert ${a.kind}`});
-    box.dataset.brand = a.brand;
-    box.append(el("h3", {}, `${a.kind.toUpperCase()} · ${a.brand} · severity ${a.severity} · ${when(a.start)} – ${when(a.end).slice(11)}`));
-    if (a.workflow) {
-      const w = a.workflow;
-      const who = w.assignee ? `, handled by ${w.assignee}` : "";
-      const since = w.at ? ` (by ${w.by}, ${when(w.at)})` : "";
-      box.append(el("p", {class: `workflow ${w.status}`}, `Status: ${w.status}${who}${since}` + (w.note ? ` — ${w.note}` : "")));
-    }
-    box.append(el("p", {}, a.explanation.summary + (a.complete ? "" : ` Incomplete data: ${a.incomplete_sources.join(", ")}.`)));
-    box.append(el("p", {class: "muted"}, "Top phrases: " + a.explanation.top_phrases.join(", ")));
-    if (full) {
-      const hours = table(box, "", ["Hour", "Mentions", "Usual", "z"]);
-      for (const h of a.explanation.hours) row(hours, [when(h.hour), num(h.mentions), num(h.baseline), num(h.z)]);
-      box.append(el("p", {class: "muted"}, "Sources: " + Object.entries(a.explanation.sources).map(([s, n]) => `${s} (${n})`).join(", ")));
-      const docs = table(box, "", ["Most negative documents", "Clause", "Score"]);
-      for (const doc of a.explanation.top_documents) {
-        row(docs, [el("a", {href: safeUrl(doc.url), rel: "noopener noreferrer", target: "_blank"}, doc.title || doc.url), doc.span_text, num(signed(doc.score))]);
-      }
-    }
-    parent.append(box);
-  }
-}
-async function alertsPage() {
-  const alerts = await api("alerts");
-  const c = card("Spike and crisis alerts", "Each alert with its explanation: hourly counts against the usual for the same hours of the week, negative share, top documents and sources.");
-  c.id = "alerts";
-  alertCards(c, alerts, true);
-}
-
-function highlighted(text, words) {
-  const td = el("td");
-  const list = words.filter(Boolean).map((w) => w.toLowerCase());
-  if (!list.length) { td.textContent = text; return td; }
-  const re = new RegExp("(" + list.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|") + ")", "gi");
-  for (const part of text.split(re)) {
-    if (!part) continue;
-    td.append(list.includes(part.toLowerCase()) ? el("mark", {}, part) : document.createTextNode(part));
-  }
-  return td;
-}
-async function mentionsPage() {
-  const c = card("Mention explorer", "Full-text search over titles and texts; the brand and the search words are highlighted in the clause each mention was judged on.");
-  const f = el("form", {id: "search"});
-  const q = el("input", {id: "q", type: "search", placeholder: "Full-text search (e.g. Akku)"});
-  q.value = state.get("q") || "";
-  const selects = {brand: ["All brands", ...Object.keys(color)], sentiment: ["All sentiment", "positive", "negative", "neutral", "unscored"],
-    kind: ["All kinds", "news", "blog", "forum", "review"]};
-  f.append(q);
-  for (const [name, options] of Object.entries(selects)) {
-    const s = el("select", {id: name});
-    options.forEach((o, i) => s.append(el("option", {value: i ? o : ""}, o)));
-    s.value = state.get(name) || "";
-    f.append(s);
-  }
-  f.append(el("button", {}, "Search"));
-  c.append(f);
-  const tb = table(c, "mentions", ["Time", "Brand", "Sentiment", "Text", "Source"]);
-  f.addEventListener("submit", (e) => {
-    e.preventDefault();
-    history.pushState(null, "", link({page: "mentions", q: q.value, brand: f.brand.value, sentiment: f.sentiment.value, kind: f.kind.value}));
-    for (const k of ["q", "brand", "sentiment", "kind"]) state.set(k, k === "q" ? q.value : f[k].value);
-    search(tb);
-  });
-  await search(tb);
-}
-async function search(tb) {
-  const rows = await api("mentions", {q: state.get("q"), brand: state.get("brand"), sentiment: state.get("sentiment"), kind: state.get("kind"), limit: "50"});
-  tb.replaceChildren();
-  const words = (state.get("q") || "").split(/\s+/);
-  for (const m of rows) {
-    const a = el("a", {href: safeUrl(m.url), rel: "noopener noreferrer", target: "_blank"}, m.source);
-    row(tb, [when(m.published), m.brand, {text: m.sentiment, cls: m.sentiment}, highlighted(m.span_text, [m.matched, ...words]), a]);
-  }
-  if (!rows.length) row(tb, ["", "", "", "No mentions match.", ""]);
-  document.body.dataset.results = String(rows.length);
-  document.body.dataset.query = state.get("q") || "";
-}
-
-async function authorsPage() {
-  const d = await api("authors");
-  const c = card("Author segments", "Forum and review authors (pseudonymous). Influencers: replies in the top 1 %; critics / advocates: ≥ 3 scored mentions, ≥ 60 % negative / positive; occasional: fewer than 3.");
-  const seg = el("p", {id: "segments"});
-  seg.textContent = Object.entries(d.segments).map(([s, n]) => `${n} ${s}${n === 1 ? "" : "s"}`).join(" · ");
-  c.append(seg);
-  const tb = table(c, "authors", ["Segment", "Author", "Source", "Posts", "Mentions", "Pos.", "Neg.", "Neutr.", "Replies"]);
-  for (const a of d.authors) {
-    const tr = row(tb, [{text: a.segment, cls: "segment-" + a.segment}, a.author, a.source, num(a.posts), num(a.mentions), num(a.positive, "positive"), num(a.negative, "negative"), num(a.neutral), num(a.replies)]);
-    tr.dataset.segment = a.segment;
-  }
-}
-
-async function sourcesPage() {
-  const rows = await api("health");
-  const c = card("Sources health", "Last run per source. A flagged source may be broken, not quiet: its hours are not counted as calm.");
-  const tb = table(c, "health", ["Source", "Found", "Fetched", "Not modified", "Failed", "Documents", "New", "Empty", "Newest", "Status"]);
-  for (const r of rows) {
-    const failed = Object.values(r.failed).reduce((a, b) => a + b, 0);
-    const tr = row(tb, [r.source, num(r.discovered), num(r.fetched), num(r.not_modified), num(failed), num(r.documents),
-      num(r.new_documents), num(r.empty_extractions), when(r.newest_document),
-      {text: r.flags.length ? r.flags.join(", ") : "ok", cls: r.flags.length ? "negative" : "positive"}]);
-    tr.dataset.source = r.source;
-  }
-}
-
+// ---- the view bar: period presets, brands, filters; chips for what is set -------------------
 function viewBar(meta) {
   const nav = document.getElementById("nav");
   for (const [key, title] of Object.entries(PAGES)) {
-    const a = el("a", {href: link({page: key, q: "", brand: "", sentiment: "", kind: ""}), id: "nav-" + key}, title);
+    const a = el("a", {href: link({page: key}), id: "nav-" + key}, title);
     if (key === page) a.className = "current";
     nav.append(a);
   }
+  const form = document.getElementById("view");
+  const per = period();
+  const preset = document.getElementById("period");
+  for (const [k, v] of Object.entries(PERIODS)) preset.append(el("option", {value: k}, v));
+  preset.value = per.key;
   const from = document.getElementById("from"), to = document.getElementById("to");
-  from.value = state.get("from") || ""; to.value = state.get("to") || "";
+  from.value = per.from; to.value = per.to;
   from.min = to.min = meta.first_day || ""; from.max = to.max = meta.last_day || "";
+  const custom = () => { document.getElementById("custom-days").hidden = preset.value !== "custom"; };
+  preset.addEventListener("change", custom); custom();
   const chosen = (state.get("brands") || "").split(",").filter(Boolean);
   const picks = document.getElementById("brand-picks");
   for (const b of meta.brands) {
@@ -323,28 +252,397 @@ function viewBar(meta) {
     lab.append(box, dot, document.createTextNode(b.name + (b.role === "own" ? " (own)" : "")));
     picks.append(lab);
   }
-  document.getElementById("view").addEventListener("submit", (e) => {
+  const choices = {language: meta.facets.language, kind: meta.facets.source_kind,
+    source: meta.facets.source, sentiment: ["positive", "negative", "neutral", "unscored"]};
+  const filters = document.getElementById("filters");
+  for (const [key, title] of Object.entries(FILTERS)) {
+    const s = el("select", {id: "filter-" + key, "aria-label": title});
+    s.append(el("option", {value: ""}, `${title}: all`));
+    for (const v of choices[key]) s.append(el("option", {value: v}, key === "source" ? sourceName(v) : v));
+    s.value = state.get(key) || "";
+    filters.append(s);
+  }
+  form.addEventListener("submit", (e) => {
     e.preventDefault();
     const boxes = [...picks.querySelectorAll("input:checked")].map((i) => i.value);
-    const all = boxes.length === meta.brands.length;
     const next = new URLSearchParams(location.search);
-    for (const [k, v] of [["from", from.value], ["to", to.value], ["brands", all ? "" : boxes.join(",")]]) {
-      if (v) next.set(k, v); else next.delete(k);
-    }
+    const values = {period: preset.value === "all" ? "" : preset.value,
+      from: preset.value === "custom" ? from.value : "", to: preset.value === "custom" ? to.value : "",
+      brands: boxes.length === meta.brands.length ? "" : boxes.join(",")};
+    for (const key of Object.keys(FILTERS)) values[key] = document.getElementById("filter-" + key).value;
+    for (const [k, v] of Object.entries(values)) { if (v) next.set(k, v); else next.delete(k); }
+    next.delete("offset");
     location.search = next.toString();
   });
+  chips(per);
   document.getElementById("share-link").href = location.href;
   const undated = meta.counts.undated_mentions
-    ? ` · ${meta.counts.undated_mentions} mentions without a date (in no period)` : "";
+    ? ` · ${thousands(meta.counts.undated_mentions)} mentions without a date (in no period)` : "";
   document.getElementById("counts").textContent =
-    `${meta.counts.documents} documents · ${meta.counts.mentions} mentions${undated}`;
+    `${thousands(meta.counts.documents)} documents · ${thousands(meta.counts.mentions)} mentions${undated} · times in ${TZ}`;
+}
+function chips(per) {
+  const box = document.getElementById("chips");
+  const add = (text, remove) => {
+    const a = el("a", {class: "chip", href: link(remove), title: "Remove this filter"}, text + " ×");
+    box.append(a);
+  };
+  if (per.key !== "all") add(per.key === "custom" ? `${per.from || "…"} – ${per.to || "…"}` : PERIODS[per.key], {period: "", from: "", to: "", offset: ""});
+  if (state.get("brands")) add("Brands: " + state.get("brands").split(",").join(", "), {brands: "", offset: ""});
+  for (const [key, title] of Object.entries(FILTERS)) {
+    if (state.get(key)) add(`${title}: ${key === "source" ? sourceName(state.get(key)) : state.get(key)}`, {[key]: "", offset: ""});
+  }
+  box.hidden = !box.children.length;
+}
+
+// ---- overview ------------------------------------------------------------------------------
+function change(now, before, kind) {
+  if (before === null || before === undefined || now === null || now === undefined) return "";
+  if (kind === "count") {
+    if (!before) return now ? "new" : "±0";
+    const r = (now - before) / before;
+    return (r >= 0 ? "▲ +" : "▼ ") + (100 * r).toFixed(0) + " %";
+  }
+  if (kind === "share") { const d = 100 * (now - before); return (d >= 0 ? "▲ +" : "▼ ") + d.toFixed(1) + " pts"; }
+  const d = now - before; return (d >= 0 ? "▲ +" : "▼ ") + d.toFixed(2);
+}
+function kpiTiles(k) {
+  const box = el("section", {class: "card wide kpis", id: "kpis"});
+  const c = k.current, p = k.previous;
+  const own = k.own.length ? k.own.join(", ") : "the brands shown";
+  const fewScored = c.scored < TOO_FEW;
+  const tiles = [
+    ["mentions", "Brand mentions", thousands(c.mentions), change(c.mentions, p && p.mentions, "count"), "Documents mentioning each brand shown, added up.", mentionsLink({fold: "document"})],
+    ["share", `Share of voice · ${own}`, pct(c.own_share), change(c.own_share, p && p.own_share, "share"), "Mentions of the own brand(s) among all brand mentions shown.", mentionsLink({brand: k.own.length === 1 ? k.own[0] : "", fold: "document"})],
+    ["net", `Net sentiment · ${own}`, fewScored ? "too few" : signed(c.net_sentiment), fewScored ? `${c.scored} scored` : change(c.net_sentiment, p && p.net_sentiment, "net"), "(positive − negative) / scored mentions, from −1 to +1.", mentionsLink({brand: k.own.length === 1 ? k.own[0] : "", fold: "none"})],
+    ["negative", `Negative · ${own}`, fewScored ? "too few" : pct(c.negative_share), fewScored ? `${c.scored} scored` : change(c.negative_share, p && p.negative_share, "share"), "Negative mentions among the scored mentions.", mentionsLink({brand: k.own.length === 1 ? k.own[0] : "", sentiment: "negative", fold: "none"})],
+    ["alerts", "Alerts", String(c.alerts), change(c.alerts, p && p.alerts, "count"), "Spike and crisis alerts starting in the period.", link({page: "alerts"})],
+  ];
+  for (const [id, title, value, delta, help, href] of tiles) {
+    const a = el("a", {class: "tile", id: "kpi-" + id, href, title: help});
+    a.append(el("span", {class: "tile-title"}, title), el("strong", {}, value));
+    const bad = (id === "negative" || id === "alerts") ? delta.startsWith("▲") : delta.startsWith("▼");
+    a.append(el("span", {class: "tile-delta " + (delta && delta !== "±0" ? (bad ? "worse" : "better") : "")}, delta || " "));
+    box.append(a);
+  }
+  const note = p ? `Change against ${k.previous_from} – ${k.previous_to}.` : "Pick a period to compare it with the one before.";
+  box.append(el("p", {class: "muted tile-note"}, note));
+  document.getElementById("page").append(box);
+}
+function sovTable(parent, sov, story, reach) {
+  const tb = table(parent, "sov", ["Brand", "Documents", "Share", "Range (95 %)", "Per story", "Reach-weighted"]);
+  sov.forEach((r, i) => {
+    const tr = row(tb, [r.brand, num(thousands(r.mentions), "", {href: mentionsLink({brand: r.brand, fold: "document"})}),
+      num(r.too_few ? "too few" : pct(r.share)),
+      num(r.too_few ? "–" : `${pct(r.ci_low)} – ${pct(r.ci_high)}`), num(story[i].too_few ? "too few" : pct(story[i].share)),
+      num(reach[i].too_few ? "too few" : pct(reach[i].share))]);
+    tr.dataset.brand = r.brand; tr.dataset.share = String(r.share);
+  });
+}
+function sentimentTable(parent, rows, brands) {
+  const by = Object.fromEntries(rows.map((r) => [r.brand, r]));
+  const tb = table(parent, "sentiment", ["Brand", "Pos.", "Neg.", "Neutr.", "Unscored", "Net"]);
+  for (const b of brands) {
+    const r = by[b] || {brand: b, positive: 0, negative: 0, neutral: 0, unscored: 0, net: null};
+    const scored = r.positive + r.negative + r.neutral;
+    const cell = (n, s) => num(thousands(n), s, n ? {href: mentionsLink({brand: b, sentiment: s, fold: "none"})} : {});
+    const tr = row(tb, [b, cell(r.positive, "positive"), cell(r.negative, "negative"), cell(r.neutral, "neutral"),
+      cell(r.unscored, "unscored"), num(scored < TOO_FEW ? `too few (${scored})` : signed(r.net))]);
+    tr.dataset.brand = b;
+  }
+}
+async function overviewPage() {
+  const d = await api("overview");
+  kpiTiles(d.kpis);
+  const brands = d.sov.map((r) => r.brand);
+  const days = span(d.daily.map((r) => r.day));
+  const per = perDay(d.daily, "mentions");
+  const mode = state.get("scale") || "linear";
+  const c4 = card("Mention volume and alerts", "Documents per day and brand; red markers are alerts (hover for details, click to open). Days without data count 0.");
+  c4.id = "volume";
+  const switcher = el("div", {class: "switch"});
+  for (const [k, t] of [["linear", "Count"], ["log", "Log scale"], ["share", "Share"]]) {
+    const a = el("a", {href: link({page: "overview", scale: k === "linear" ? "" : k}), class: k === mode ? "current" : ""}, t);
+    switcher.append(a);
+  }
+  c4.append(switcher);
+  const totals = days.map((day) => brands.reduce((a, b) => a + ((per[day] || {})[b] || 0), 0));
+  const values = (b) => days.map((day, i) => {
+    const n = (per[day] || {})[b] || 0;
+    return mode === "share" ? (totals[i] ? n / totals[i] : null) : n;
+  });
+  lineChart(c4, days, brands.map((b) => ({name: b, color: color[b], values: values(b)})),
+    {log: mode === "log", max: mode === "share" ? 1 : undefined, format: mode === "share" ? pct : (v) => thousands(Math.round(v)),
+      markers: d.alerts.map((a) => ({x: dayIn(new Date(a.start)), href: link({page: "alerts"}), label: `${a.kind} · ${a.brand} · severity ${a.severity} · ${when(a.start)}`}))});
+  legend(c4, brands);
+  sovTable(card("Share of voice", "Share of the documents mentioning the brands shown. Range: where the share lies with 95 % certainty; \"too few\" below 30 documents. Per story: syndicated copies once. Reach: weighted by source.", false), d.sov, d.sov_story, d.sov_reach);
+  sentimentTable(card("Sentiment per brand", "Mentions by label (click to read them); unscored = languages without a model. Net = (pos − neg) / scored; \"too few\" below 30 scored.", false), d.sentiment, brands);
+  const c5 = card("Net sentiment over time", `Thin line: a day (only days with ≥ ${DAY_MIN_SCORED} scored mentions); thick line: the 7 days up to that day (≥ ${TOO_FEW} scored).`);
+  c5.id = "sentiment-time";
+  const series = [];
+  for (const b of brands) {
+    const rows = Object.fromEntries(d.daily.filter((r) => r.brand === b).map((r) => [r.day, r]));
+    const daily = [], smooth = [];
+    days.forEach((day, i) => {
+      const r = rows[day];
+      const scored = r ? r.positive + r.negative + r.neutral : 0;
+      daily.push(scored >= DAY_MIN_SCORED ? (r.positive - r.negative) / scored : null);
+      let p = 0, n = 0, s = 0;
+      for (let j = Math.max(0, i - 6); j <= i; j++) { const q = rows[days[j]]; if (q) { p += q.positive; n += q.negative; s += q.positive + q.negative + q.neutral; } }
+      smooth.push(s >= TOO_FEW ? (p - n) / s : null);
+    });
+    series.push({name: b + " (day)", color: color[b], values: daily, width: 1, points: false, dash: "2 3"});
+    series.push({name: b + " (7 days)", color: color[b], values: smooth, width: 2.5});
+  }
+  lineChart(c5, days, series, {min: -1, max: 1, format: signed});
+  legend(c5, brands);
+  alertCards(card("Alerts in this period", null), d.alerts, false);
+}
+
+// ---- brand vs competitors --------------------------------------------------------------------
+async function brandPage() {
+  const d = await api("brand");
+  const c = card(`${d.brand} against each competitor`, "Same period and filters for every brand.");
+  const tb = table(c, "compare", ["", ...d.brands]);
+  const sov = Object.fromEntries(d.sov.map((r) => [r.brand, r]));
+  const sent = Object.fromEntries(d.sentiment.map((r) => [r.brand, r]));
+  const scored = (b) => sent[b].positive + sent[b].negative + sent[b].neutral;
+  const few = (b) => scored(b) < TOO_FEW;
+  const lines = [
+    ["Mentions", (b) => num(sov[b].mentions, "", {href: mentionsLink({brand: b, fold: "document"})})],
+    ["Share of voice", (b) => num(sov[b].too_few ? "too few" : pct(sov[b].share))],
+    ["Range (95 %)", (b) => num(sov[b].too_few ? "–" : `${pct(sov[b].ci_low)} – ${pct(sov[b].ci_high)}`)],
+    ["Positive", (b) => num(scored(b) ? pct(sent[b].positive / scored(b)) : "–", "positive", {href: mentionsLink({brand: b, sentiment: "positive", fold: "none"})})],
+    ["Negative", (b) => num(scored(b) ? pct(sent[b].negative / scored(b)) : "–", "negative", {href: mentionsLink({brand: b, sentiment: "negative", fold: "none"})})],
+    ["Net sentiment", (b) => num(few(b) ? `too few (${scored(b)})` : signed(sent[b].net))],
+    ["Unscored mentions", (b) => num(sent[b].unscored, "unscored")],
+  ];
+  for (const [name, fn] of lines) { const tr = row(tb, [name, ...d.brands.map(fn)]); tr.dataset.metric = name; }
+  const days = span(d.over_time.map((r) => r.day));
+  const per = {};
+  for (const r of d.over_time) (per[r.day] ||= {})[r.brand] = r;
+  const c2 = card("Net sentiment over time", `Per day: (positive − negative) / scored mentions, from −1 to +1; days with fewer than ${DAY_MIN_SCORED} scored mentions are left out.`);
+  lineChart(c2, days, d.brands.map((b) => ({name: b, color: color[b], values: days.map((day) => {
+    const r = (per[day] || {})[b];
+    return r && r.scored >= DAY_MIN_SCORED ? r.net : null;
+  })})), {min: -1, max: 1, format: signed});
+  legend(c2, d.brands);
+  for (const b of d.brands) {
+    const tc = card(`Trending with ${b}`, null, false);
+    const tbt = table(tc, `topics-${b}`, ["Phrase", "Over", "State", "Documents"]);
+    for (const t of d.topics[b]) row(tbt, [t.phrase, windowName(t.window_hours), {text: t.state, cls: t.state}, num(t.documents)]);
+    if (!d.topics[b].length) tc.append(el("p", {class: "muted"}, "Nothing trending."));
+  }
+}
+function windowName(hours) { return hours % 24 === 0 ? (hours === 24 ? "last day" : `last ${hours / 24} days`) : `last ${hours} hours`; }
+
+// ---- topics ------------------------------------------------------------------------------------
+async function topicsPage() {
+  const brand = state.get("brand") || "";
+  const d = await api("topics", {brand});
+  const c = card(brand ? `Trending topics with ${brand}` : "Trending topics", "Emerging: new; rising: at least twice as often as in the 28 days before; declining: fewer. Each seen in at least 3 documents on 3 sites. Counted up to the last analysis.");
+  const f = el("form", {id: "topic-brand"});
+  const sel = el("select", {id: "topic-brand-select", "aria-label": "Brand"});
+  sel.append(el("option", {value: ""}, "All brands"));
+  for (const b of Object.keys(color)) { const o = el("option", {value: b}, b); if (b === brand) o.selected = true; sel.append(o); }
+  sel.addEventListener("change", () => { location.search = link({page: "topics", brand: sel.value}); });
+  f.append(sel); c.append(f);
+  const tb = table(c, "trends", ["Phrase", "Over", "State", "Documents", "Before", "Sites", "Growth", ""]);
+  for (const t of d.trends) {
+    const a = el("a", {href: mentionsLink({q: t.phrase, brand: t.brand || ""})}, "read");
+    row(tb, [t.phrase, windowName(t.window_hours), {text: t.state, cls: t.state}, num(t.documents), num(t.baseline_documents), num(t.domains), num(t.growth === null ? "new" : t.growth + "×"), a]);
+  }
+}
+
+// ---- alerts ------------------------------------------------------------------------------------
+function alertCards(parent, alerts, full) {
+  if (!alerts.length) parent.append(el("p", {class: "muted"}, "No alerts."));
+  for (const a of alerts) {
+    const box = el("div", {class: `alert ${a.kind}`});
+    box.dataset.brand = a.brand;
+    box.append(el("h3", {}, `${a.kind === "crisis" ? "Crisis" : "Spike"} · ${a.brand} · severity ${a.severity} of 10 · ${when(a.start)} – ${when(a.end).slice(11)}`));
+    if (a.workflow) {
+      const w = a.workflow;
+      const who = w.assignee ? `, handled by ${w.assignee}` : "";
+      const since = w.at ? ` (by ${w.by}, ${when(w.at)})` : "";
+      box.append(el("p", {class: `workflow ${w.status}`}, `Status: ${w.status}${who}${since}` + (w.note ? ` — ${w.note}` : "")));
+    }
+    box.append(el("p", {}, a.explanation.summary + (a.complete ? "" : ` Incomplete data: ${a.incomplete_sources.map(sourceName).join(", ")}.`)));
+    box.append(el("p", {class: "muted"}, "Top phrases: " + a.explanation.top_phrases.join(", ")));
+    const read = el("a", {href: link({page: "mentions", brand: a.brand, period: "custom", from: dayIn(new Date(a.start)), to: dayIn(new Date(a.end)), q: "", sort: "negative", offset: ""})}, "Read the mentions of these days");
+    box.append(read);
+    if (full) {
+      const hours = table(box, "", ["Hour", "Mentions", "Usually", "How unusual"]);
+      for (const h of a.explanation.hours) row(hours, [{text: when(h.hour), cls: "when"}, num(h.mentions), num(h.baseline), num(h.baseline ? `${(h.mentions / h.baseline).toFixed(1)}× usual` : "none usually")]);
+      box.append(el("p", {class: "muted"}, "Sources: " + Object.entries(a.explanation.sources).map(([s, n]) => `${sourceName(s)} (${n})`).join(", ")));
+      const docs = table(box, "", ["Most negative documents", "Text judged", "Score"]);
+      for (const doc of a.explanation.top_documents) {
+        row(docs, [el("a", {href: safeUrl(doc.url), rel: "noopener noreferrer", target: "_blank"}, doc.title || doc.url), doc.span_text, num(signed(doc.score))]);
+      }
+      box.append(workflowForm(a));
+    }
+    parent.append(box);
+  }
+}
+function workflowForm(a) {
+  const f = el("form", {class: "workflow-form"});
+  const status = el("select", {name: "status", "aria-label": "Status"});
+  for (const s of ["open", "acknowledged", "resolved", "dismissed"]) status.append(el("option", {value: s}, s));
+  status.value = (a.workflow && a.workflow.status) || "open";
+  const assignee = el("input", {name: "assignee", placeholder: "Assign to", "aria-label": "Assign to"});
+  assignee.value = (a.workflow && a.workflow.assignee) || "";
+  const note = el("input", {name: "note", placeholder: "Comment", "aria-label": "Comment"});
+  const by = el("input", {name: "by", placeholder: "Your name", required: "", "aria-label": "Your name"});
+  by.value = localStorage.getItem("brandradar-name") || "";
+  const save = el("button", {type: "submit"}, "Save");
+  const msg = el("span", {class: "muted"});
+  f.append(status, assignee, note, by, save, msg);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    localStorage.setItem("brandradar-name", by.value);
+    try {
+      const ev = await post("alerts/state", {alert_id: a.alert_id, status: status.value, by: by.value,
+        assignee: assignee.value || null, note: note.value || null});
+      msg.textContent = `Saved: ${ev.status}`;
+      f.dataset.saved = ev.status;
+    } catch (err) { msg.textContent = String(err.message || err); msg.className = "negative"; }
+  });
+  return f;
+}
+async function alertsPage() {
+  const alerts = await api("alerts");
+  const c = card("Spike and crisis alerts", "Each alert with its explanation: hourly counts against the usual for the same hours of the week, negative share, top documents and sources. Set its status, owner and a comment for the team.");
+  c.id = "alerts";
+  alertCards(c, alerts, true);
+}
+
+// ---- mention explorer --------------------------------------------------------------------------
+function highlighted(text, words) {
+  const td = el("td", {class: "text"});
+  const list = words.filter(Boolean).map((w) => w.toLowerCase());
+  if (!list.length) { td.textContent = text; return td; }
+  const re = new RegExp("(" + list.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|") + ")", "gi");
+  for (const part of text.split(re)) {
+    if (!part) continue;
+    td.append(list.includes(part.toLowerCase()) ? el("mark", {}, part) : document.createTextNode(part));
+  }
+  return td;
+}
+// What one explorer row stands for; each number on the dashboard links with the unit it counts.
+const FOLDS = {story: "story (syndicated copies folded)", document: "document", none: "mention"};
+const SORTS = {newest: "Newest first", oldest: "Oldest first", relevance: "Best match to the words", negative: "Most negative first", positive: "Most positive first"};
+async function mentionsPage() {
+  const c = card("Mention explorer", "Full-text search over titles and texts; brand and search words are highlighted in the text each mention was judged on. Best match: documents holding the words most often, rare words weighing more (BM25).");
+  c.id = "explorer";
+  const f = el("form", {id: "search", class: "toolbar"});
+  const q = el("input", {id: "q", type: "search", placeholder: "Search (e.g. Akku)", "aria-label": "Search words"});
+  q.value = state.get("q") || "";
+  const brand = el("select", {id: "brand", "aria-label": "Brand"});
+  brand.append(el("option", {value: ""}, "All brands"));
+  for (const b of Object.keys(color)) brand.append(el("option", {value: b}, b));
+  brand.value = state.get("brand") || "";
+  const sort = el("select", {id: "sort", "aria-label": "Order"});
+  for (const [k, v] of Object.entries(SORTS)) sort.append(el("option", {value: k}, v));
+  sort.value = state.get("sort") || (state.get("q") ? "relevance" : "newest");
+  const fold = el("select", {id: "fold", "aria-label": "One row per"});
+  for (const [k, v] of Object.entries(FOLDS)) fold.append(el("option", {value: k}, "One row per " + v));
+  fold.value = state.get("fold") || "story";
+  f.append(q, brand, sort, fold, el("button", {type: "submit"}, "Search"));
+  c.append(f);
+  const status = el("p", {id: "explorer-status", class: "muted"});
+  const exports = el("span", {class: "exports"});
+  for (const fmt of ["csv", "xlsx"]) {
+    const b = el("button", {type: "button", id: "export-" + fmt}, `Export ${fmt.toUpperCase()}`);
+    b.addEventListener("click", () => download(fmt));
+    exports.append(b);
+  }
+  const bar = el("div", {class: "resultbar"});
+  bar.append(status, exports);
+  c.append(bar);
+  const tb = table(c, "mentions", ["Time", "Brand", "Sentiment", "Title and text judged", "Source", "Author", "Lang.", "Copies"]);
+  const pager = el("div", {class: "pager"});
+  c.append(pager);
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const values = {q: q.value, brand: brand.value, sort: sort.value === (q.value ? "relevance" : "newest") ? "" : sort.value, fold: fold.value === "story" ? "" : fold.value, offset: ""};
+    for (const [k, v] of Object.entries(values)) { if (v) state.set(k, v); else state.delete(k); }
+    history.pushState(null, "", link({page: "mentions", ...values}));
+    search(tb, status, pager);
+  });
+  await search(tb, status, pager);
+}
+function explorerParams() {
+  return {q: state.get("q"), brand: state.get("brand"), sort: state.get("sort"), fold: state.get("fold"), offset: state.get("offset")};
+}
+async function search(tb, status, pager) {
+  const d = await api("mentions", {...explorerParams(), limit: "50"});
+  tb.replaceChildren();
+  const words = (state.get("q") || "").split(/\s+/);
+  for (const m of d.rows) {
+    const text = highlighted(m.span_text, [m.matched, ...words]);
+    if (m.title) text.prepend(el("strong", {class: "title"}, m.title), el("br"));
+    const src = el("a", {href: safeUrl(m.url), rel: "noopener noreferrer", target: "_blank", title: m.source}, sourceName(m.source));
+    const author = m.author ? {text: m.author.slice(0, 10), title: "A pseudonym: the same person gets the same name in this project, but the real name is not stored."} : "–";
+    const tr = row(tb, [{text: when(m.published), cls: "when"}, m.brand, {text: `${m.sentiment} ${m.sentiment === "unscored" ? "" : signed(m.score)}`, cls: m.sentiment}, text, src, author, m.language, num(m.copies > 1 ? `${m.copies} copies` : "1")]);
+    tr.dataset.mention = m.mention_id;
+  }
+  if (!d.rows.length) row(tb, ["", "", "", "No mentions match.", "", "", "", ""]);
+  const first = d.total ? d.offset + 1 : 0, last = d.offset + d.rows.length;
+  status.textContent = `${thousands(first)}–${thousands(last)} of ${thousands(d.total)} · one row per ${FOLDS[d.fold]} · ${SORTS[d.sort]}`;
+  pager.replaceChildren();
+  const go = (offset) => {
+    const a = el("a", {href: link({page: "mentions", ...explorerParams(), offset: offset ? String(offset) : ""})});
+    return a;
+  };
+  if (d.offset > 0) { const a = go(Math.max(0, d.offset - d.limit)); a.textContent = "← Previous"; a.id = "prev"; pager.append(a); }
+  if (last < d.total) { const a = go(d.offset + d.limit); a.textContent = "Next →"; a.id = "next"; pager.append(a); }
+  document.body.dataset.results = String(d.rows.length);
+  document.body.dataset.total = String(d.total);
+  document.body.dataset.query = state.get("q") || "";
+}
+async function download(fmt) {
+  const p = viewParams();
+  for (const [k, v] of Object.entries(explorerParams())) if (v && k !== "offset") p.set(k, v);
+  const res = await fetch(`/api/mentions.${fmt}?${p}`, {headers: authHeaders()});
+  if (!res.ok) { document.getElementById("explorer-status").textContent = "Export failed: " + res.statusText; return; }
+  const blob = await res.blob();
+  const a = el("a", {href: URL.createObjectURL(blob), download: `brandradar-mentions.${fmt}`});
+  document.body.append(a); a.click(); a.remove();
+}
+
+// ---- authors and sources -------------------------------------------------------------------
+async function authorsPage() {
+  const d = await api("authors");
+  const c = card("Author segments", "Forum and review authors under pseudonyms (the same person keeps the same pseudonym; real names are not stored). Influencers: most replied-to (top 1 %); critics / advocates: at least 3 scored mentions, 60 % or more negative / positive; occasional: fewer than 3.");
+  const seg = el("p", {id: "segments"});
+  seg.textContent = Object.entries(d.segments).map(([s, n]) => `${n} ${s}${n === 1 ? "" : "s"}`).join(" · ");
+  c.append(seg);
+  const tb = table(c, "authors", ["Segment", "Author", "Source", "Posts", "Mentions", "Pos.", "Neg.", "Neutr.", "Replies"]);
+  for (const a of d.authors) {
+    const tr = row(tb, [{text: a.segment, cls: "segment-" + a.segment}, {text: a.author.slice(0, 10), title: "Pseudonym"}, sourceName(a.source), num(a.posts), num(a.mentions), num(a.positive, "positive"), num(a.negative, "negative"), num(a.neutral), num(a.replies)]);
+    tr.dataset.segment = a.segment;
+  }
+}
+async function sourcesPage() {
+  const rows = await api("health");
+  const c = card("Sources health", "Last run per source. A flagged source may be broken, not quiet: its hours are not counted as calm.");
+  const tb = table(c, "health", ["Source", "Found", "Fetched", "Not modified", "Failed", "Documents", "New", "Empty", "Newest", "Status"]);
+  for (const r of rows) {
+    const failed = Object.values(r.failed).reduce((a, b) => a + b, 0);
+    const tr = row(tb, [{text: sourceName(r.source), title: r.source}, num(r.discovered), num(r.fetched), num(r.not_modified), num(failed), num(r.documents),
+      num(r.new_documents), num(r.empty_extractions), {text: when(r.newest_document), cls: "when"},
+      {text: r.flags.length ? r.flags.join(", ") : "ok", cls: r.flags.length ? "negative" : "positive"}]);
+    tr.dataset.source = r.source;
+  }
 }
 
 async function main() {
   try {
-    const meta = await api("meta");
-    meta.brands.forEach((b, i) => { color[b.name] = COLORS[i % COLORS.length]; });
-    viewBar(meta);
+    META = await api("meta");
+    TZ = META.timezone;
+    clock = new Intl.DateTimeFormat("sv-SE", {timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
+    META.brands.forEach((b, i) => { color[b.name] = COLORS[i % COLORS.length]; });
+    viewBar(META);
     document.title = `brandradar · ${PAGES[page]}`;
     await {overview: overviewPage, brand: brandPage, topics: topicsPage, alerts: alertsPage,
       mentions: mentionsPage, authors: authorsPage, sources: sourcesPage}[page]();

@@ -1,0 +1,73 @@
+"""Tables as CSV and XLSX files: the mention explorer's export, and the rule every export of
+crawled text follows.
+
+Crawled text is untrusted: a cell starting like a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
+is prefixed with a quote so a spreadsheet shows it instead of running it; XlsxWriter is told
+never to turn strings into formulas or links. Dates stay dates (an XLSX date cell, ISO text in
+CSV), numbers stay numbers, headers are words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _note(cut: int) -> str:
+    return f"{cut} more rows in this view are not in this file (the export holds at most the first rows)."
+
+
+def mentions_csv(header: list[str], rows: list[list[Any]], cut: int = 0) -> bytes:
+    """A CSV file (UTF-8 with a byte-order mark, so spreadsheet programs read umlauts and
+    Cyrillic right) of ``rows`` under ``header``; a last line says how many rows were ``cut``."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(header)
+    for row in rows:
+        w.writerow([v.isoformat(sep=" ") if isinstance(v, datetime) else csv_safe(v)
+                    for v in row])
+    if cut:
+        w.writerow([_note(cut)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def mentions_xlsx(header: list[str], rows: list[list[Any]], cut: int = 0) -> bytes:
+    """An XLSX workbook with one sheet ``Mentions``: bold frozen header, date cells, an
+    autofilter; a second sheet says how many rows were ``cut``."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
+                                     "in_memory": True})
+    bold = book.add_format({"bold": True})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    ws = book.add_worksheet("Mentions")
+    ws.write_row(0, 0, header, bold)
+    for i, row in enumerate(rows, 1):
+        for j, value in enumerate(row):
+            if isinstance(value, datetime):
+                ws.write_datetime(i, j, value, when)
+            elif isinstance(value, str):
+                ws.write_string(i, j, csv_safe(value))
+            elif value is None:
+                ws.write_blank(i, j, None)
+            else:
+                ws.write(i, j, value)
+    ws.set_column(0, len(header) - 1, 18)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
+    if cut:
+        book.add_worksheet("Not included").write_string(0, 0, _note(cut))
+    book.close()
+    return buf.getvalue()
