@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,4 +74,32 @@ def source_health(workdir: Path) -> list[dict[str, Any]]:
             "newest_document": extract.get("newest_document"),
             "flags": _flags(last, runs[:-1]),
         })
+    return rows
+
+
+def _run_time(run_id: str) -> datetime | None:
+    """When a run started, from its id (``20261201T175925.327823``, UTC)."""
+    try:
+        return datetime.strptime(run_id[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def period_coverage(workdir: Path, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per source, the crawl runs that started in [since, until): how many, how many were
+    flagged (and with what), the new documents they brought; ``complete`` when it ran and no
+    run was flagged. A report's coverage is that of its period, not of the last crawl."""
+    rows = []
+    for name, runs in sorted(_runs(workdir).items()):
+        inside = []
+        for i, run in enumerate(runs):
+            started = _run_time(run["run_id"])
+            if started is not None and since <= started < until:
+                inside.append((run, _flags(run, runs[:i])))
+        flagged = [flags for _, flags in inside if flags]
+        rows.append({"source": name, "runs": len(inside), "flagged_runs": len(flagged),
+                     "flags": sorted({f for flags in flagged for f in flags}),
+                     "new_documents": sum(r.get("extract", {}).get("new_documents", 0)
+                                          for r, _ in inside),
+                     "complete": bool(inside) and not flagged})
     return rows

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from brandradar.config import Brand
-from brandradar.health import source_health
+from brandradar.dashboards.reports.charts import LineChart, days_between, line_chart
+from brandradar.health import period_coverage
 from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.rows import Sentiments
 from brandradar.index.store import Store
 from brandradar.nlp.topic_groups import topics_of
 
 DEFAULT_DAYS = 7
+# A day's net sentiment is drawn from this many scored mentions (fewer swing it -1 … +1).
+MIN_SCORED_DAY = 5
 
 
 def _sentiment(store: Store, brands: list[Brand], since: datetime,
@@ -66,20 +69,47 @@ def _documents(store: Store, brand: str, since: datetime, until: datetime,
     return out
 
 
+def _share_lines(report: dict[str, Any]) -> list[str]:
+    """Clear share changes against the period before, with the alert behind them if any."""
+    lines = []
+    before = {r["brand"]: r for r in report["sov_before"]}
+    for r in report["sov"]:
+        b = before.get(r["brand"])
+        if b is None or r["too_few"] or b["too_few"] or abs(r["share"] - b["share"]) < 0.05:
+            continue
+        word = "rose" if r["share"] > b["share"] else "fell"
+        line = (f"The share of {r['brand']} {word} from {b['share']:.1%} to {r['share']:.1%} "
+                "against the period before")
+        alerts = [a for a in report["alerts"] if a["brand"] == r["brand"]]
+        if alerts:
+            a = alerts[0]
+            line += (f", with the {a['kind']} alert from {a['start'][:16].replace('T', ' ')} UTC "
+                     f"({a['explanation']['mentions']} mentions in {len(a['explanation']['hours'])}"
+                     " h) behind it")
+        lines.append(line + ".")
+    return lines
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
-    """The executive summary in plain words."""
+    """The executive summary in plain words: nothing a zero or a tie would make untrue."""
     lines = []
     sov = report["sov"]
+    total = sov[0]["total"] if sov else 0
     own = next((r for r in sov if r["role"] == "own"), None)
-    leader = max(sov, key=lambda r: r["share"]) if sov else None
-    if own is not None:
+    top = max((r["share"] for r in sov), default=0.0)
+    leaders = [r for r in sov if r["share"] == top and top > 0]
+    if not total:
+        lines.append("No mentions of the tracked brands in the period.")
+    elif own is not None:
         line = (f"{own['brand']} (own brand) holds {own['share']:.1%} of the voice "
-                f"({own['mentions']} of {own['total']} brand mentions).")
-        if leader and leader["brand"] != own["brand"]:
-            line += f" The loudest brand is {leader['brand']} with {leader['share']:.1%}."
-        elif leader:
+                f"({own['mentions']} of {total} brand mentions).")
+        if own in leaders and len(leaders) == 1:
             line += " That is the largest share of the tracked brands."
+        elif leaders and own not in leaders:
+            line += (f" The loudest brand is {leaders[0]['brand']} with "
+                     f"{leaders[0]['share']:.1%}.")
         lines.append(line)
+    lines += _share_lines(report)
     for s in report["sentiment"]:
         change = s["net_change"]
         if change is not None and abs(change) >= 0.15:
@@ -89,19 +119,53 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     crises = [a for a in report["alerts"] if a["kind"] == "crisis"]
     if crises:
         lines.append("Crisis alerts: " + "; ".join(
-            f"{a['brand']} from {a['start'][:16].replace('T', ' ')} (severity {a['severity']})"
+            f"{a['brand']} from {a['start'][:16].replace('T', ' ')} UTC (severity {a['severity']})"
             for a in crises) + ".")
     elif report["alerts"]:
         lines.append(f"{len(report['alerts'])} spike alert(s), no crisis.")
     else:
         lines.append("No spike or crisis alerts in the period.")
-    few = [r["brand"] for r in sov if r["too_few"]]
+    few = [r["brand"] for r in sov if r["too_few"] and total]
     if few:
         lines.append("Too few mentions for a reliable share: " + ", ".join(few) + ".")
-    broken = [c["source"] for c in report["coverage"] if not c["complete"]]
-    lines.append("All sources were crawled completely." if not broken else
-                 "Incomplete sources (numbers may be low): " + ", ".join(broken) + ".")
+    coverage = report["coverage"]
+    ran = [c for c in coverage if c["runs"]]
+    broken = [c for c in coverage if c["runs"] and not c["complete"]]
+    silent = [c["source"] for c in coverage if not c["runs"]]
+    if not ran:
+        lines.append("No crawl ran during the period: its numbers rest on later crawls.")
+    elif broken:
+        lines.append("Incomplete sources in the period (numbers may be low): " + "; ".join(
+            f"{c['source']} ({c['flagged_runs']} of {c['runs']} runs: {', '.join(c['flags'])})"
+            for c in broken) + ".")
+    else:
+        lines.append(f"Every crawl run in the period completed for every source "
+                     f"({sum(c['runs'] for c in ran)} source runs).")
+    if silent and ran:
+        lines.append("Not crawled in the period: " + ", ".join(silent) + ".")
     return lines
+
+
+def charts(daily: list[dict[str, Any]], brands: list[Brand], since: datetime,
+           until: datetime) -> dict[str, LineChart]:
+    """Volume and net sentiment per brand and day (UTC days) of the period; a day's net
+    sentiment only from ``MIN_SCORED_DAY`` scored mentions (a gap below)."""
+    last = (until - timedelta(microseconds=1)).date()
+    days = days_between(since.date(), last) if since.date() <= last else []
+    per = {(r["brand"], r["day"]): r for r in daily}
+    volume: list[tuple[str, list[float | None]]] = []
+    net: list[tuple[str, list[float | None]]] = []
+    for b in brands:
+        rows = [per.get((b.name, d.isoformat())) for d in days]
+        volume.append((b.name, [float(r["mentions"]) if r else 0.0 for r in rows]))
+        values: list[float | None] = []
+        for r in rows:
+            scored = r["positive"] + r["negative"] + r["neutral"] if r else 0
+            values.append((r["positive"] - r["negative"]) / scored
+                          if r and scored >= MIN_SCORED_DAY else None)
+        net.append((b.name, values))
+    return {"volume": line_chart(days, volume),
+            "sentiment": line_chart(days, net, -1.0, 1.0, "{:+.1f}")}
 
 
 def report_data(store: Store, brands: list[Brand], workdir: Path,
@@ -121,8 +185,7 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
                  for b in brands]
     names = {b.name for b in brands}
     alerts = alerts_in(store, brands, since, until)
-    coverage = [{"source": h["source"], "run": h["run_id"], "documents": h["documents"],
-                 "complete": not h["flags"], "flags": h["flags"]} for h in source_health(workdir)]
+    coverage = period_coverage(workdir, since, until)
     report: dict[str, Any] = {
         "since": since.isoformat(), "until": until.isoformat(),
         "previous_since": before.isoformat(),
@@ -144,4 +207,6 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
         "coverage": coverage,
     }
     report["summary"] = summary_lines(report)
+    report["partial_last_day"] = bool(until.time() != datetime.min.time())
+    report["charts"] = charts(report["daily"], brands, since, until)
     return report

@@ -12,7 +12,7 @@ import csv
 import json
 import subprocess
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,19 @@ def _csv(data: dict[str, Any], out: Path) -> None:
             w.writerow([csv_safe(v) for v in row])
 
 
+# The XLSX headers, in words (the CSV keeps BRAND_COLUMNS, names a program reads).
+BRAND_HEADERS = ["Brand", "Role", "Documents", "Share", "Range low (95 %)", "Range high (95 %)",
+                 "Too few to judge", "Stories", "Share per story", "Share reach-weighted",
+                 "Share previous period", "Positive", "Negative", "Neutral", "Unscored",
+                 "Net sentiment", "Net sentiment previous period", "Net sentiment change",
+                 "Alerts"]
+
+
+def _when(value: str) -> datetime:
+    """An ISO time as a naive UTC datetime (spreadsheet date cells have no zone)."""
+    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
+
+
 def _xlsx(data: dict[str, Any], out: Path) -> None:
     import xlsxwriter
 
@@ -67,6 +80,8 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
                                           "strings_to_urls": False})
     bold = book.add_format({"bold": True})
     pct = book.add_format({"num_format": "0.0%"})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
 
     def sheet(name: str, header: list[str], rows: list[list[Any]]) -> Any:
         ws = book.add_worksheet(name)
@@ -74,7 +89,13 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
         for i, row in enumerate(rows, 1):
             for j, value in enumerate(row):
                 value = csv_safe(value)
-                if isinstance(value, str):
+                if isinstance(value, bool):
+                    ws.write_string(i, j, "yes" if value else "no")
+                elif isinstance(value, datetime):
+                    ws.write_datetime(i, j, value, stamp)
+                elif isinstance(value, date):
+                    ws.write_datetime(i, j, datetime.combine(value, datetime.min.time()), day)
+                elif isinstance(value, str):
                     ws.write_string(i, j, value)
                 elif value is None:
                     ws.write_blank(i, j, None)
@@ -86,12 +107,13 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
 
     summary = book.add_worksheet("Summary")
     summary.write(0, 0, "Competitor report", bold)
-    summary.write_string(1, 0, f"{data['since'][:10]} – {data['until'][:10]}")
+    last = (datetime.fromisoformat(data["until"]) - timedelta(microseconds=1)).date()
+    summary.write_string(1, 0, f"{data['since'][:10]} – {last} (both days included, UTC)")
     for i, line in enumerate(data["summary"], 3):
         summary.write_string(i, 0, csv_safe(line))
     summary.set_column(0, 0, 120)
     rows = _brand_rows(data)
-    ws = sheet("Share of voice", BRAND_COLUMNS, rows)
+    ws = sheet("Share of voice", BRAND_HEADERS, rows)
     for col in (3, 4, 5, 8, 9, 10):
         ws.set_column(col, col, 12, pct)
     chart = book.add_chart({"type": "bar"})
@@ -102,8 +124,9 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
     ws.insert_chart(len(rows) + 3, 0, chart)
     sent = [[s["brand"], s["positive"], s["negative"], s["neutral"], s["unscored"], s["net"],
              s["net_before"], s["net_change"]] for s in data["sentiment"]]
-    ws = sheet("Sentiment", ["brand", "positive", "negative", "neutral", "unscored", "net",
-                             "net_previous_period", "net_change"], sent)
+    ws = sheet("Sentiment", ["Brand", "Positive", "Negative", "Neutral", "Unscored",
+                             "Net sentiment", "Net sentiment previous period",
+                             "Net sentiment change"], sent)
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for col, name, colour in ((1, "positive", "#1b7a3a"), (2, "negative", "#b3261e"),
                               (3, "neutral", "#9aa3ad"), (4, "unscored", "#d5d9de")):
@@ -112,22 +135,39 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
                           "fill": {"color": colour}})
     chart.set_title({"name": "Mentions by sentiment"})
     ws.insert_chart(len(sent) + 3, 0, chart)
-    sheet("Topics", ["brand", "phrase", "documents", "variants"],
+    sheet("Topics", ["Brand", "Key phrase", "Documents", "Also written as"],
           [[b, t["phrase"], t["documents"], ", ".join(t["variants"])]
            for b, ts in data["topics"].items() for t in ts])
     docs = [[b, kind, d["score"], d["title"], d["span_text"], d["url"], d["source"]]
             for kind in ("positive", "negative")
             for b, ds in data[f"{kind}_documents"].items() for d in ds]
-    sheet("Documents", ["brand", "sentiment", "score", "title", "clause", "url", "source"], docs)
-    sheet("Alerts", ["brand", "kind", "severity", "start", "end", "summary", "complete"],
-          [[a["brand"], a["kind"], a["severity"], a["start"], a["end"],
+    sheet("Documents", ["Brand", "Sentiment", "Score", "Title", "Text judged", "URL", "Source"],
+          docs)
+    sheet("Alerts", ["Brand", "Kind", "Severity", "Start (UTC)", "End (UTC)", "Explanation",
+                     "Complete data"],
+          [[a["brand"], a["kind"], a["severity"], _when(a["start"]), _when(a["end"]),
             a["explanation"]["summary"], a["complete"]] for a in data["alerts"]])
-    sheet("Coverage", ["source", "last run", "documents", "complete", "flags"],
-          [[c["source"], c["run"], c["documents"], c["complete"], ", ".join(c["flags"])]
-           for c in data["coverage"]])
-    sheet("Daily", ["brand", "day", "mentions", "positive", "negative", "neutral", "unscored"],
-          [[r["brand"], r["day"], r["mentions"], r["positive"], r["negative"], r["neutral"],
-            r["unscored"]] for r in data["daily"]])
+    sheet("Coverage", ["Source", "Crawl runs in the period", "Flagged runs",
+                       "New documents", "Complete", "Flags"],
+          [[c["source"], c["runs"], c["flagged_runs"], c["new_documents"], c["complete"],
+            ", ".join(c["flags"])] for c in data["coverage"]])
+    # One row per day and one column per brand: the shape a line chart needs.
+    brands = [b["name"] for b in data["brands"]]
+    per = {(r["brand"], r["day"]): r["mentions"] for r in data["daily"]}
+    days = sorted({r["day"] for r in data["daily"]})
+    ws = sheet("Daily", ["Day (UTC)", *brands],
+               [[date.fromisoformat(d), *[per.get((b, d), 0) for b in brands]] for d in days])
+    chart = book.add_chart({"type": "line"})
+    for j in range(1, len(brands) + 1):
+        chart.add_series({"name": ["Daily", 0, j], "categories": ["Daily", 1, 0, len(days), 0],
+                          "values": ["Daily", 1, j, len(days), j]})
+    chart.set_title({"name": "Documents per day"})
+    chart.set_x_axis({"date_axis": True, "num_format": "mm-dd"})
+    ws.insert_chart(1, len(brands) + 2, chart, {"x_scale": 1.6, "y_scale": 1.3})
+    sheet("Daily sentiment", ["Brand", "Day (UTC)", "Documents", "Positive", "Negative",
+                              "Neutral", "Unscored"],
+          [[r["brand"], date.fromisoformat(r["day"]), r["mentions"], r["positive"],
+            r["negative"], r["neutral"], r["unscored"]] for r in data["daily"]])
     book.close()
 
 
@@ -135,9 +175,14 @@ def render_html(data: dict[str, Any]) -> str:
     """The self-contained HTML report."""
     env = Environment(loader=PackageLoader("brandradar.dashboards.reports", "templates"),
                       autoescape=select_autoescape(default=True))
+    # Days both included: the last day is the one before the (exclusive) end instant.
+    def last_day(end: str) -> str:
+        return (datetime.fromisoformat(end) - timedelta(microseconds=1)).date().isoformat()
+
     return env.get_template("report.html.j2").render(
         data=data, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        period=f"{data['since'][:10]} – {data['until'][:10]}")
+        period=f"{data['since'][:10]} – {last_day(data['until'])}",
+        previous_last=last_day(data["since"]))
 
 
 def print_pdf(html: str, out: Path, chromium: str) -> None:
@@ -178,7 +223,9 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
     if fmt == "csv":
         _csv(data, out)
     elif fmt == "json":
-        out.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str),
+        # The charts are the HTML's drawing, not data: the daily rows hold their numbers.
+        out.write_text(json.dumps({k: v for k, v in data.items() if k != "charts"}, indent=1,
+                                  ensure_ascii=False, default=str),
                        encoding="utf-8")
     elif fmt == "xlsx":
         _xlsx(data, out)

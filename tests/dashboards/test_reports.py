@@ -90,16 +90,25 @@ def test_spreadsheets_never_hold_a_formula(demo_run: dict[str, Any], tmp_path: P
         strings = z.read("xl/sharedStrings.xml").decode()
         workbook = z.read("xl/workbook.xml").decode()
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(sheets) == 8 and "<f>" not in xml and "<f " not in xml
+    assert len(sheets) == 9 and "<f>" not in xml and "<f " not in xml
     assert "&apos;=HYPERLINK" in strings or "'=HYPERLINK" in strings
     assert "&apos;@SUM" in strings or "'@SUM" in strings
     for name in ("Summary", "Share of voice", "Sentiment", "Topics", "Documents", "Alerts",
-                 "Coverage", "Daily"):
+                 "Coverage", "Daily", "Daily sentiment"):
         assert f'name="{name}"' in workbook
-    assert len(charts) == 2
+    assert len(charts) == 3
+    # Headers in words, dates as date cells (numbers with a date format), yes/no for flags.
+    assert "Share previous period" in strings and "share_previous_period" not in strings
+    daily = z_read(tmp_path / "r.xlsx", "xl/worksheets/sheet8.xml")
+    assert re.search(r'<c r="A2" s="\d+"><v>4\d{4}</v></c>', daily)
     _csv(data, tmp_path / "r.csv")
     first = next(csv.reader((tmp_path / "r.csv").open().readlines()[1:]))
     assert first[0] == "'" + HOSTILE
+
+
+def z_read(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode()
 
 
 def test_html_escapes_and_pdf_is_printed(demo_run: dict[str, Any], tmp_path: Path,
