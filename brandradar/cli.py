@@ -102,7 +102,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _serve(ctx: Any, host: str, port: int, token: str | None, open_browser: bool = False) -> int:
     from brandradar.dashboards.web.server import serve
 
-    httpd = serve(ctx.settings, ctx.brands, host, port, token, ctx.project.source_weights)
+    httpd = serve(ctx.settings, ctx.brands, host, port, token, ctx.project.source_weights,
+                  ctx.project.trends)
     url = f"http://{host}:{httpd.server_address[1]}/" + (f"?token={token}" if token else "")
     print(f"dashboard: {url}", flush=True)
     if open_browser:

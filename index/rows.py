@@ -132,6 +132,18 @@ class ExplorerPage:
 
 
 @dataclass(frozen=True)
+class TopicDocument:
+    """A document of a trending topic, with the tracked brands it mentions (maybe none)."""
+
+    doc_id: str
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    brands: list[str]
+
+
+@dataclass(frozen=True)
 class TopDocument:
     """A mention at one end of a brand's sentiment scale, with its document (alert
     explanations, report quotes)."""

@@ -24,6 +24,7 @@ from brandradar.index.rows import (
     Sentiments,
     SourceCount,
     TopDocument,
+    TopicDocument,
 )
 from brandradar.settings import Settings
 
@@ -125,6 +126,12 @@ class Store(Protocol):
 
     def facets(self) -> dict[str, list[str]]:
         """The values of ``source``, ``source_kind`` and ``language`` the filters can take."""
+
+    def topic_documents(self, phrases: list[str], since: datetime, until: datetime,
+                        brand: str | None = None, offset: int = 0,
+                        limit: int = 50) -> tuple[int, list[TopicDocument]]:
+        """Documents in [since, until) holding any of the key ``phrases`` (mentioning ``brand``
+        when given), newest first, and their number."""
 
     def top_documents(self, brand: str, since: datetime, until: datetime,
                       limit: int, most: str = "negative") -> list[TopDocument]:

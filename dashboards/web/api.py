@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from brandradar.config import Brand
+from brandradar.config import Brand, TrendRules
 from brandradar.errors import ConfigError
 from brandradar.health import source_health
 from brandradar.index.analytics import (
@@ -22,6 +22,7 @@ from brandradar.index.analytics import (
     net_sentiment,
     sentiment_over_time,
     share_of_voice,
+    trending_topics,
 )
 from brandradar.index.duckdb.store import EXPLORER_FOLDS, EXPLORER_SORTS
 from brandradar.index.store import Filters, Store
@@ -183,12 +184,40 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
                        for b in shown}}
 
 
-def topics(store: Store, view: View, query: Query) -> dict[str, Any]:
-    """Trending topics overall or of one brand."""
+def topics(store: Store, view: View, query: Query, rules: TrendRules) -> dict[str, Any]:
+    """Trending topics overall or of one brand: of the view's period when it has both ends
+    (one window: the period, against the baseline days before it), else those of the last
+    analysis. ``topic=<phrase>`` adds that topic's documents (all its spellings, with or without
+    a brand in them, a page at a time): as many as the topic's document count."""
     brand = _one(query, "brand") or None
     if brand is not None and brand not in {b.name for b in view.brands}:
         raise ValueError(f"brand: unknown {brand[:60]!r}")
-    return {"brand": brand, "trends": [t for t in store.trends() if t.get("brand") == brand]}
+    if view.since is not None and view.until is not None:
+        end = view.until
+        hours = int((view.until - view.since).total_seconds() // 3600)
+        rows = trending_topics(store, rules, end, brand, [hours])
+        ends = {id(t): end for t in rows}
+    else:
+        rows = [t for t in store.trends() if t.get("brand") == brand]
+        ends = {id(t): t["computed"] for t in rows}
+    out: dict[str, Any] = {"brand": brand, "period": view.since is not None
+                           and view.until is not None, "trends": [], "topic": None}
+    wanted = _one(query, "topic")
+    for t in rows:
+        end = ends[id(t)]
+        start = end - timedelta(hours=int(t["window_hours"])) if end else None
+        shown = {k: v for k, v in t.items() if k not in ("doc_ids", "computed")}
+        shown |= {"start": start, "end": end}
+        out["trends"].append(shown)
+        if wanted and t["phrase"] == wanted and out["topic"] is None and start and end:
+            offset = _int(query, "offset", 0, 0, 10_000_000)
+            total, docs = store.topic_documents([t["phrase"], *t["variants"]], start, end,
+                                                brand, offset, 50)
+            out["topic"] = {**shown, "total": total, "offset": offset,
+                            "rows": [dict(vars(d)) for d in docs]}
+    if wanted and out["topic"] is None:
+        raise ValueError(f"topic: {wanted[:60]!r} is not trending in this view")
+    return out
 
 
 def _explorer_view(view: View, query: Query) -> tuple[str | None, Filters, str, int, str]:
@@ -264,7 +293,8 @@ def authors(store: Store, view: View) -> dict[str, Any]:
 
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
-              weights: dict[str, float], query: Query, zone: str = "UTC") -> Any:
+              weights: dict[str, float], query: Query, zone: str = "UTC",
+              trend_rules: TrendRules | None = None) -> Any:
     """The JSON of ``/api/<name>``; None for an unknown name. Periods are days in ``zone``."""
     view = View(query, brands, zone)
     if name == "meta":
@@ -274,7 +304,7 @@ def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
     if name == "brand":
         return brand_page(store, view, brands, workdir)
     if name == "topics":
-        return topics(store, view, query)
+        return topics(store, view, query, trend_rules or TrendRules())
     if name == "alerts":
         return alerts_with_workflow(store, view, workdir)
     if name == "mentions":

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from brandradar.config import Brand
+from brandradar.config import Brand, TrendRules
 from brandradar.dashboards.web.api import (
     correct_label,
     export_mentions,
@@ -77,8 +77,10 @@ class Dashboard:
     """The dashboard's data access: one store connection guarded by a lock."""
 
     def __init__(self, store: Store, brands: list[Brand], workdir: Path,
-                 weights: dict[str, float] | None = None, zone: str = "UTC") -> None:
+                 weights: dict[str, float] | None = None, zone: str = "UTC",
+                 trend_rules: TrendRules | None = None) -> None:
         self.store = store
+        self.trend_rules = trend_rules
         self.zone = zone
         self.brands = brands
         self.workdir = workdir
@@ -91,7 +93,7 @@ class Dashboard:
             # A run published a new store since the last request: read that one.
             self.store.refresh()
             return page_data(name, self.store, self.brands, self.workdir, self.weights, query,
-                             self.zone)
+                             self.zone, self.trend_rules)
 
     def export(self, fmt: str, query: dict[str, list[str]]) -> tuple[bytes, str]:
         """The explorer's current view as a CSV or XLSX file: (body, media type)."""
@@ -218,8 +220,8 @@ def allowed_hosts(host: str, token: str | None, extra: list[str]) -> list[str]:
 
 
 def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
-          token: str | None = None,
-          weights: dict[str, float] | None = None) -> DashboardServer:
+          token: str | None = None, weights: dict[str, float] | None = None,
+          trend_rules: TrendRules | None = None) -> DashboardServer:
     """Create the dashboard server (call ``serve_forever`` on it)."""
     if host not in _LOOPBACK and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
@@ -228,7 +230,8 @@ def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port
     if not db.exists():
         raise ConfigError(f"{db}: not found (run the pipeline first)")
     store = DuckDBStore(db, read_only=True)
-    dash = Dashboard(store, brands, Path(settings.workdir), weights, settings.display_timezone)
+    dash = Dashboard(store, brands, Path(settings.workdir), weights, settings.display_timezone,
+                     trend_rules)
     app = create_app(dash, token, allowed_hosts(host, token, settings.dashboard_hosts))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

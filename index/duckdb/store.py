@@ -37,6 +37,7 @@ from brandradar.index.rows import (
     Sentiments,
     SourceCount,
     TopDocument,
+    TopicDocument,
 )
 from brandradar.index.store import NO_FILTERS, Correction, Filters, Sync
 from brandradar.model import ENRICHED_FIELDS, ENRICHED_SCHEMA, MENTION_FIELDS, MENTION_SCHEMA
@@ -772,6 +773,24 @@ class DuckDBStore:
         found = self.con.execute(f"{hits} {counted}", params).fetchone()
         return int(found[0]) if found else 0
 
+    def topic_documents(self, phrases: list[str], since: datetime, until: datetime,
+                        brand: str | None = None, offset: int = 0,
+                        limit: int = 50) -> tuple[int, list[TopicDocument]]:
+        """Documents published in [since, until) holding any of ``phrases`` as a key phrase
+        (only those mentioning ``brand`` when given) — what a trending topic counts, with or
+        without a brand in them — newest first, and how many there are."""
+        about = " AND doc_id IN (SELECT doc_id FROM mentions WHERE brand = ?)" if brand else ""
+        where = f"list_has_any(key_phrases, ?) AND published >= ? AND published < ?{about}"
+        params: list[Any] = [phrases, since, until, *([brand] if brand else [])]
+        found = self.con.execute(f"SELECT count(*) FROM documents WHERE {where}",
+                                 params).fetchone()
+        rows = self._typed(TopicDocument,
+            "SELECT d.doc_id, d.title, d.url, d.source, d.published, coalesce((SELECT"
+            " list(DISTINCT m.brand ORDER BY m.brand) FROM mentions m WHERE m.doc_id = d.doc_id),"
+            f" []) AS brands FROM documents d WHERE {where}"
+            " ORDER BY d.published DESC, d.doc_id LIMIT ? OFFSET ?", [*params, limit, offset])
+        return (int(found[0]) if found else 0), rows
+
     def top_documents(self, brand: str, since: datetime, until: datetime,
                       limit: int, most: str = "negative") -> list[TopDocument]:
         order = "DESC" if most == "positive" else "ASC"
@@ -808,7 +827,7 @@ class DuckDBStore:
         brand), in the order they are shown."""
         return self._rows(
             "SELECT phrase, coalesce(variants, []) AS variants, brand, window_hours, state,"
-            " documents, baseline_documents, domains, growth, doc_ids FROM trends"
+            " documents, baseline_documents, domains, growth, doc_ids, computed FROM trends"
             " ORDER BY window_hours, CASE state WHEN 'emerging' THEN 0 WHEN 'rising' THEN 1"
             " ELSE 2 END, documents DESC, phrase, brand NULLS FIRST")
 

@@ -231,3 +231,25 @@ def test_the_cli_and_the_dashboard_read_a_period_the_same_way(
     cli = {r["brand"]: r["mentions"] for r in json.loads(proc.stdout)}
     shown = {r["brand"]: r["mentions"] for r in _get(client, "/api/overview", **view)["sov"]}
     assert cli == shown and sum(cli.values()) > 0
+
+
+def test_a_topic_opens_as_many_documents_for_any_period(
+        demo: tuple[TestClient, Any, DuckDBStore], demo_run: dict[str, Any]) -> None:
+    client, _, store = demo
+    planted = {t["url"] for t in demo_run["truth"] if t["topic"]}
+    last = _get(client, "/api/topics")
+    assert not last["period"] and any(t["phrase"] == "suncharge" for t in last["trends"])
+    for view in ({}, _last_days(store, 7)):
+        d = _get(client, "/api/topics", topic="suncharge", **view)
+        trend = next(t for t in d["trends"] if t["phrase"] == "suncharge")
+        topic = d["topic"]
+        assert topic["total"] == trend["documents"] == len(topic["rows"]) > 0, view
+        assert {r["url"] for r in topic["rows"]} <= planted
+        # Topic documents need not mention a tracked brand: they are listed all the same.
+        assert all(isinstance(r["brands"], list) for r in topic["rows"])
+    old = _last_days(store, 60)
+    old["to"] = str(datetime.fromisoformat(old["from"]).date() + timedelta(days=6))
+    before = _get(client, "/api/topics", **old)
+    assert before["period"] and not any(t["phrase"] == "suncharge" for t in before["trends"])
+    res = client.get("/api/topics", params={"topic": "nothing-like-this"})
+    assert res.status_code == 400

@@ -439,19 +439,42 @@ function windowName(hours) { return hours % 24 === 0 ? (hours === 24 ? "last day
 // ---- topics ------------------------------------------------------------------------------------
 async function topicsPage() {
   const brand = state.get("brand") || "";
-  const d = await api("topics", {brand});
-  const c = card(brand ? `Trending topics with ${brand}` : "Trending topics", "Emerging: new; rising: at least twice as often as in the 28 days before; declining: fewer. Each seen in at least 3 documents on 3 sites. Counted up to the last analysis.");
+  const d = await api("topics", {brand, topic: state.get("topic"), offset: state.get("offset")});
+  const when_ = d.period ? "Counted over the period picked, against the 28 days before it." : "Counted up to the last analysis (pick a period with both ends to see its own topics).";
+  const c = card(brand ? `Trending topics with ${brand}` : "Trending topics", `Emerging: new; rising: at least twice as often as before; declining: fewer. Each seen in at least 3 documents on 3 sites. ${when_} Click a topic for its documents.`);
   const f = el("form", {id: "topic-brand"});
   const sel = el("select", {id: "topic-brand-select", "aria-label": "Brand"});
   sel.append(el("option", {value: ""}, "All brands"));
   for (const b of Object.keys(color)) { const o = el("option", {value: b}, b); if (b === brand) o.selected = true; sel.append(o); }
-  sel.addEventListener("change", () => { location.search = link({page: "topics", brand: sel.value}); });
+  sel.addEventListener("change", () => { location.search = link({page: "topics", brand: sel.value, topic: "", offset: ""}); });
   f.append(sel); c.append(f);
-  const tb = table(c, "trends", ["Phrase", "Over", "State", "Documents", "Before", "Sites", "Growth", ""]);
+  const tb = table(c, "trends", ["Topic", "Over", "State", "Documents", "Before", "Sites", "Growth"]);
   for (const t of d.trends) {
-    const a = el("a", {href: mentionsLink({q: t.phrase, brand: t.brand || ""})}, "read");
-    row(tb, [t.phrase, windowName(t.window_hours), {text: t.state, cls: t.state}, num(t.documents), num(t.baseline_documents), num(t.domains), num(t.growth === null ? "new" : t.growth + "×"), a]);
+    const name = el("a", {href: link({page: "topics", brand, topic: t.phrase, offset: ""})}, t.phrase);
+    const cell = el("td");
+    cell.append(name);
+    if (t.variants.length) cell.append(el("span", {class: "muted"}, " (" + t.variants.join(", ") + ")"));
+    const docs = el("a", {href: link({page: "topics", brand, topic: t.phrase, offset: ""})}, String(t.documents));
+    const n = el("td", {class: "num"}); n.append(docs);
+    row(tb, [cell, windowName(t.window_hours), {text: t.state, cls: t.state}, n, num(t.baseline_documents), num(t.domains), num(t.growth === null ? "new" : t.growth + "×")]);
   }
+  if (!d.trends.length) c.append(el("p", {class: "muted"}, "Nothing trending in this view."));
+  if (!d.topic) return;
+  const t = d.topic;
+  const dc = card(`Documents about "${t.phrase}"`, `Every document holding the topic (${[t.phrase, ...t.variants].join(", ")}) from ${when(t.start)} to ${when(t.end)}${brand ? `, mentioning ${brand}` : ", with or without a tracked brand"}; newest first.`);
+  dc.id = "topic-documents";
+  const first = t.total ? t.offset + 1 : 0, last = t.offset + t.rows.length;
+  dc.append(el("p", {class: "muted", id: "topic-status"}, `${first}–${last} of ${t.total} documents`));
+  const dt = table(dc, "topic-docs", ["Time", "Title", "Source", "Brands mentioned"]);
+  for (const doc of t.rows) {
+    const a = el("a", {href: safeUrl(doc.url), rel: "noopener noreferrer", target: "_blank"}, doc.title || doc.url);
+    row(dt, [{text: when(doc.published), cls: "when"}, a, sourceName(doc.source), doc.brands.length ? doc.brands.join(", ") : "none"]);
+  }
+  const pager = el("div", {class: "pager"});
+  if (t.offset > 0) pager.append(el("a", {href: link({page: "topics", brand, topic: t.phrase, offset: String(Math.max(0, t.offset - 50)) || ""})}, "← Previous"));
+  if (last < t.total) pager.append(el("a", {href: link({page: "topics", brand, topic: t.phrase, offset: String(t.offset + 50)})}, "Next →"));
+  dc.append(pager);
+  document.body.dataset.total = String(t.total);
 }
 
 // ---- alerts ------------------------------------------------------------------------------------
