@@ -96,8 +96,9 @@ class Store(Protocol):
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """First and last ``published`` of any mention (None, None when empty)."""
 
-    def hourly(self, since: datetime | None, until: datetime | None) -> list[HourCount]:
-        """Per brand and hour: ``brand``, ``hour``, ``mentions``, ``negative``."""
+    def hourly(self, since: datetime | None, until: datetime | None,
+               filters: Filters = NO_FILTERS) -> list[HourCount]:
+        """Per brand and hour: ``brand``, ``hour``, ``mentions`` (documents), ``negative``."""
 
     def daily(self, since: datetime | None, until: datetime | None,
               filters: Filters = NO_FILTERS) -> list[DayCount]:

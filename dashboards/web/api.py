@@ -155,8 +155,27 @@ def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, A
         "sentiment": sentiment,
         "daily": [dict(vars(r)) for r in store.daily(view.since, view.until, view.filters)
                   if r.brand in names],
+        "hourly": _hourly(store, view, names),
         "alerts": _alerts(store, view),
     }
+
+
+# A period this short is drawn per hour (a crisis day needs hours, not one point).
+HOURLY_UP_TO = timedelta(days=3)
+
+
+def _hourly(store: Store, view: View, names: set[str]) -> dict[str, Any] | None:
+    """Documents per brand and hour, and every hour of the period, for a short period."""
+    if view.since is None or view.until is None or view.until - view.since > HOURLY_UP_TO:
+        return None
+    hours = []
+    at = view.since
+    while at < view.until:
+        hours.append(at.isoformat())
+        at += timedelta(hours=1)
+    return {"hours": hours,
+            "rows": [dict(vars(r)) for r in store.hourly(view.since, view.until, view.filters)
+                     if r.brand in names]}
 
 
 def _alerts(store: Store, view: View) -> list[dict[str, Any]]:

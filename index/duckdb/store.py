@@ -623,15 +623,16 @@ class DuckDBStore:
         row = self.con.execute("SELECT min(published), max(published) FROM mentions").fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def hourly(self, since: datetime | None, until: datetime | None) -> list[HourCount]:
-        fast = self._rollup(since, until, NO_FILTERS)
+    def hourly(self, since: datetime | None, until: datetime | None,
+               filters: Filters = NO_FILTERS) -> list[HourCount]:
+        fast = self._rollup(since, until, filters)
         if fast is not None:
-            where, params, _ = fast
+            where, params, docs = fast
             return self._typed(HourCount,
-                "SELECT brand, hour, CAST(sum(docs) AS BIGINT) AS mentions,"
+                f"SELECT brand, hour, CAST(sum({docs}) AS BIGINT) AS mentions,"
                 " CAST(sum(docs_negative) AS BIGINT) AS negative FROM mention_rollup"
                 f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL ORDER BY hour, brand", params)
-        where, params = _window("published", since, until)
+        where, params = _window("published", since, until, filters)
         return self._typed(HourCount,
             "SELECT brand, date_trunc('hour', published) AS hour, count(DISTINCT doc_id) AS mentions,"
             " count(DISTINCT doc_id) FILTER (WHERE sentiment = 'negative') AS negative "

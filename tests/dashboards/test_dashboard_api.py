@@ -253,3 +253,22 @@ def test_a_topic_opens_as_many_documents_for_any_period(
     assert before["period"] and not any(t["phrase"] == "suncharge" for t in before["trends"])
     res = client.get("/api/topics", params={"topic": "nothing-like-this"})
     assert res.status_code == 400
+
+
+def test_a_short_period_is_counted_by_the_hour(demo: tuple[TestClient, Any,
+                                                         DuckDBStore]) -> None:
+    client, _, store = demo
+    alert = store.alerts()[0]
+    day = alert["start"][:10]
+    d = _get(client, "/api/overview", **{"from": day, "to": day})
+    hourly = d["hourly"]
+    assert len(hourly["hours"]) == 24 and hourly["hours"][0].startswith(f"{day}T00:00")
+    per_brand: dict[str, int] = {}
+    for r in hourly["rows"]:
+        per_brand[r["brand"]] = per_brand.get(r["brand"], 0) + r["mentions"]
+    # A document has one hour: the hours add up to the day's documents per brand.
+    assert per_brand == {r["brand"]: r["mentions"] for r in d["sov"] if r["mentions"]}
+    peak = max((r for r in hourly["rows"] if r["brand"] == alert["brand"]),
+               key=lambda r: r["mentions"])
+    assert alert["start"] <= peak["hour"] < alert["end"]
+    assert _get(client, "/api/overview", **_last_days(store, 7))["hourly"] is None

@@ -294,6 +294,7 @@ def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
         demo_run: dict[str, Any], tmp_path: Path, artifacts: Path, browser: Browser) -> None:
     import shutil
 
+    from brandradar.labels import corrections
     from brandradar.teamstate import engine_for
     from brandradar.teamstate.alerts import current
 
@@ -321,6 +322,17 @@ def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
         status = page.inner_text("#alerts .alert .workflow")
         final_url = page.url
         page.screenshot(path=str(artifacts / "dashboard-alert-workflow-390.png"), full_page=True)
+        # A label corrected from the explorer lands in the project's label store.
+        page.click("#nav-mentions")
+        page.wait_for_selector("body[data-ready=true]")
+        first = page.query_selector("#mentions tbody tr:has(select.correct)")
+        assert first is not None
+        mention = first.get_attribute("data-mention")
+        page.fill("#by", "Jonas")
+        page.dispatch_event("#by", "change")
+        choice = first.query_selector_all("select.correct option")[1].get_attribute("value")
+        first.query_selector("select.correct").select_option(choice)
+        page.wait_for_selector(f"tr[data-mention='{mention}'] td[data-corrected={choice}]")
     finally:
         page.close()
         httpd.shutdown()
@@ -336,3 +348,5 @@ def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
         store.close()
     saved = current(engine_for(workdir), [alert_id])[alert_id]
     assert saved.status == "acknowledged" and saved.assignee == "Mara (community)"
+    label = corrections(workdir, mention)
+    assert [(c.new, c.by) for c in label] == [(choice, "Jonas")]

@@ -183,14 +183,15 @@ function lineChart(parent, xs, series, opts = {}) {
     box.append(svg("line", {x1: L, x2: W - R, y1: yy, y2: yy, stroke: "#e6e9ee"}));
     box.append(svg("text", {x: L - 4, y: yy + 4, "text-anchor": "end"}, opts.format ? opts.format(shown) : Math.round(shown)));
   }
-  const labels = Math.max(2, Math.floor((W - L) / 90));
-  const step = Math.max(1, Math.ceil(xs.length / labels));
   const years = xs.length && xs[0].slice(0, 4) !== xs[xs.length - 1].slice(0, 4);
   const label = opts.xLabel || ((d) => years ? d : d.slice(5));
+  // As many labels as fit side by side at 11 px (about 6.5 px a character).
+  const labels = Math.max(2, Math.floor((W - L) / (6.5 * (xs.length ? label(xs[0]).length : 5) + 18)));
+  const step = Math.max(1, Math.ceil(xs.length / labels));
   xs.forEach((d, i) => {
     const last = i === xs.length - 1;
     if (i % step !== 0 && !last) return;
-    if (!last && xs.length - 1 - i < step / 2 && i !== 0) return;  // leave room for the last label
+    if (!last && xs.length - 1 - i < step && i !== 0) return;  // leave room for the last label
     box.append(svg("text", {x: x(i), y: H - 8, "text-anchor": last ? "end" : (i === 0 ? "start" : "middle")}, label(d)));
   });
   for (const s of series) {
@@ -358,7 +359,10 @@ async function overviewPage() {
   const days = span(d.daily.map((r) => r.day));
   const per = perDay(d.daily, "mentions");
   const mode = state.get("scale") || "linear";
-  const c4 = card("Mention volume and alerts", "Documents per day and brand; red markers are alerts (hover for details, click to open). Days without data count 0.");
+  const hourly = d.hourly;
+  const c4 = card("Mention volume and alerts", hourly
+    ? "Documents per hour and brand (a period of up to 3 days is drawn by the hour); red markers are alerts (hover for details, click to open)."
+    : "Documents per day and brand; red markers are alerts (hover for details, click to open). Days without data count 0.");
   c4.id = "volume";
   const switcher = el("div", {class: "switch"});
   for (const [k, t] of [["linear", "Count"], ["log", "Log scale"], ["share", "Share"]]) {
@@ -366,17 +370,39 @@ async function overviewPage() {
     switcher.append(a);
   }
   c4.append(switcher);
-  const totals = days.map((day) => brands.reduce((a, b) => a + ((per[day] || {})[b] || 0), 0));
-  const values = (b) => days.map((day, i) => {
-    const n = (per[day] || {})[b] || 0;
+  // x: days (YYYY-MM-DD) or, for a short period, hours (ISO instants); per[x][brand] = documents
+  let xs = days, perX = per, xLabel, markerX = (a) => dayIn(new Date(a.start));
+  if (hourly) {
+    xs = hourly.hours;
+    const index = Object.fromEntries(xs.map((h) => [new Date(h).getTime(), h]));
+    perX = {};
+    for (const r of hourly.rows) { const h = index[new Date(r.hour).getTime()]; if (h) (perX[h] ||= {})[r.brand] = r.mentions; }
+    xLabel = xs.length <= 24 ? (h) => clock.format(new Date(h)).slice(11) : (h) => clock.format(new Date(h)).slice(8, 13) + "h";
+    markerX = (a) => { const t = new Date(a.start).getTime(); return xs.find((h) => new Date(h).getTime() === t); };
+  }
+  const totals = xs.map((x) => brands.reduce((a, b) => a + ((perX[x] || {})[b] || 0), 0));
+  const values = (b) => xs.map((x, i) => {
+    const n = (perX[x] || {})[b] || 0;
     return mode === "share" ? (totals[i] ? n / totals[i] : null) : n;
   });
-  lineChart(c4, days, brands.map((b) => ({name: b, color: color[b], values: values(b)})),
-    {log: mode === "log", max: mode === "share" ? 1 : undefined, format: mode === "share" ? pct : (v) => thousands(Math.round(v)),
-      markers: d.alerts.map((a) => ({x: dayIn(new Date(a.start)), href: link({page: "alerts"}), label: `${a.kind} · ${a.brand} · severity ${a.severity} · ${when(a.start)}`}))});
+  lineChart(c4, xs, brands.map((b) => ({name: b, color: color[b], values: values(b)})),
+    {log: mode === "log", max: mode === "share" ? 1 : undefined, format: mode === "share" ? pct : (v) => thousands(Math.round(v)), xLabel,
+      markers: d.alerts.map((a) => ({x: markerX(a), href: link({page: "alerts"}), label: `${a.kind} · ${a.brand} · severity ${a.severity} · ${when(a.start)}`}))});
   legend(c4, brands);
   sovTable(card("Share of voice", "Share of the documents mentioning the brands shown. Range: where the share lies with 95 % certainty; \"too few\" below 30 documents. Per story: syndicated copies once. Reach: weighted by source.", false), d.sov, d.sov_story, d.sov_reach);
   sentimentTable(card("Sentiment per brand", "Mentions by label (click to read them); unscored = languages without a model. Net = (pos − neg) / scored; \"too few\" below 30 scored.", false), d.sentiment, brands);
+  if (hourly) {
+    const neg = {};
+    for (const r of hourly.rows) (neg[new Date(r.hour).getTime()] ||= {})[r.brand] = r;
+    const c6 = card("Negative share per hour", `Documents with a negative mention among all documents of a brand in that hour; hours with fewer than ${DAY_MIN_SCORED} documents are left out.`);
+    c6.id = "negative-hourly";
+    lineChart(c6, xs, brands.map((b) => ({name: b, color: color[b], values: xs.map((h) => {
+      const r = (neg[new Date(h).getTime()] || {})[b];
+      return r && r.mentions >= DAY_MIN_SCORED ? r.negative / r.mentions : null;
+    })})), {min: 0, max: 1, format: pct, xLabel});
+    legend(c6, brands);
+  }
+  if (hourly) { alertCards(card("Alerts in this period", null), d.alerts, false); return; }
   const c5 = card("Net sentiment over time", `Thin line: a day (only days with ≥ ${DAY_MIN_SCORED} scored mentions); thick line: the 7 days up to that day (≥ ${TOO_FEW} scored).`);
   c5.id = "sentiment-time";
   const series = [];
@@ -572,6 +598,10 @@ async function mentionsPage() {
   fold.value = state.get("fold") || "story";
   f.append(q, brand, sort, fold, el("button", {type: "submit"}, "Search"));
   c.append(f);
+  const who = el("input", {id: "by", placeholder: "Your name (to correct a label)", "aria-label": "Your name"});
+  who.value = localStorage.getItem("brandradar-name") || "";
+  who.addEventListener("change", () => localStorage.setItem("brandradar-name", who.value));
+  c.append(who);
   const status = el("p", {id: "explorer-status", class: "muted"});
   const exports = el("span", {class: "exports"});
   for (const fmt of ["csv", "xlsx"]) {
@@ -606,7 +636,7 @@ async function search(tb, status, pager) {
     if (m.title) text.prepend(el("strong", {class: "title"}, m.title), el("br"));
     const src = el("a", {href: safeUrl(m.url), rel: "noopener noreferrer", target: "_blank", title: m.source}, sourceName(m.source));
     const author = m.author ? {text: m.author.slice(0, 10), title: "A pseudonym: the same person gets the same name in this project, but the real name is not stored."} : "–";
-    const tr = row(tb, [{text: when(m.published), cls: "when"}, m.brand, {text: `${m.sentiment} ${m.sentiment === "unscored" ? "" : signed(m.score)}`, cls: m.sentiment}, text, src, author, m.language, num(m.copies > 1 ? `${m.copies} copies` : "1")]);
+    const tr = row(tb, [{text: when(m.published), cls: "when"}, m.brand, sentimentCell(m), text, src, author, m.language, num(m.copies > 1 ? `${m.copies} copies` : "1")]);
     tr.dataset.mention = m.mention_id;
   }
   if (!d.rows.length) row(tb, ["", "", "", "No mentions match.", "", "", "", ""]);
@@ -622,6 +652,29 @@ async function search(tb, status, pager) {
   document.body.dataset.results = String(d.rows.length);
   document.body.dataset.total = String(d.total);
   document.body.dataset.query = state.get("q") || "";
+}
+// The sentiment of a mention, and a choice to correct it: the correction goes to the project's
+// label store (brandradar label) and counts from the next index.
+function sentimentCell(m) {
+  const td = el("td", {class: m.sentiment});
+  td.append(el("span", {}, `${m.sentiment} ${m.sentiment === "unscored" ? "" : signed(m.score)}`));
+  if (m.sentiment === "unscored") return td;
+  const fix = el("select", {class: "correct", "aria-label": "Correct the label", title: "Correct the label"});
+  fix.append(el("option", {value: ""}, "correct…"));
+  for (const l of ["positive", "neutral", "negative"]) if (l !== m.sentiment) fix.append(el("option", {value: l}, l));
+  const msg = el("span", {class: "muted"});
+  fix.addEventListener("change", async () => {
+    const by = document.getElementById("by").value.trim();
+    if (!by) { msg.textContent = " your name first (above)"; fix.value = ""; return; }
+    localStorage.setItem("brandradar-name", by);
+    try {
+      const c = await post("labels", {mention_id: m.mention_id, label: fix.value, by});
+      msg.textContent = ` → ${c.new}, counted from the next index`;
+      td.dataset.corrected = c.new;
+    } catch (err) { msg.textContent = " " + String(err.message || err); }
+  });
+  td.append(el("br"), fix, msg);
+  return td;
 }
 async function download(fmt) {
   const p = viewParams();
