@@ -90,10 +90,18 @@ class View:
             return tuple(v for v in _one(query, key).split(",") if v)
 
         self.filters = Filters(many("kind"), many("language"), many("sentiment"), many("source"))
+        first, last = _day(query, "compare_from"), _day(query, "compare_to")
+        if (first is None) != (last is None) or (first and last and first > last):
+            raise ValueError("compare_from and compare_to: both, the first not after the last")
+        self.compare = (datetime.combine(first, time.min, tz),
+                        datetime.combine(last + timedelta(days=1), time.min, tz)) \
+            if first and last else None
 
     def previous(self) -> tuple[datetime, datetime] | None:
-        """The comparison period: as long as this one, ending where it begins (None for a
-        view without both ends)."""
+        """The comparison period: the one chosen (``compare_from``/``compare_to``), else as
+        long as this one, ending where it begins (None for a view without both ends)."""
+        if self.compare is not None:
+            return self.compare
         if self.since is None or self.until is None:
             return None
         return self.since - (self.until - self.since), self.since

@@ -272,3 +272,18 @@ def test_a_short_period_is_counted_by_the_hour(demo: tuple[TestClient, Any,
                key=lambda r: r["mentions"])
     assert alert["start"] <= peak["hour"] < alert["end"]
     assert _get(client, "/api/overview", **_last_days(store, 7))["hourly"] is None
+
+
+def test_kpis_compare_with_a_chosen_period(demo: tuple[TestClient, Any, DuckDBStore]) -> None:
+    client, ctx, store = demo
+    view = _last_days(store, 7)
+    chosen = _last_days(store, 30)
+    chosen["to"] = str(datetime.fromisoformat(chosen["from"]).date() + timedelta(days=9))
+    k = _get(client, "/api/overview", compare_from=chosen["from"], compare_to=chosen["to"],
+             **view)["kpis"]
+    since = datetime.fromisoformat(chosen["from"]).replace(tzinfo=ZoneInfo("UTC"))
+    expected = share_of_voice(store, ctx.brands, since, since + timedelta(days=10))
+    assert (k["previous_from"], k["previous_to"]) == (chosen["from"], chosen["to"])
+    assert k["previous"]["mentions"] == sum(r["mentions"] for r in expected)
+    res = client.get("/api/overview", params={"compare_from": chosen["from"], **view})
+    assert res.status_code == 400

@@ -7,7 +7,7 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const PAGES = {overview: "Overview", brand: "Brand vs competitors", topics: "Trending topics",
   alerts: "Alerts", mentions: "Mentions", authors: "Authors", sources: "Sources health"};
 // The view state every page applies; page-specific keys (q, brand, sort, offset) come on top.
-const VIEW_KEYS = ["period", "from", "to", "brands", "language", "kind", "source", "sentiment"];
+const VIEW_KEYS = ["period", "from", "to", "compare_from", "compare_to", "brands", "language", "kind", "source", "sentiment"];
 const FILTERS = {language: "Language", kind: "Source kind", source: "Source", sentiment: "Sentiment"};
 const PERIODS = {all: "All data", today: "Today", "7d": "Last 7 days", "30d": "Last 30 days",
   "90d": "Last 90 days", custom: "Custom"};
@@ -72,7 +72,7 @@ function viewParams() {
   const {from, to} = period();
   if (from) p.set("from", from);
   if (to) p.set("to", to);
-  for (const k of ["brands", ...Object.keys(FILTERS)]) if (state.get(k)) p.set(k, state.get(k));
+  for (const k of ["brands", "compare_from", "compare_to", ...Object.keys(FILTERS)]) if (state.get(k)) p.set(k, state.get(k));
   return p;
 }
 // A link to a page of the dashboard with this view and the given page keys.
@@ -289,6 +289,7 @@ function chips(per) {
     box.append(a);
   };
   if (per.key !== "all") add(per.key === "custom" ? `${per.from || "…"} – ${per.to || "…"}` : PERIODS[per.key], {period: "", from: "", to: "", offset: ""});
+  if (state.get("compare_from")) add(`Compared with ${state.get("compare_from")} – ${state.get("compare_to")}`, {compare_from: "", compare_to: ""});
   if (state.get("brands")) add("Brands: " + state.get("brands").split(",").join(", "), {brands: "", offset: ""});
   for (const [key, title] of Object.entries(FILTERS)) {
     if (state.get(key)) add(`${title}: ${key === "source" ? sourceName(state.get(key)) : state.get(key)}`, {[key]: "", offset: ""});
@@ -326,8 +327,16 @@ function kpiTiles(k) {
     a.append(el("span", {class: "tile-delta " + (delta && delta !== "±0" ? (bad ? "worse" : "better") : "")}, delta || " "));
     box.append(a);
   }
-  const note = p ? `Change against ${k.previous_from} – ${k.previous_to}.` : "Pick a period to compare it with the one before.";
-  box.append(el("p", {class: "muted tile-note"}, note));
+  const note = p ? `Change against ${k.previous_from} – ${k.previous_to}${state.get("compare_from") ? " (chosen)" : " (the period before)"}. ` : "Pick a period to compare it with the one before. ";
+  const line = el("p", {class: "muted tile-note"}, note);
+  // Compare with another period of your choice (e.g. the same week last year).
+  const cf = el("input", {type: "date", id: "compare-from", "aria-label": "Compare from"});
+  const ct = el("input", {type: "date", id: "compare-to", "aria-label": "Compare to"});
+  cf.value = state.get("compare_from") || ""; ct.value = state.get("compare_to") || "";
+  const go = el("a", {href: "#", id: "compare-apply"}, "compare");
+  go.addEventListener("click", (e) => { e.preventDefault(); location.search = link({page: "overview", compare_from: cf.value, compare_to: ct.value}); });
+  line.append("Or compare with ", cf, " – ", ct, " ", go);
+  box.append(line);
   document.getElementById("page").append(box);
 }
 function sovTable(parent, sov, story, reach) {
