@@ -199,7 +199,7 @@ def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path,
                 if el.is_visible():
                     el.hover(timeout=2000)
             assert page.evaluate("window.__pwned") is None, name
-        page.goto(f"{url}?page=mentions")
+        page.goto(f"{url}?page=mentions&fold=none")  # every mention: title and body
         page.wait_for_selector("body[data-ready=true]")
         shown = page.inner_text("#mentions")
         injected = page.evaluate("document.querySelectorAll('#page script, #page img, #page svg b, "
