@@ -81,24 +81,6 @@ class PhraseDoc:
 
 
 @dataclass(frozen=True)
-class MentionHit:
-    """A mention with its document: the mention explorer's row (``rank``: BM25, with a query)."""
-
-    brand: str
-    matched: str
-    sentiment: str
-    score: float
-    span_text: str
-    published: datetime | None
-    url: str
-    title: str
-    source: str
-    domain: str
-    doc_id: str
-    rank: float | None = None
-
-
-@dataclass(frozen=True)
 class ExplorerRow:
     """One row of the mention explorer: a mention with its document; ``copies``: the documents
     of its story (for this brand) it stands for when syndicated copies are folded (1 when not)."""

@@ -19,7 +19,6 @@ from brandradar.index.rows import (
     DayCount,
     ExplorerPage,
     HourCount,
-    MentionHit,
     PhraseDoc,
     Sentiments,
     SourceCount,
@@ -113,10 +112,6 @@ class Store(Protocol):
                     until: datetime | None = None) -> list[PhraseDoc]:
         """Per key phrase and document published in [since, until) (only documents mentioning
         ``brand`` when given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
-
-    def search(self, query: str | None, brand: str | None, limit: int,
-               filters: Filters = NO_FILTERS) -> list[MentionHit]:
-        """Mentions with their document, best full-text matches first (newest without query)."""
 
     def explore(self, query: str | None, since: datetime | None, until: datetime | None,
                 filters: Filters = NO_FILTERS, sort: str = "newest", offset: int = 0,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +42,24 @@ def mentions_csv(header: list[str], rows: list[list[Any]], cut: int = 0) -> byte
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def write_cells(ws: Any, i: int, row: list[Any], stamp: Any, day: Any) -> None:
+    """Row ``i`` of a worksheet with typed cells: times and days as date cells (formats
+    ``stamp``, ``day``), yes/no for flags, numbers as numbers, text quoted like CSV."""
+    for j, value in enumerate(row):
+        if isinstance(value, bool):
+            ws.write_string(i, j, "yes" if value else "no")
+        elif isinstance(value, datetime):
+            ws.write_datetime(i, j, value, stamp)
+        elif isinstance(value, date):
+            ws.write_datetime(i, j, datetime.combine(value, datetime.min.time()), day)
+        elif isinstance(value, str):
+            ws.write_string(i, j, csv_safe(value))
+        elif value is None:
+            ws.write_blank(i, j, None)
+        else:
+            ws.write(i, j, value)
+
+
 def mentions_xlsx(header: list[str], rows: list[list[Any]], cut: int = 0) -> bytes:
     """An XLSX workbook with one sheet ``Mentions``: bold frozen header, date cells, an
     autofilter; a second sheet says how many rows were ``cut``."""
@@ -55,15 +73,7 @@ def mentions_xlsx(header: list[str], rows: list[list[Any]], cut: int = 0) -> byt
     ws = book.add_worksheet("Mentions")
     ws.write_row(0, 0, header, bold)
     for i, row in enumerate(rows, 1):
-        for j, value in enumerate(row):
-            if isinstance(value, datetime):
-                ws.write_datetime(i, j, value, when)
-            elif isinstance(value, str):
-                ws.write_string(i, j, csv_safe(value))
-            elif value is None:
-                ws.write_blank(i, j, None)
-            else:
-                ws.write(i, j, value)
+        write_cells(ws, i, row, when, when)
     ws.set_column(0, len(header) - 1, 18)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from brandradar.config import Brand
 from brandradar.dashboards.reports.data import report_data
-from brandradar.dashboards.reports.export import csv_safe
+from brandradar.dashboards.reports.export import csv_safe, write_cells
 from brandradar.errors import ConfigError, TransientError
 from brandradar.index.store import open_store
 
@@ -87,20 +87,7 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
         ws = book.add_worksheet(name)
         ws.write_row(0, 0, header, bold)
         for i, row in enumerate(rows, 1):
-            for j, value in enumerate(row):
-                value = csv_safe(value)
-                if isinstance(value, bool):
-                    ws.write_string(i, j, "yes" if value else "no")
-                elif isinstance(value, datetime):
-                    ws.write_datetime(i, j, value, stamp)
-                elif isinstance(value, date):
-                    ws.write_datetime(i, j, datetime.combine(value, datetime.min.time()), day)
-                elif isinstance(value, str):
-                    ws.write_string(i, j, value)
-                elif value is None:
-                    ws.write_blank(i, j, None)
-                else:
-                    ws.write(i, j, value)
+            write_cells(ws, i, row, stamp, day)
         ws.set_column(0, len(header) - 1, 16)
         ws.freeze_panes(1, 0)
         return ws

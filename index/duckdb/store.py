@@ -32,7 +32,6 @@ from brandradar.index.rows import (
     ExplorerRow,
     HourCount,
     LabelCandidate,
-    MentionHit,
     PhraseDoc,
     Sentiments,
     SourceCount,
@@ -687,27 +686,6 @@ class DuckDBStore:
             "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published FROM documents "
             f"WHERE published >= ?{before}{about}",
             [since, *([until] if until else []), *([brand] if brand else [])])
-
-    def search(self, query: str | None, brand: str | None, limit: int,
-               filters: Filters = NO_FILTERS) -> list[MentionHit]:
-        where, params = _window("m.published", None, None, filters, prefix="m.")
-        if brand:
-            where += " AND m.brand = ?"
-            params.append(brand)
-        cols = ("SELECT m.brand, m.matched, m.sentiment, m.score, m.span_text, m.published, d.url,"
-                " d.title, d.source, d.domain, m.doc_id")
-        if query:
-            sql = (f"{_BM25} {cols}, r.rank FROM mentions m JOIN documents d USING (doc_id)"
-                   f" JOIN ranked r ON r.doc_id = d.doc_id WHERE {where}"
-                   " ORDER BY r.rank DESC, m.published DESC, m.mention_id LIMIT ?")
-            return self._typed(MentionHit, sql, [query, *params, limit])
-        # The newest mentions first, then their documents: joining millions of rows to keep 50
-        # took a second on 10 M mentions.
-        sql = (f"WITH m AS (SELECT * FROM mentions m WHERE {where}"
-               " ORDER BY m.published DESC NULLS LAST, m.mention_id LIMIT ?)"
-               f" {cols} FROM m JOIN documents d USING (doc_id)"
-               " ORDER BY m.published DESC NULLS LAST, m.mention_id")
-        return self._typed(MentionHit, sql, [*params, limit])
 
     def explore(self, query: str | None, since: datetime | None, until: datetime | None,
                 filters: Filters = NO_FILTERS, sort: str = "newest", offset: int = 0,

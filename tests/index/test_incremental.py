@@ -111,9 +111,9 @@ def test_each_change_is_taken_in_and_equals_a_fresh_build(tmp_path: Path) -> Non
     store = DuckDBStore(db, read_only=True)
     kept, gone = rows(0, 1)[0][0], rows(25, 1)[0][0]
     word = max(kept["text"].split(), key=len).strip(".,;:!?\"'()")
-    assert "d0" in {h.doc_id for h in store.search(word, None, 50)}
+    assert "d0" in {h.doc_id for h in store.explore(word, None, None, fold="none").rows}
     title = max(gone["title"].split(), key=len)
-    assert "d25" not in {h.doc_id for h in store.search(title, None, 50)}
+    assert "d25" not in {h.doc_id for h in store.explore(title, None, None, fold="none").rows}
     store.close()
 
 
