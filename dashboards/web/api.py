@@ -219,19 +219,17 @@ def topics(store: Store, view: View, query: Query, rules: TrendRules) -> dict[st
     brand = _one(query, "brand") or None
     if brand is not None and brand not in {b.name for b in view.brands}:
         raise ValueError(f"brand: unknown {brand[:60]!r}")
+    period = view.since is not None and view.until is not None
     if view.since is not None and view.until is not None:
-        end = view.until
         hours = int((view.until - view.since).total_seconds() // 3600)
-        rows = trending_topics(store, rules, end, brand, [hours])
-        ends = {id(t): end for t in rows}
+        rows = trending_topics(store, rules, view.until, brand, [hours])
     else:
         rows = [t for t in store.trends() if t.get("brand") == brand]
-        ends = {id(t): t["computed"] for t in rows}
-    out: dict[str, Any] = {"brand": brand, "period": view.since is not None
-                           and view.until is not None, "trends": [], "topic": None}
+    out: dict[str, Any] = {"brand": brand, "period": period, "trends": [], "topic": None}
     wanted = _one(query, "topic")
     for t in rows:
-        end = ends[id(t)]
+        # A period's windows end with it; the last analysis's where it was computed.
+        end = view.until if period else t["computed"]
         start = end - timedelta(hours=int(t["window_hours"])) if end else None
         shown = {k: v for k, v in t.items() if k not in ("doc_ids", "computed")}
         shown |= {"start": start, "end": end}

@@ -23,6 +23,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -140,12 +141,15 @@ def create_app(dash: Dashboard, token: str | None = None,
     async def api(request: Request) -> Response:
         name = request.path_params["name"]
         try:
+            # The store's queries block: in the thread pool, so one slow view does not hold up
+            # every other request (the standard-library server before had a thread each).
             if name in ("mentions.csv", "mentions.xlsx"):
-                body, ctype = dash.export(name.rsplit(".", 1)[1], _query(request))
+                body, ctype = await run_in_threadpool(dash.export, name.rsplit(".", 1)[1],
+                                                      _query(request))
                 return Response(body, 200, media_type=ctype, headers={
                     **_SECURITY_HEADERS,
                     "Content-Disposition": f'attachment; filename="brandradar-{name}"'})
-            data = dash.api(name, _query(request))
+            data = await run_in_threadpool(dash.api, name, _query(request))
         except (ValueError, OverflowError) as exc:
             return _error(400, str(exc))
         return _error(404, f"no page {name[:40]!r}") if data is None else _json(200, data)
@@ -155,17 +159,20 @@ def create_app(dash: Dashboard, token: str | None = None,
         # this server never answers, so a page elsewhere cannot change anything.
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(415, "send application/json")
-        body = await request.body()
-        if not 0 < len(body) <= _MAX_BODY:
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or not 0 < int(length) <= _MAX_BODY:
             return _error(413, "body missing or too large")
-        try:
-            data = json.loads(body)
+        body = await request.body()
+
+        def apply(data: Any) -> dict[str, Any]:
             with dash.lock:
                 if request.url.path == "/api/labels":
-                    result = correct_label(dash.workdir, data)
-                else:
-                    dash.store.refresh()
-                    result = set_alert_state(dash.store, dash.workdir, data)
+                    return correct_label(dash.workdir, data)
+                dash.store.refresh()
+                return set_alert_state(dash.store, dash.workdir, data)
+
+        try:
+            result = await run_in_threadpool(apply, json.loads(body))
         except ValueError as exc:
             return _error(400, str(exc))
         return _json(201, result)
