@@ -102,8 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _serve(ctx: Any, host: str, port: int, token: str | None, open_browser: bool = False) -> int:
     from brandradar.dashboards.web.server import serve
 
-    httpd = serve(ctx.settings, ctx.brands, host, port, token, ctx.project.source_weights,
-                  ctx.project.trends)
+    httpd = serve(ctx, host, port, token)
     url = f"http://{host}:{httpd.server_address[1]}/" + (f"?token={token}" if token else "")
     print(f"dashboard: {url}", flush=True)
     if open_browser:
@@ -439,7 +438,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     since, until = _period(ctx, args.since, args.until)
     brands = [b.strip() for b in args.brands.split(",") if b.strip()] if args.brands else None
-    out = report_stage(ctx, args.format, args.out, since, until, brands)
+    out = report_stage(ctx, args.format, args.out, since, until, brands, args.table)
     print(out)
     return 0
 
@@ -827,6 +826,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--since", type=_date, help="first day (YYYY-MM-DD)")
     sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
     sp.add_argument("--brands", help="comma-separated brands (default: all)")
+    sp.add_argument("--table", choices=["brands", "mentions"], default="brands",
+                    help="the CSV's table: one row per brand, or the period's mentions (one row "
+                    "per brand and document, as the share counts; XLSX holds both)")
 
     sp = add("serve", cmd_serve, "Serve the web dashboard of a work directory.", DEFAULT_DEMO_DIR)
     sp.add_argument("--host", default="127.0.0.1")

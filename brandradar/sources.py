@@ -162,6 +162,8 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     kind: Kind
+    # How dashboards, reports and exports name the source ("Heise Forum"); the id stays the key.
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
     languages: list[str] = Field(default_factory=list)
     feeds: list[str] = Field(default_factory=list)
     sitemaps: list[str] = Field(default_factory=list)
@@ -184,6 +186,11 @@ class Source(BaseModel):
     # What selectors cannot express: "module:function" or "file.py:function" (next to the
     # project config), called as function(documents, page, url) -> documents.
     hook: str | None = Field(default=None, pattern=r"^[\w./-]+:[A-Za-z_]\w*$")
+
+    @property
+    def title(self) -> str:
+        """The name people read: ``display_name``, else the id with spaces."""
+        return self.display_name or self.name.replace("_", " ")
 
     @model_validator(mode="before")
     @classmethod

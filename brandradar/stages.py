@@ -56,6 +56,11 @@ class Context:
     def brands(self) -> list[Brand]:
         return self.project.brands
 
+    @property
+    def source_names(self) -> dict[str, str]:
+        """Each source's id → the name people read (its ``display_name``)."""
+        return {s.name: s.title for s in self.sources}
+
     def source(self, name: str) -> Source:
         """The source called ``name``."""
         for s in self.sources:
@@ -330,11 +335,13 @@ def _analyse(ctx: Context, now: datetime) -> dict[str, Any]:
 
 
 def report_stage(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
-                 until: datetime | None = None, brands: list[str] | None = None) -> Path:
-    """Write the competitor report for a period (default: the last 7 days) and brands."""
+                 until: datetime | None = None, brands: list[str] | None = None,
+                 table: str = "brands") -> Path:
+    """Write the competitor report for a period (default: the last 7 days) and brands; as CSV,
+    ``table`` says which: one row per brand, or the period's ``mentions``."""
     from brandradar.dashboards.reports.report import write_report
 
-    return write_report(ctx, fmt, out, since, until, brands)
+    return write_report(ctx, fmt, out, since, until, brands, table)
 
 
 def _write_run(ctx: Context, run_id: str, name: str, data: dict[str, Any]) -> None:

@@ -107,12 +107,12 @@ def alerts_in(store: Store, brands: list[Brand], since: datetime | None,
 
 def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | None = None,
                         until: datetime | None = None,
-                        filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
-    """Per brand and day: positive / negative / neutral shares of the scored mentions, the net
+                        filters: Filters = NO_FILTERS, zone: str = "UTC") -> list[dict[str, Any]]:
+    """Per brand and day (in ``zone``): positive / negative / neutral shares of the scored mentions, the net
     score (positive − negative) / scored, and the unscored mentions, counted and never hidden."""
     names = {b.name for b in brands}
     out = []
-    for r in store.daily(since, until, filters):
+    for r in store.daily(since, until, filters, zone):
         if r.brand not in names:
             continue
         pos, neg, neu, uns = r.positive, r.negative, r.neutral, r.unscored

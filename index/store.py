@@ -100,9 +100,10 @@ class Store(Protocol):
         """Per brand and hour: ``brand``, ``hour``, ``mentions`` (documents), ``negative``."""
 
     def daily(self, since: datetime | None, until: datetime | None,
-              filters: Filters = NO_FILTERS) -> list[DayCount]:
-        """Per brand and day: ``brand``, ``day``, ``mentions``, and per-sentiment counts
-        (``positive``, ``negative``, ``neutral``, ``unscored``)."""
+              filters: Filters = NO_FILTERS, zone: str = "UTC") -> list[DayCount]:
+        """Per brand and day (calendar days in the time zone ``zone``): ``brand``, ``day``,
+        ``mentions``, and per-sentiment counts (``positive``, ``negative``, ``neutral``,
+        ``unscored``)."""
 
     def sentiment(self, since: datetime | None, until: datetime | None,
                   filters: Filters = NO_FILTERS) -> list[Sentiments]:

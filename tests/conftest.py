@@ -19,10 +19,12 @@ from tests.postgres import database
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = ROOT / "test-artifacts"
-DEMO_HOST = "127.0.0.3"
 # Not the default address: the demo sources must follow the server (and a developer's own demo
-# on the default ports does not disturb the tests).
-DEMO_ENV = {"BRANDRADAR_DEMO_HOST": DEMO_HOST, "BRANDRADAR_DEMO_PORT_BASE": "8881"}
+# on the default ports does not disturb the tests). A second test run on the same machine (a
+# CI clone next to a working copy) picks another loopback address with BRANDRADAR_TEST_DEMO_HOST.
+DEMO_HOST = os.environ.get("BRANDRADAR_TEST_DEMO_HOST", "127.0.0.3")
+DEMO_PORT_BASE = 8881
+DEMO_ENV = {"BRANDRADAR_DEMO_HOST": DEMO_HOST, "BRANDRADAR_DEMO_PORT_BASE": str(DEMO_PORT_BASE)}
 # Runs outside the demo need a pseudonym key of their own (tests/test_secrets.py checks the
 # refusal without one); this one is for tests only, the way a deployment sets its own.
 TEST_AUTHOR_KEY = "tests-only-pseudonym-key-0f3a9c"

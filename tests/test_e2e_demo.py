@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.conftest import DEMO_ENV, DEMO_HOST, run_cli
+from tests.conftest import DEMO_ENV, DEMO_HOST, DEMO_PORT_BASE, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_the_demo_crawls_the_address_it_serves(demo_run: dict[str, Any]) -> None
     # The fixture moved the demo web to 127.0.0.3:8881…8884; the source files name 8781…8784.
     con = duckdb.connect(str(demo_run["workdir"] / "brandradar.duckdb"), read_only=True)
     domains = {d for (d,) in con.execute("SELECT DISTINCT domain FROM documents").fetchall()}
-    assert domains == {f"{DEMO_HOST}:{port}" for port in (8881, 8882, 8883, 8884)}
+    assert domains == {f"{DEMO_HOST}:{DEMO_PORT_BASE + i}" for i in range(4)}
     assert all(t["url"].startswith(f"http://{DEMO_HOST}:88") for t in demo_run["truth"])
 
 

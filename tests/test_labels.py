@@ -115,7 +115,7 @@ def test_the_dashboard_api_stores_a_correction(work: Path) -> None:
     ctx = context_from_workdir(work)
     mention = next(m for m in read_rows(partitions(work, "mentions"))
                    if m["sentiment"] in ("positive", "neutral"))
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    httpd = serve(ctx, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/api/labels"
 

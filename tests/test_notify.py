@@ -226,7 +226,7 @@ def test_the_dashboard_shows_and_records_the_alert_workflow(demo_run: dict[str, 
     work = tmp_path / "w"
     shutil.copytree(demo_run["workdir"], work)
     ctx = context_from_workdir(work)
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    httpd = serve(ctx, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/api"
 

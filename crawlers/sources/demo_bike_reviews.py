@@ -17,6 +17,7 @@ PRODUCT = "h1.product-name"
 
 SOURCE = Source(
     name="demo_bike_reviews",
+    display_name="BikeCheck (demo)",
     kind="review",
     languages=["en", "de"],
     browser=Browser(

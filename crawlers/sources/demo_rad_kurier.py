@@ -4,6 +4,7 @@ from brandradar.sources import Source
 
 SOURCE = Source(
     name="demo_rad_kurier",
+    display_name="Rad-Kurier (demo)",
     kind="news",
     languages=["de"],
     feeds=["http://127.0.0.1:8781/rss.xml"],

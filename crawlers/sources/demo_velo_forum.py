@@ -38,6 +38,7 @@ class V1:
 
 SOURCE = Source(
     name="demo_velo_forum",
+    display_name="Velo-Forum (demo)",
     kind="forum",
     languages=["de", "ru"],
     listing=Listing(

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from brandradar.config import Brand
 from brandradar.dashboards.reports.charts import LineChart, days_between, line_chart
@@ -22,6 +23,11 @@ from brandradar.nlp.topic_groups import topics_of
 DEFAULT_DAYS = 7
 # A day's net sentiment is drawn from this many scored mentions (fewer swing it -1 … +1).
 MIN_SCORED_DAY = 5
+
+
+def local_time(iso: str, zone: str) -> str:
+    """An ISO instant as "YYYY-MM-DD HH:MM <zone>", the way every report time is shown."""
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M {zone}")
 
 
 def _sentiment(store: Store, brands: list[Brand], since: datetime,
@@ -83,7 +89,7 @@ def _share_lines(report: dict[str, Any]) -> list[str]:
         alerts = [a for a in report["alerts"] if a["brand"] == r["brand"]]
         if alerts:
             a = alerts[0]
-            line += (f", with the {a['kind']} alert from {a['start'][:16].replace('T', ' ')} UTC "
+            line += (f", with the {a['kind']} alert from {local_time(a['start'], report['zone'])} "
                      f"({a['explanation']['mentions']} mentions in {len(a['explanation']['hours'])}"
                      " h) behind it")
         lines.append(line + ".")
@@ -119,7 +125,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     crises = [a for a in report["alerts"] if a["kind"] == "crisis"]
     if crises:
         lines.append("Crisis alerts: " + "; ".join(
-            f"{a['brand']} from {a['start'][:16].replace('T', ' ')} UTC (severity {a['severity']})"
+            f"{a['brand']} from {local_time(a['start'], report['zone'])} "
+            f"(severity {a['severity']})"
             for a in crises) + ".")
     elif report["alerts"]:
         lines.append(f"{len(report['alerts'])} spike alert(s), no crisis.")
@@ -148,7 +155,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 
 def charts(daily: list[dict[str, Any]], brands: list[Brand], since: datetime,
            until: datetime) -> dict[str, LineChart]:
-    """Volume and net sentiment per brand and day (UTC days) of the period; a day's net
+    """Volume and net sentiment per brand and day (days of the report's zone) of the period; a day's net
     sentiment only from ``MIN_SCORED_DAY`` scored mentions (a gap below)."""
     last = (until - timedelta(microseconds=1)).date()
     days = days_between(since.date(), last) if since.date() <= last else []
@@ -170,10 +177,13 @@ def charts(daily: list[dict[str, Any]], brands: list[Brand], since: datetime,
 
 def report_data(store: Store, brands: list[Brand], workdir: Path,
                 since: datetime | None = None, until: datetime | None = None,
-                weights: dict[str, float] | None = None) -> dict[str, Any]:
-    """Everything a report shows for a period and its brands."""
-    until = until or datetime.now(UTC)
-    since = since or until - timedelta(days=DEFAULT_DAYS)
+                weights: dict[str, float] | None = None, zone: str = "UTC",
+                source_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything a report shows for a period and its brands; days and times in ``zone``,
+    sources by their display names (``source_names``: id → name)."""
+    tz = ZoneInfo(zone)
+    until = (until or datetime.now(UTC)).astimezone(tz)
+    since = (since or until - timedelta(days=DEFAULT_DAYS)).astimezone(tz)
     before = since - (until - since)
     now_s = _sentiment(store, brands, since, until)
     then_s = _sentiment(store, brands, before, since)
@@ -183,11 +193,19 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
                   "mentions_before": sum(then_s[b.name][k] for k in
                                          ("positive", "negative", "neutral", "unscored"))}
                  for b in brands]
-    names = {b.name for b in brands}
-    alerts = alerts_in(store, brands, since, until)
-    coverage = period_coverage(workdir, since, until)
+    shown = {b.name for b in brands}
+    names = source_names or {}
+
+    def named(source: str) -> str:
+        return names.get(source, source)
+
+    alerts = [{**a, "explanation": {**a["explanation"], "sources": {
+                   named(s): n for s, n in a["explanation"].get("sources", {}).items()}}}
+              for a in alerts_in(store, brands, since, until)]
+    coverage = [{**c, "source": named(c["source"])}
+                for c in period_coverage(workdir, since, until)]
     report: dict[str, Any] = {
-        "since": since.isoformat(), "until": until.isoformat(),
+        "since": since.isoformat(), "until": until.isoformat(), "zone": zone,
         "previous_since": before.isoformat(),
         "brands": [{"name": b.name, "role": b.role} for b in brands],
         "counts": store.counts(),
@@ -196,13 +214,13 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
         "sov_reach": share_of_voice(store, brands, since, until, weights=weights or {}),
         "sov_before": share_of_voice(store, brands, before, since),
         "sentiment": sentiment,
-        "daily": [{**vars(r), "day": r.day.isoformat()} for r in store.daily(since, until)
-                  if r.brand in names],
+        "daily": [{**vars(r), "day": r.day.isoformat()} for r in store.daily(since, until, zone=zone)
+                  if r.brand in shown],
         "topics": {b.name: _topics(store, b.name, since, until) for b in brands},
-        "positive_documents": {b.name: _documents(store, b.name, since, until, "positive")
-                               for b in brands},
-        "negative_documents": {b.name: _documents(store, b.name, since, until, "negative")
-                               for b in brands},
+        **{f"{kind}_documents": {b.name: [{**d, "source": named(d["source"])} for d in
+                                          _documents(store, b.name, since, until, kind)]
+                                 for b in brands}
+           for kind in ("positive", "negative")},
         "alerts": alerts,
         "coverage": coverage,
     }

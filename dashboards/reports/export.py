@@ -1,5 +1,5 @@
-"""Tables as CSV and XLSX files: the mention explorer's export, and the rule every export of
-crawled text follows.
+"""Tables as CSV and XLSX files: the mentions export (of the explorer's view and of a report's
+period), and the rule every export of crawled text follows.
 
 Crawled text is untrusted: a cell starting like a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
 is prefixed with a quote so a spreadsheet shows it instead of running it; XlsxWriter is told
@@ -11,10 +11,44 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from brandradar.index.rows import ExplorerRow
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The mentions export's columns: (header, row attribute).
+MENTION_COLUMNS = (("Published", "published"), ("Brand", "brand"), ("Sentiment", "sentiment"),
+                   ("Score", "score"), ("Title", "title"), ("Source", "source"),
+                   ("Source kind", "source_kind"), ("Author (pseudonym)", "author"),
+                   ("Language", "language"), ("Text judged", "span_text"),
+                   ("Copies in story", "copies"), ("URL", "url"), ("Mention id", "mention_id"))
+# The most rows one export holds (a larger view is cut, and the file says so).
+EXPORT_MAX = 100_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def mention_table(rows: Sequence[ExplorerRow], zone: str,
+                  source_names: dict[str, str] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of a mentions export: times in ``zone`` (named in the header), sources
+    by their display names where configured."""
+    tz = ZoneInfo(zone)
+    names = source_names or {}
+    header = [f"{h} ({zone})" if attr == "published" else h for h, attr in MENTION_COLUMNS]
+    out = []
+    for r in rows:
+        cells: list[Any] = []
+        for _, attr in MENTION_COLUMNS:
+            value = getattr(r, attr)
+            if attr == "published" and value is not None:
+                value = value.astimezone(tz).replace(tzinfo=None)
+            elif attr == "source":
+                value = names.get(value, value)
+            cells.append(value)
+        out.append(cells)
+    return header, out
 
 
 def csv_safe(value: Any) -> Any:

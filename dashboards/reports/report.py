@@ -3,7 +3,9 @@
 HTML is self-contained (charts as inline SVG; crawled text escaped by Jinja2's autoescape). PDF
 is that HTML printed by the headless Chromium brandradar already uses for browser pages. XLSX
 has one sheet per table and native charts (XlsxWriter; strings are never turned into formulas
-and text starting like a formula is prefixed with a quote, as in CSV).
+and text starting like a formula is prefixed with a quote, as in CSV), and a sheet with the
+period's mentions: one row per brand and document, the unit the share table counts. CSV holds
+one table: the brands (default) or those mentions.
 """
 
 from __future__ import annotations
@@ -15,19 +17,41 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from brandradar.config import Brand
-from brandradar.dashboards.reports.data import report_data
-from brandradar.dashboards.reports.export import csv_safe, write_cells
+from brandradar.dashboards.reports.data import local_time, report_data
+from brandradar.dashboards.reports.export import (
+    EXPORT_MAX,
+    csv_safe,
+    mention_table,
+    mentions_csv,
+    write_cells,
+)
 from brandradar.errors import ConfigError, TransientError
-from brandradar.index.store import open_store
+from brandradar.index.store import Filters, Store, open_store
 
 if TYPE_CHECKING:
     from brandradar.stages import Context
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+TABLES = ("brands", "mentions")
+
+
+class MentionRows:
+    """The period's mentions of the report's brands as an export table: one row per brand and
+    document (as the share table counts), newest first; ``cut`` rows beyond ``EXPORT_MAX``."""
+
+    def __init__(self, store: Store, data: dict[str, Any], names: dict[str, str]) -> None:
+        brands = tuple(b["name"] for b in data["brands"])
+        page = store.explore(None, datetime.fromisoformat(data["since"]),
+                             datetime.fromisoformat(data["until"]), Filters(brands=brands),
+                             "newest", 0, EXPORT_MAX, "document")
+        self.header, self.rows = mention_table(page.rows, data["zone"], names)
+        self.cut = page.total - len(self.rows)
+
 def _brand_rows(data: dict[str, Any]) -> list[list[Any]]:
     """One row per brand: the table of the CSV file and of the XLSX summary sheet."""
     sentiment = {r["brand"]: r for r in data["sentiment"]}
@@ -68,12 +92,12 @@ BRAND_HEADERS = ["Brand", "Role", "Documents", "Share", "Range low (95 %)", "Ran
                  "Alerts"]
 
 
-def _when(value: str) -> datetime:
-    """An ISO time as a naive UTC datetime (spreadsheet date cells have no zone)."""
-    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
+def _when(value: str, zone: str) -> datetime:
+    """An ISO time as a naive datetime in ``zone`` (spreadsheet date cells have no zone)."""
+    return datetime.fromisoformat(value).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def _xlsx(data: dict[str, Any], out: Path) -> None:
+def _xlsx(data: dict[str, Any], out: Path, mentions: MentionRows) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False,
@@ -92,10 +116,11 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
         ws.freeze_panes(1, 0)
         return ws
 
+    zone = data["zone"]
     summary = book.add_worksheet("Summary")
     summary.write(0, 0, "Competitor report", bold)
     last = (datetime.fromisoformat(data["until"]) - timedelta(microseconds=1)).date()
-    summary.write_string(1, 0, f"{data['since'][:10]} – {last} (both days included, UTC)")
+    summary.write_string(1, 0, f"{data['since'][:10]} – {last} (both days included, {zone})")
     for i, line in enumerate(data["summary"], 3):
         summary.write_string(i, 0, csv_safe(line))
     summary.set_column(0, 0, 120)
@@ -130,9 +155,9 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
             for b, ds in data[f"{kind}_documents"].items() for d in ds]
     sheet("Documents", ["Brand", "Sentiment", "Score", "Title", "Text judged", "URL", "Source"],
           docs)
-    sheet("Alerts", ["Brand", "Kind", "Severity", "Start (UTC)", "End (UTC)", "Explanation",
+    sheet("Alerts", ["Brand", "Kind", "Severity", f"Start ({zone})", f"End ({zone})", "Explanation",
                      "Complete data"],
-          [[a["brand"], a["kind"], a["severity"], _when(a["start"]), _when(a["end"]),
+          [[a["brand"], a["kind"], a["severity"], _when(a["start"], zone), _when(a["end"], zone),
             a["explanation"]["summary"], a["complete"]] for a in data["alerts"]])
     sheet("Coverage", ["Source", "Crawl runs in the period", "Flagged runs",
                        "New documents", "Complete", "Flags"],
@@ -142,7 +167,7 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
     brands = [b["name"] for b in data["brands"]]
     per = {(r["brand"], r["day"]): r["mentions"] for r in data["daily"]}
     days = sorted({r["day"] for r in data["daily"]})
-    ws = sheet("Daily", ["Day (UTC)", *brands],
+    ws = sheet("Daily", [f"Day ({zone})", *brands],
                [[date.fromisoformat(d), *[per.get((b, d), 0) for b in brands]] for d in days])
     chart = book.add_chart({"type": "line"})
     for j in range(1, len(brands) + 1):
@@ -151,10 +176,15 @@ def _xlsx(data: dict[str, Any], out: Path) -> None:
     chart.set_title({"name": "Documents per day"})
     chart.set_x_axis({"date_axis": True, "num_format": "mm-dd"})
     ws.insert_chart(1, len(brands) + 2, chart, {"x_scale": 1.6, "y_scale": 1.3})
-    sheet("Daily sentiment", ["Brand", "Day (UTC)", "Documents", "Positive", "Negative",
+    sheet("Daily sentiment", ["Brand", f"Day ({zone})", "Documents", "Positive", "Negative",
                               "Neutral", "Unscored"],
           [[r["brand"], date.fromisoformat(r["day"]), r["mentions"], r["positive"],
             r["negative"], r["neutral"], r["unscored"]] for r in data["daily"]])
+    ws = sheet("Mentions", mentions.header, mentions.rows)
+    ws.autofilter(0, 0, max(len(mentions.rows), 1), len(mentions.header) - 1)
+    if mentions.cut:
+        ws.write_string(len(mentions.rows) + 1, 0, f"{mentions.cut} more rows are not in this "
+                        "sheet (it holds the newest first).")
     book.close()
 
 
@@ -162,12 +192,13 @@ def render_html(data: dict[str, Any]) -> str:
     """The self-contained HTML report."""
     env = Environment(loader=PackageLoader("brandradar.dashboards.reports", "templates"),
                       autoescape=select_autoescape(default=True))
+    env.filters["local"] = lambda iso: local_time(iso, data["zone"])
     # Days both included: the last day is the one before the (exclusive) end instant.
     def last_day(end: str) -> str:
         return (datetime.fromisoformat(end) - timedelta(microseconds=1)).date().isoformat()
 
     return env.get_template("report.html.j2").render(
-        data=data, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        data=data, generated=local_time(datetime.now(UTC).isoformat(), data["zone"]),
         period=f"{data['since'][:10]} – {last_day(data['until'])}",
         previous_last=last_day(data["since"]))
 
@@ -190,10 +221,16 @@ def print_pdf(html: str, out: Path, chromium: str) -> None:
 
 
 def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = None,
-                 until: datetime | None = None, brands: list[str] | None = None) -> Path:
-    """Write the report of a period (default: the last 7 days) for some brands (default: all)."""
+                 until: datetime | None = None, brands: list[str] | None = None,
+                 table: str = "brands") -> Path:
+    """Write the report of a period (default: the last 7 days) for some brands (default: all);
+    a CSV holds ``table``: one row per brand, or the period's mentions."""
     if fmt not in FORMATS:
         raise ConfigError(f"report format {fmt!r} not supported ({', '.join(FORMATS)})")
+    if table not in TABLES:
+        raise ConfigError(f"report table {table!r} not supported ({', '.join(TABLES)})")
+    if table != "brands" and fmt != "csv":
+        raise ConfigError("report: --table chooses the table of a CSV file (XLSX holds both)")
     chosen: list[Brand] = ctx.brands
     if brands:
         known = {b.name: b for b in ctx.brands}
@@ -201,13 +238,19 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
         if unknown:
             raise ConfigError(f"report: unknown brand {unknown[0]!r} (known: {', '.join(known)})")
         chosen = [known[b] for b in brands]
+    names = ctx.source_names
     store = open_store(ctx.settings, read_only=True)
     try:
-        data = report_data(store, chosen, ctx.workdir, since, until, ctx.project.source_weights)
+        data = report_data(store, chosen, ctx.workdir, since, until, ctx.project.source_weights,
+                           ctx.settings.display_timezone, names)
+        mentions = MentionRows(store, data, names) if fmt == "xlsx" or table == "mentions" \
+            else None
     finally:
         store.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
+    if fmt == "csv" and mentions is not None:
+        out.write_bytes(mentions_csv(mentions.header, mentions.rows, mentions.cut))
+    elif fmt == "csv":
         _csv(data, out)
     elif fmt == "json":
         # The charts are the HTML's drawing, not data: the daily rows hold their numbers.
@@ -215,7 +258,8 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
                                   ensure_ascii=False, default=str),
                        encoding="utf-8")
     elif fmt == "xlsx":
-        _xlsx(data, out)
+        assert mentions is not None
+        _xlsx(data, out, mentions)
     elif fmt == "pdf":
         print_pdf(render_html(data), out, ctx.settings.browser_executable)
     else:

@@ -14,6 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from brandradar.config import Brand, TrendRules
+from brandradar.dashboards.reports.export import (
+    EXPORT_MAX,
+    XLSX_TYPE,
+    mention_table,
+    mentions_csv,
+    mentions_xlsx,
+)
 from brandradar.errors import ConfigError
 from brandradar.health import source_health
 from brandradar.index.analytics import (
@@ -73,6 +80,7 @@ class View:
 
     def __init__(self, query: Query, brands: list[Brand], zone: str = "UTC") -> None:
         tz = ZoneInfo(zone)
+        self.zone = zone
         self.first, self.last = _day(query, "from"), _day(query, "to")
         if self.first and self.last and self.first > self.last:
             raise ValueError(f"from {self.first} is after to {self.last}")
@@ -107,14 +115,18 @@ class View:
         return self.since - (self.until - self.since), self.since
 
 
-def meta(store: Store, brands: list[Brand], zone: str) -> dict[str, Any]:
+def meta(store: Store, brands: list[Brand], zone: str,
+         source_names: dict[str, str]) -> dict[str, Any]:
     """Brands, counts, the period the data covers (for the date pickers), the filters' choices
-    and the time zone every time is shown in."""
+    with the sources' display names, and the time zone every time is shown in."""
     first, last = store.time_range()
     tz = ZoneInfo(zone)
+    facets = store.facets()
+    # A source removed from the config keeps its data: it is shown by its id, readable.
+    names = {s: source_names.get(s) or s.replace("_", " ") for s in facets["source"]}
     return {"brands": [{"name": b.name, "role": b.role} for b in brands],
             "counts": store.counts(), "pages": list(PAGES), "timezone": zone,
-            "facets": store.facets(),
+            "facets": facets, "source_names": {**names, **source_names},
             "first_day": first.astimezone(tz).date().isoformat() if first else None,
             "last_day": last.astimezone(tz).date().isoformat() if last else None}
 
@@ -161,7 +173,7 @@ def overview(store: Store, view: View, weights: dict[str, float]) -> dict[str, A
         "sov_reach": share_of_voice(store, view.brands, view.since, view.until, False,
                                     view.filters, weights),
         "sentiment": sentiment,
-        "daily": [dict(vars(r)) for r in store.daily(view.since, view.until, view.filters)
+        "daily": [dict(vars(r)) for r in store.daily(view.since, view.until, view.filters, view.zone)
                   if r.brand in names],
         "hourly": _hourly(store, view, names),
         "alerts": _alerts(store, view),
@@ -200,7 +212,8 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
     sov = share_of_voice(store, shown, view.since, view.until, False, view.filters)
     sentiment = {r.brand: {**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
-    over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters)
+    over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters,
+                                    view.zone)
     trends = store.trends()
     return {"brand": own.name, "brands": [b.name for b in shown], "sov": sov,
             "sentiment": [sentiment.get(b.name, {"brand": b.name, "positive": 0, "negative": 0,
@@ -278,37 +291,21 @@ def mentions(store: Store, view: View, query: Query) -> dict[str, Any]:
             "fold": fold, "rows": [dict(vars(r)) for r in page.rows]}
 
 
-# The export's columns: (header, row attribute).
-EXPORT_COLUMNS = (("Published", "published"), ("Brand", "brand"), ("Sentiment", "sentiment"),
-                  ("Score", "score"), ("Title", "title"), ("Source", "source"),
-                  ("Source kind", "source_kind"), ("Author (pseudonym)", "author"),
-                  ("Language", "language"), ("Text judged", "span_text"),
-                  ("Copies in story", "copies"), ("URL", "url"), ("Mention id", "mention_id"))
-# The most rows one export holds (a view larger than this is cut, and the file says so).
-EXPORT_MAX = 100_000
-
-
 def export_mentions(store: Store, brands: list[Brand], query: Query, fmt: str,
-                    zone: str = "UTC") -> tuple[bytes, str]:
+                    zone: str = "UTC",
+                    source_names: dict[str, str] | None = None) -> tuple[bytes, str]:
     """The explorer's view (all its pages, in its order) as CSV or XLSX: (bytes, media type).
     Times are in ``zone``; text that a spreadsheet would run as a formula is quoted."""
-    from brandradar.dashboards.reports.export import mentions_csv, mentions_xlsx
-
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError("format: csv or xlsx")
     view = View(query, brands, zone)
     q, filters, sort, _, fold = _explorer_view(view, query)
     page = store.explore(q, view.since, view.until, filters, sort, 0, EXPORT_MAX, fold)
-    tz = ZoneInfo(zone)
-    header = [f"{h} ({zone})" if attr == "published" else h for h, attr in EXPORT_COLUMNS]
-    rows = [[(getattr(r, attr).astimezone(tz).replace(tzinfo=None)
-              if attr == "published" and r.published else getattr(r, attr))
-             for _, attr in EXPORT_COLUMNS] for r in page.rows]
+    header, rows = mention_table(page.rows, zone, source_names)
     cut = page.total - len(rows)
     if fmt == "csv":
         return mentions_csv(header, rows, cut), "text/csv; charset=utf-8"
-    if fmt == "xlsx":
-        return mentions_xlsx(header, rows, cut), \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    raise ValueError("format: csv or xlsx")
+    return mentions_xlsx(header, rows, cut), XLSX_TYPE
 
 
 def authors(store: Store, view: View) -> dict[str, Any]:
@@ -319,11 +316,13 @@ def authors(store: Store, view: View) -> dict[str, Any]:
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
               weights: dict[str, float], query: Query, zone: str = "UTC",
-              trend_rules: TrendRules | None = None) -> Any:
-    """The JSON of ``/api/<name>``; None for an unknown name. Periods are days in ``zone``."""
+              trend_rules: TrendRules | None = None,
+              source_names: dict[str, str] | None = None) -> Any:
+    """The JSON of ``/api/<name>``; None for an unknown name. Periods are days in ``zone``;
+    ``source_names``: the sources' display names (source id → name)."""
     view = View(query, brands, zone)
     if name == "meta":
-        return meta(store, brands, zone)
+        return meta(store, brands, zone, source_names or {})
     if name == "overview":
         return overview(store, view, weights)
     if name == "brand":

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -40,7 +40,9 @@ from brandradar.dashboards.web.api import (
 from brandradar.errors import ConfigError
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.index.store import Store
-from brandradar.settings import Settings
+
+if TYPE_CHECKING:
+    from brandradar.stages import Context
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,10 @@ class Dashboard:
 
     def __init__(self, store: Store, brands: list[Brand], workdir: Path,
                  weights: dict[str, float] | None = None, zone: str = "UTC",
-                 trend_rules: TrendRules | None = None) -> None:
+                 trend_rules: TrendRules | None = None,
+                 source_names: dict[str, str] | None = None) -> None:
         self.store = store
+        self.source_names = source_names or {}
         self.trend_rules = trend_rules
         self.zone = zone
         self.brands = brands
@@ -94,13 +98,14 @@ class Dashboard:
             # A run published a new store since the last request: read that one.
             self.store.refresh()
             return page_data(name, self.store, self.brands, self.workdir, self.weights, query,
-                             self.zone, self.trend_rules)
+                             self.zone, self.trend_rules, self.source_names)
 
     def export(self, fmt: str, query: dict[str, list[str]]) -> tuple[bytes, str]:
         """The explorer's current view as a CSV or XLSX file: (body, media type)."""
         with self.lock:
             self.store.refresh()
-            return export_mentions(self.store, self.brands, query, fmt, self.zone)
+            return export_mentions(self.store, self.brands, query, fmt, self.zone,
+                                   self.source_names)
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -226,10 +231,10 @@ def allowed_hosts(host: str, token: str | None, extra: list[str]) -> list[str]:
     return sorted({*_LOOPBACK, *([] if host in _WILDCARD else [host]), *extra})
 
 
-def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port: int = 8780,
-          token: str | None = None, weights: dict[str, float] | None = None,
-          trend_rules: TrendRules | None = None) -> DashboardServer:
-    """Create the dashboard server (call ``serve_forever`` on it)."""
+def serve(ctx: Context, host: str = "127.0.0.1", port: int = 8780,
+          token: str | None = None) -> DashboardServer:
+    """Create the dashboard server of a project (call ``serve_forever`` on it)."""
+    settings = ctx.settings
     if host not in _LOOPBACK and not token:
         raise ConfigError(f"serve: binding to {host} needs --token (the dashboard shows crawled "
                           "personal data)")
@@ -237,8 +242,8 @@ def serve(settings: Settings, brands: list[Brand], host: str = "127.0.0.1", port
     if not db.exists():
         raise ConfigError(f"{db}: not found (run the pipeline first)")
     store = DuckDBStore(db, read_only=True)
-    dash = Dashboard(store, brands, Path(settings.workdir), weights, settings.display_timezone,
-                     trend_rules)
+    dash = Dashboard(store, ctx.brands, Path(settings.workdir), ctx.project.source_weights,
+                     settings.display_timezone, ctx.project.trends, ctx.source_names)
     app = create_app(dash, token, allowed_hosts(host, token, settings.dashboard_hosts))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

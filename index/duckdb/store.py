@@ -17,9 +17,10 @@ import logging
 import os
 import shutil
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -196,6 +197,17 @@ EXPLORER_SORTS = {
 # document (the unit of share of voice), or each mention.
 EXPLORER_FOLDS = {"story": "brand, coalesce(story_id, doc_id)", "document": "brand, doc_id",
                   "none": None}
+
+
+def _whole_hours(zone: str, since: datetime | None, until: datetime | None) -> bool:
+    """Whether ``zone``'s days start on whole UTC hours in the period (the hourly rollup can
+    then be summed into its days; India's +5:30 or Nepal's +5:45 cannot)."""
+    tz = ZoneInfo(zone)
+    now = datetime.now(UTC)
+    probes = [t for t in (since, until) if t is not None] + [
+        datetime(y, m, 1, tzinfo=UTC) for y in range(now.year - 1, now.year + 1) for m in (1, 7)]
+    return all((t.astimezone(tz).utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
+               for t in probes)
 
 
 def _window(column: str, since: datetime | None, until: datetime | None,
@@ -641,26 +653,26 @@ class DuckDBStore:
             params)
 
     def daily(self, since: datetime | None, until: datetime | None,
-              filters: Filters = NO_FILTERS) -> list[DayCount]:
-        fast = self._rollup(since, until, filters)
+              filters: Filters = NO_FILTERS, zone: str = "UTC") -> list[DayCount]:
+        fast = self._rollup(since, until, filters) if _whole_hours(zone, since, until) else None
         if fast is not None:
             where, params, docs = fast
             counts = _sentiment_sums(filters)
             return self._typed(DayCount,
-                "SELECT brand, day,"
+                "SELECT brand, CAST(timezone(?, hour) AS DATE) AS day,"
                 f" CAST(sum({docs}) AS BIGINT) AS mentions, {counts} FROM mention_rollup"
                 f" WHERE hour IS NOT NULL AND {where} GROUP BY ALL HAVING sum({docs}) > 0"
-                " ORDER BY day, brand", params)
+                " ORDER BY day, brand", [zone, *params])
         where, params = _window("published", since, until, filters)
         return self._typed(DayCount,
-            "SELECT brand, CAST(date_trunc('day', published) AS DATE) AS day,"
+            "SELECT brand, CAST(timezone(?, published) AS DATE) AS day,"
             " count(DISTINCT doc_id) AS mentions,"
             " count(*) FILTER (WHERE sentiment = 'positive') AS positive,"
             " count(*) FILTER (WHERE sentiment = 'negative') AS negative,"
             " count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,"
             " count(*) FILTER (WHERE sentiment = 'unscored') AS unscored "
             f"FROM mentions WHERE published IS NOT NULL AND {where} GROUP BY ALL ORDER BY day, brand",
-            params)
+            [zone, *params])
 
     def sentiment(self, since: datetime | None, until: datetime | None,
                   filters: Filters = NO_FILTERS) -> list[Sentiments]:

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 def demo(demo_run: dict[str, Any]) -> Iterator[tuple[TestClient, Any, DuckDBStore]]:
     ctx = context_from_workdir(demo_run["workdir"])
     store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
-    dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights)
+    dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights,
+                     source_names=ctx.source_names)
     app = create_app(dash, None, allowed_hosts("127.0.0.1", None, []))
     with TestClient(app, base_url="http://127.0.0.1:8780") as client:
         yield client, ctx, store
@@ -138,6 +139,10 @@ def test_exports_hold_the_explorer_rows(demo: tuple[TestClient, Any, DuckDBStore
     assert header[:3] == ["Published (UTC)", "Brand", "Sentiment"]
     ids = [line[header.index("Mention id")] for line in body]
     assert ids == [r["mention_id"] for r in rows]
+    # Sources by the display names of the project's config, as the pages show them.
+    names = _get(client, "/api/meta")["source_names"]
+    assert names["demo_rad_kurier"] == "Rad-Kurier (demo)"
+    assert [line[header.index("Source")] for line in body] == [names[r["source"]] for r in rows]
     first = datetime.fromisoformat(rows[0]["published"]).replace(tzinfo=None)
     assert body[0][0] == first.isoformat(sep=" ")
     xlsx = client.get("/api/mentions.xlsx", params=view)
@@ -178,6 +183,11 @@ def test_the_period_is_read_in_the_display_time_zone(demo: tuple[TestClient, Any
     expected = share_of_voice(store, ctx.brands, since, until)
     assert [r["mentions"] for r in d["sov"]] == [r["mentions"] for r in expected]
     assert client.get("/api/meta").json()["timezone"] == "Europe/Berlin"
+    # The daily chart's days are Berlin's days: within the period picked, the same counts as
+    # the documents' Berlin dates (a UTC day would start an hour or two late).
+    days = {r["day"] for r in d["daily"]}
+    assert days and view["from"] <= min(days) and max(days) <= view["to"]
+    assert sum(r["mentions"] for r in d["daily"]) == sum(r["mentions"] for r in expected)
 
 
 def test_kpis_compare_with_the_period_before(demo: tuple[TestClient, Any, DuckDBStore]) -> None:

@@ -31,8 +31,7 @@ PAGES = ["overview", "brand", "topics", "alerts", "mentions", "authors", "source
 @pytest.fixture(scope="module")
 def dashboard(demo_run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     ctx = context_from_workdir(demo_run["workdir"])
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0,
-                  weights=ctx.project.source_weights)
+    httpd = serve(ctx, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", ctx
     httpd.shutdown()
@@ -186,7 +185,7 @@ def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path,
         project = feed_project(tmp_path / "p.yaml", base, "[{name: Voltaro, role: own}]", "evil")
         ctx = load_context(project, tmp_path / "w")
         run_pipeline(ctx)
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0)
+    httpd = serve(ctx, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     page, errors = browser_page
@@ -216,8 +215,8 @@ def test_crawled_markup_never_runs(tmp_path: Path, artifacts: Path,
 def test_binding_beyond_loopback_needs_a_token(demo_run: dict[str, Any]) -> None:
     ctx = context_from_workdir(demo_run["workdir"])
     with pytest.raises(ConfigError, match="needs --token"):
-        serve(ctx.settings, ctx.brands, "127.0.0.2", 0)
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.2", 0, token="s3cret-token")
+        serve(ctx, "127.0.0.2", 0)
+    httpd = serve(ctx, "127.0.0.2", 0, token="s3cret-token")
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.2:{httpd.server_address[1]}"
 
@@ -301,7 +300,7 @@ def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
     workdir = tmp_path / "w"
     shutil.copytree(demo_run["workdir"], workdir)
     ctx = context_from_workdir(workdir)
-    httpd = serve(ctx.settings, ctx.brands, "127.0.0.1", 0, token="t0ken-for-test")
+    httpd = serve(ctx, "127.0.0.1", 0, token="t0ken-for-test")
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     errors: list[str] = []

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from brandradar.dashboards.reports.data import report_data
-from brandradar.dashboards.reports.report import _csv, _xlsx
+from brandradar.dashboards.reports.report import MentionRows, _csv, _xlsx
 from brandradar.index.analytics import share_of_voice
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.stages import context_from_workdir
@@ -56,7 +56,7 @@ def test_json_report_has_every_part_with_the_store_numbers(demo_run: dict[str, A
     assert all(d["score"] > 0 for d in data["positive_documents"]["Voltaro"])
     assert all(d["score"] < 0 for d in data["negative_documents"]["Voltaro"])
     assert data["topics"]["Voltaro"] and {c["source"] for c in data["coverage"]} == \
-        {s.name for s in ctx.sources}
+        {s.title for s in ctx.sources} and "Rad-Kurier (demo)" in ctx.source_names.values()
 
 
 def test_period_and_brands_are_honoured(demo_run: dict[str, Any], tmp_path: Path) -> None:
@@ -77,24 +77,26 @@ def test_spreadsheets_never_hold_a_formula(demo_run: dict[str, Any], tmp_path: P
     store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
     try:
         data = report_data(store, ctx.brands, ctx.workdir)
+        mentions = MentionRows(store, data, ctx.source_names)
     finally:
         store.close()
+    mentions.rows[0][4] = HOSTILE  # a crawled title
     for table in ("sov", "sov_story", "sov_reach", "sov_before", "sentiment"):
         data[table][0]["brand"] = HOSTILE  # a brand name a user pasted from somewhere
     data["negative_documents"]["Voltaro"][0]["title"] = "@SUM(1+1)*cmd|' /C calc'!A0"
     data["summary"].append("-2+3")
-    _xlsx(data, tmp_path / "r.xlsx")
+    _xlsx(data, tmp_path / "r.xlsx", mentions)
     with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         xml = "".join(z.read(n).decode() for n in sheets)
         strings = z.read("xl/sharedStrings.xml").decode()
         workbook = z.read("xl/workbook.xml").decode()
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(sheets) == 9 and "<f>" not in xml and "<f " not in xml
+    assert len(sheets) == 10 and "<f>" not in xml and "<f " not in xml
     assert "&apos;=HYPERLINK" in strings or "'=HYPERLINK" in strings
     assert "&apos;@SUM" in strings or "'@SUM" in strings
     for name in ("Summary", "Share of voice", "Sentiment", "Topics", "Documents", "Alerts",
-                 "Coverage", "Daily", "Daily sentiment"):
+                 "Coverage", "Daily", "Daily sentiment", "Mentions"):
         assert f'name="{name}"' in workbook
     assert len(charts) == 3
     # Headers in words, dates as date cells (numbers with a date format), yes/no for flags.
@@ -104,6 +106,32 @@ def test_spreadsheets_never_hold_a_formula(demo_run: dict[str, Any], tmp_path: P
     _csv(data, tmp_path / "r.csv")
     first = next(csv.reader((tmp_path / "r.csv").open().readlines()[1:]))
     assert first[0] == "'" + HOSTILE
+
+
+def test_mentions_export_holds_every_document_the_share_counts(demo_run: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    """The report's mentions (CSV with --table mentions, the XLSX's Mentions sheet): one row per
+    brand and document of the period, as many as the share table counts, sources by name."""
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    period = ("--since", str(day - timedelta(days=29)), "--until", str(day))
+    brands = _report(demo_run, tmp_path, "csv", *period)
+    counted = {r["brand"]: int(r["mentions"]) for r in csv.DictReader(brands.open())}
+    out = _report(demo_run, tmp_path, "csv", *period, "--table", "mentions")
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    per_brand: dict[str, int] = {}
+    for r in rows:
+        per_brand[r["Brand"]] = per_brand.get(r["Brand"], 0) + 1
+    assert sum(counted.values()) > 100
+    assert per_brand == {b: n for b, n in counted.items() if n}
+    assert all(str(day - timedelta(days=29)) <= r["Published (UTC)"][:10] <= str(day)
+               for r in rows)
+    assert {r["Source"] for r in rows} >= {"Rad-Kurier (demo)", "Velo-Forum (demo)"}
+    xlsx = _report(demo_run, tmp_path, "xlsx", *period)
+    sheet = z_read(xlsx, "xl/worksheets/sheet10.xml")
+    assert len(re.findall(r"<row ", sheet)) == len(rows) + 1
+    proc = run_cli("report", "--workdir", str(demo_run["workdir"]), "--format", "html",
+                   "--out", str(tmp_path / "x.html"), "--table", "mentions")
+    assert proc.returncode == 2 and "--table chooses the table of a CSV" in proc.stderr
 
 
 def z_read(path: Path, name: str) -> str:

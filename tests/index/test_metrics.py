@@ -73,6 +73,28 @@ def test_share_of_voice_counts_what_the_rows_say(store: Store, rows: Any, per_st
         assert got == want and sum(want.values()) > 0
 
 
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_days_are_calendar_days_of_the_display_zone(store: DuckDBStore, rows: Any,
+                                                    zone: str) -> None:
+    """A mention at 23:30 UTC belongs to the next day in Berlin and to the same day in New York;
+    India's +5:30 cannot be summed from UTC hours and is counted from the mention rows."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    want: dict[tuple[str, Any], set[str]] = {}
+    for m in rows[1]:
+        if m["published"] is not None:
+            want.setdefault((m["brand"], m["published"].astimezone(tz).date()), set()).add(
+                m["doc_id"])
+    for rollup in (True, False):
+        store.build_rollup()
+        store.use_rollup = rollup
+        got = {(r.brand, r.day): r.mentions for r in store.daily(None, None, zone=zone)}
+        assert got == {k: len(v) for k, v in want.items()}
+    utc = {(r.brand, r.day): r.mentions for r in store.daily(None, None)}
+    assert utc != got  # the demo web has mentions near midnight: the zone moves them
+
+
 def test_series_and_sentiment_count_what_the_rows_say(store: Store, rows: Any) -> None:
     since = NOW - timedelta(days=60)
     daily = store.daily(since, NOW)
@@ -185,7 +207,8 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
             for f in filters:
                 out += [s.brand_counts(since, until, False, f), s.brand_counts(since, until, True, f),
                         s.brand_source_counts(since, until, f),
-                        s.daily(since, until, f), s.sentiment(since, until, f),
+                        s.daily(since, until, f), s.daily(since, until, f, "Europe/Berlin"),
+                        s.sentiment(since, until, f),
                         share_of_voice(s, BRANDS, since, until, filters=f, weights=WEIGHTS)]
         out.append(detect_alerts(s, BRANDS, AlertRules(), NOW))
         return out

@@ -143,8 +143,9 @@ function safeUrl(u) { return /^https?:\/\//i.test(u || "") ? u : "#"; }
 function mentionsLink(params) {
   return link({page: "mentions", q: "", brand: "", sort: "", offset: "", fold: "", ...params});
 }
+// A source's display name from the project config (meta.source_names), else its id, readable.
 function sourceName(id) {
-  return (id || "").replace(/^demo_/, "").replace(/_/g, " ");
+  return (META && META.source_names && META.source_names[id]) || (id || "").replace(/_/g, " ");
 }
 
 // Days from first to last, every day (a day without data is a gap or a zero, never skipped).
