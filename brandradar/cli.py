@@ -315,7 +315,12 @@ def cmd_authors(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     store = _store(ctx)
     try:
-        rows = author_segments(store, *_period(ctx, args.since, args.until))
+        brands = tuple(b.strip() for b in args.brands.split(",") if b.strip()) \
+            if args.brands else ()
+        unknown = set(brands) - {b.name for b in ctx.brands}
+        if unknown:
+            raise ConfigError(f"authors: unknown brand {sorted(unknown)[0]!r}")
+        rows = author_segments(store, *_period(ctx, args.since, args.until), brands=brands)
     finally:
         store.close()
     if args.segment:
@@ -324,7 +329,8 @@ def cmd_authors(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     for r in rows[: args.limit]:
-        print(f"{r['segment']:<11} {r['author']}  {r['source']:<18} {r['posts']:>4} posts "
+        source = ctx.source_names.get(r["source"], r["source"])
+        print(f"{r['segment']:<11} {r['author']}  {source:<18} {r['posts']:>4} posts "
               f"{r['mentions']:>4} mentions  +{r['positive']} -{r['negative']} ={r['neutral']}  "
               f"{r['replies']} replies")
     counts = Counter(r["segment"] for r in rows)
@@ -815,6 +821,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--until", type=_date, help="last day, inclusive (YYYY-MM-DD)")
     sp.add_argument("--segment", choices=["influencer", "critic", "advocate", "observer",
                                           "occasional"])
+    sp.add_argument("--brands", help="comma-separated brands: their posts and mentions only "
+                    "(default: every post)")
     sp.add_argument("--limit", type=int, default=20, help="rows to print (text output)")
     sp.add_argument("--json", action="store_true")
 

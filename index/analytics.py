@@ -128,15 +128,17 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
 
 
 def author_segments(store: Store, since: datetime | None = None, until: datetime | None = None,
-                    min_active: int = 3) -> list[dict[str, Any]]:
+                    min_active: int = 3, brands: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Pseudonymous forum and review authors in segments (docs/metrics.md):
 
     influencer — replies received in the top 1 % of authors and at least ``min_active``;
     advocate — at least ``min_active`` scored mentions, ≥ 60 % positive;
     critic — at least ``min_active`` scored mentions, ≥ 60 % negative;
     observer — active but neither; occasional — fewer than ``min_active`` scored mentions.
+
+    With ``brands``, about those brands: only posts mentioning one of them, their mentions.
     """
-    rows = store.author_stats(since, until)
+    rows = store.author_stats(since, until, brands)
     replies = sorted((r.replies for r in rows), reverse=True)
     cut = replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0
     out = []

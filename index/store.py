@@ -87,10 +87,12 @@ class Store(Protocol):
                             filters: Filters = NO_FILTERS) -> list[SourceCount]:
         """Per brand and source: ``brand``, ``source``, ``mentions`` (documents)."""
 
-    def author_stats(self, since: datetime | None, until: datetime | None) -> list[AuthorStat]:
+    def author_stats(self, since: datetime | None, until: datetime | None,
+                     brands: tuple[str, ...] = ()) -> list[AuthorStat]:
         """Per pseudonymous forum/review author and source: ``author``, ``source``, ``posts``,
         ``mentions``, ``positive``, ``negative``, ``neutral``, ``replies`` (posts answering or
-        quoting theirs)."""
+        quoting theirs). With ``brands``: only their posts that mention one of these brands,
+        and only those brands' mentions."""
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """First and last ``published`` of any mention (None, None when empty)."""

@@ -93,6 +93,8 @@ class View:
         if unknown:
             raise ValueError(f"brands: unknown {unknown[0][:60]!r}")
         self.brands = [known[b] for b in wanted] or list(brands)
+        # The brands picked (none: every brand, and what mentions no brand too).
+        self.chosen = tuple(b.name for b in self.brands) if wanted else ()
 
         def many(key: str) -> tuple[str, ...]:
             return tuple(v for v in _one(query, key).split(",") if v)
@@ -309,8 +311,9 @@ def export_mentions(store: Store, brands: list[Brand], query: Query, fmt: str,
 
 
 def authors(store: Store, view: View) -> dict[str, Any]:
-    """Author segments with their counts."""
-    rows = author_segments(store, view.since, view.until)
+    """Author segments with their counts; with brands picked, about those brands (their posts
+    mentioning them, those mentions)."""
+    rows = author_segments(store, view.since, view.until, brands=view.chosen)
     return {"segments": dict(Counter(r["segment"] for r in rows)), "authors": rows[:200]}
 
 

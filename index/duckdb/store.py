@@ -109,25 +109,34 @@ SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source
        CAST(sum(pos) AS BIGINT) AS positive, CAST(sum(neg) AS BIGINT) AS negative,
        CAST(sum(neu) AS BIGINT) AS neutral, CAST(sum(uns) AS BIGINT) AS unscored
 FROM per_doc GROUP BY ALL ORDER BY hour, brand""",
+    # Per author, source and hour: all their posts (brand NULL), and once more per brand the
+    # posts mentioning it, with that brand's mentions and the replies those posts received.
     "author_rollup": """
 WITH posts AS (
     SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
     FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
     AND {scope}),
+branded AS (
+    SELECT p.*, CAST(NULL AS VARCHAR) AS brand FROM posts p
+    UNION ALL
+    SELECT p.*, b.brand FROM posts p JOIN (SELECT DISTINCT doc_id, brand FROM mentions) b
+    USING (doc_id)),
 said AS (
-    SELECT p.author_pseudonym AS author, p.source, p.hour, count(DISTINCT p.doc_id) AS posts,
-           count(m.mention_id) AS mentions,
+    SELECT p.author_pseudonym AS author, p.source, p.hour, p.brand,
+           count(DISTINCT p.doc_id) AS posts, count(m.mention_id) AS mentions,
            count(m.mention_id) FILTER (WHERE m.sentiment = 'positive') AS positive,
            count(m.mention_id) FILTER (WHERE m.sentiment = 'negative') AS negative,
            count(m.mention_id) FILTER (WHERE m.sentiment = 'neutral') AS neutral
-    FROM posts p LEFT JOIN mentions m USING (doc_id) GROUP BY ALL),
+    FROM branded p LEFT JOIN mentions m ON m.doc_id = p.doc_id
+        AND (p.brand IS NULL OR m.brand = p.brand)
+    GROUP BY ALL),
 replies AS (
-    SELECT p.author_pseudonym AS author, p.source, p.hour, count(*) AS replies
-    FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id
+    SELECT p.author_pseudonym AS author, p.source, p.hour, p.brand, count(*) AS replies
+    FROM branded p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id
     AND r.doc_id <> p.doc_id GROUP BY ALL)
 SELECT s.*, coalesce(r.replies, 0) AS replies
 FROM said s LEFT JOIN replies r ON r.author = s.author AND r.source = s.source
-    AND r.hour IS NOT DISTINCT FROM s.hour""",
+    AND r.hour IS NOT DISTINCT FROM s.hour AND r.brand IS NOT DISTINCT FROM s.brand""",
 }
 # Per brand and document (of the hours in scope): its story, hour, source, kind, language and
 # mentions per sentiment; ``single``: the only document of its story mentioning the brand,
@@ -515,6 +524,10 @@ class DuckDBStore:
         """(Re)build the hourly rollup the dashboard queries read; ``partial``: only the hours
         the syncs of this writer touched (``rollup_hours``), so an hourly run costs what it
         changed, not the size of the corpus."""
+        if partial and not self.con.execute(
+                "SELECT 1 FROM duckdb_columns() WHERE table_name = 'author_rollup'"
+                " AND column_name = 'brand'").fetchone():
+            partial = False  # a rollup from before the per-brand author rows: built anew
         scope = _IN_HOURS if partial else "TRUE"
         self.con.execute(_PER_DOC.format(scope=scope))
         for table, select in _ROLLUP_SELECTS.items():
@@ -594,22 +607,31 @@ class DuckDBStore:
             "SELECT brand, source, count(DISTINCT doc_id) AS mentions FROM mentions "
             f"WHERE {where} GROUP BY ALL ORDER BY brand, source", params)
 
-    def author_stats(self, since: datetime | None, until: datetime | None) -> list[AuthorStat]:
-        fast = self._rollup(since, until, NO_FILTERS)
+    def author_stats(self, since: datetime | None, until: datetime | None,
+                     brands: tuple[str, ...] = ()) -> list[AuthorStat]:
+        fast = self._rollup(since, until, NO_FILTERS) if len(brands) <= 1 else None
         if fast is not None:
             where, params, _ = fast
+            which = "brand = ?" if brands else "brand IS NULL"
             return self._typed(AuthorStat,
                 "SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
                 " CAST(sum(mentions) AS BIGINT) AS mentions,"
                 " CAST(sum(positive) AS BIGINT) AS positive,"
                 " CAST(sum(negative) AS BIGINT) AS negative,"
                 " CAST(sum(neutral) AS BIGINT) AS neutral, CAST(sum(replies) AS BIGINT) AS replies"
-                f" FROM author_rollup WHERE {where} GROUP BY ALL ORDER BY author, source", params)
+                f" FROM author_rollup WHERE {where} AND {which}"
+                " GROUP BY ALL ORDER BY author, source", [*params, *brands])
         where, params = _window("d.published", since, until)
+        # Some brands: their posts only (a post mentioning one of them), their mentions only.
+        chosen, mentioned = "TRUE", "TRUE"
+        if brands:
+            marks = ", ".join("?" for _ in brands)
+            chosen = f"doc_id IN (SELECT doc_id FROM mentions WHERE brand IN ({marks}))"
+            mentioned = f"m.brand IN ({marks})"
         return self._typed(AuthorStat,
             "WITH posts AS (SELECT doc_id, source, author_pseudonym, post_id FROM documents d"
             "  WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')"
-            f"  AND {where}),"
+            f"  AND {where} AND {chosen}),"
             " replies AS (SELECT p.author_pseudonym AS author, p.source, count(*) AS replies"
             "  FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id"
             "  AND r.doc_id <> p.doc_id GROUP BY ALL),"
@@ -618,9 +640,11 @@ class DuckDBStore:
             "  count(m.mention_id) FILTER (WHERE m.sentiment = 'positive') AS positive,"
             "  count(m.mention_id) FILTER (WHERE m.sentiment = 'negative') AS negative,"
             "  count(m.mention_id) FILTER (WHERE m.sentiment = 'neutral') AS neutral"
-            "  FROM posts p LEFT JOIN mentions m USING (doc_id) GROUP BY ALL)"
+            f"  FROM posts p LEFT JOIN mentions m ON m.doc_id = p.doc_id AND {mentioned}"
+            "  GROUP BY ALL)"
             " SELECT s.*, coalesce(r.replies, 0) AS replies FROM said s"
-            " LEFT JOIN replies r USING (author, source) ORDER BY s.author, s.source", params)
+            " LEFT JOIN replies r USING (author, source) ORDER BY s.author, s.source",
+            [*params, *brands, *brands])
 
     def facets(self) -> dict[str, list[str]]:
         """The values the mention filters can take: ``source``, ``source_kind``, ``language``

@@ -243,6 +243,26 @@ def test_the_cli_and_the_dashboard_read_a_period_the_same_way(
     assert cli == shown and sum(cli.values()) > 0
 
 
+def test_the_authors_page_follows_the_brand_choice(
+        demo: tuple[TestClient, Any, DuckDBStore], demo_run: dict[str, Any]) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    client, _, _ = demo
+    everyone = _get(client, "/api/authors")["authors"]
+    about = _get(client, "/api/authors", brands="Voltaro")["authors"]
+    assert about and sum(a["posts"] for a in about) < sum(a["posts"] for a in everyone)
+    assert sum(a["mentions"] for a in about) < sum(a["mentions"] for a in everyone)
+    proc = run_cli("authors", "--workdir", str(demo_run["workdir"]), "--json",
+                   "--brands", "Voltaro")
+    assert proc.returncode == 0, proc.stderr
+    assert [(a["author"], a["posts"]) for a in json.loads(proc.stdout)[:200]] == \
+        [(a["author"], a["posts"]) for a in about]
+    proc = run_cli("authors", "--workdir", str(demo_run["workdir"]), "--brands", "Nobody")
+    assert proc.returncode == 2 and "unknown brand 'Nobody'" in proc.stderr
+
+
 def test_a_topic_opens_as_many_documents_for_any_period(
         demo: tuple[TestClient, Any, DuckDBStore], demo_run: dict[str, Any]) -> None:
     client, _, store = demo

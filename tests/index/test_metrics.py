@@ -185,6 +185,35 @@ def test_filters_reach_sentiment_time_and_authors(store: Store, rows: Any) -> No
     assert voltaro and all(set(t["doc_ids"]) <= about for t in voltaro)
 
 
+@pytest.mark.parametrize("brands", [("Voltaro",), ("Voltaro", "Pedalix")])
+def test_authors_about_brands_count_their_posts_and_mentions(store: DuckDBStore, rows: Any,
+                                                             brands: tuple[str, ...]) -> None:
+    """Authors about some brands: per author, the forum and review posts mentioning one of them
+    and only those brands' mentions, the same from the rollup (one brand) and the rows."""
+    docs, mentions = rows
+    about = {m["doc_id"] for m in mentions if m["brand"] in brands}
+    posts: dict[tuple[str, str], set[str]] = {}
+    said: dict[tuple[str, str], int] = {}
+    for d in docs:
+        if d["author_pseudonym"] and d["source_kind"] in ("forum", "review") \
+                and d["doc_id"] in about:
+            posts.setdefault((d["author_pseudonym"], d["source"]), set()).add(d["doc_id"])
+    owner = {doc: key for key, ids in posts.items() for doc in ids}
+    for m in mentions:
+        if m["brand"] in brands and m["doc_id"] in owner:
+            said[owner[m["doc_id"]]] = said.get(owner[m["doc_id"]], 0) + 1
+    for rollup in (True, False):
+        store.build_rollup()
+        store.use_rollup = rollup
+        got = store.author_stats(None, None, brands)
+        assert {(r.author, r.source): r.posts for r in got} == \
+            {k: len(v) for k, v in posts.items()}
+        assert {(r.author, r.source): r.mentions for r in got} == \
+            {k: said.get(k, 0) for k in posts}
+    everyone = store.author_stats(None, None)
+    assert 0 < sum(r.posts for r in got) < sum(r.posts for r in everyone)
+
+
 def test_time_range(store: Store, rows: Any) -> None:
     first, last = store.time_range()
     published = [m["published"] for m in rows[1] if m["published"] is not None]
@@ -203,7 +232,8 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     def answers() -> list[Any]:
         out: list[Any] = []
         for since, until in windows:
-            out += [s.hourly(since, until), s.author_stats(since, until)]
+            out += [s.hourly(since, until), s.author_stats(since, until),
+                    s.author_stats(since, until, ("Voltaro",))]
             for f in filters:
                 out += [s.brand_counts(since, until, False, f), s.brand_counts(since, until, True, f),
                         s.brand_source_counts(since, until, f),

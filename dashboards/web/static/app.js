@@ -699,7 +699,8 @@ async function download(fmt) {
 // ---- authors and sources -------------------------------------------------------------------
 async function authorsPage() {
   const d = await api("authors");
-  const c = card("Author segments", "Forum and review authors under pseudonyms (the same person keeps the same pseudonym; real names are not stored). Influencers: most replied-to (top 1 %); critics / advocates: at least 3 scored mentions, 60 % or more negative / positive; occasional: fewer than 3.");
+  const about = state.get("brands") ? ` About ${state.get("brands").split(",").join(", ")}: only posts mentioning it, only its mentions.` : "";
+  const c = card("Author segments", "Forum and review authors under pseudonyms (the same person keeps the same pseudonym; real names are not stored). Influencers: most replied-to (top 1 %); critics / advocates: at least 3 scored mentions, 60 % or more negative / positive; occasional: fewer than 3." + about);
   const seg = el("p", {id: "segments"});
   seg.textContent = Object.entries(d.segments).map(([s, n]) => `${n} ${s}${n === 1 ? "" : "s"}`).join(" · ");
   c.append(seg);
