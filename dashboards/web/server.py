@@ -92,20 +92,24 @@ class Dashboard:
         self.weights = weights or {}
         self.lock = threading.Lock()
 
-    def api(self, name: str, query: dict[str, list[str]]) -> Any:
-        """The JSON of an ``/api/<name>`` page (None when there is no such page)."""
+    def _read(self, work: Callable[[], Any]) -> Any:
+        """``work`` on the newest published store, one request at a time."""
         with self.lock:
             # A run published a new store since the last request: read that one.
             self.store.refresh()
-            return page_data(name, self.store, self.brands, self.workdir, self.weights, query,
-                             self.zone, self.trend_rules, self.source_names)
+            return work()
+
+    def api(self, name: str, query: dict[str, list[str]]) -> Any:
+        """The JSON of an ``/api/<name>`` page (None when there is no such page)."""
+        return self._read(lambda: page_data(
+            name, self.store, self.brands, self.workdir, self.weights, query, self.zone,
+            self.trend_rules, self.source_names))
 
     def export(self, fmt: str, query: dict[str, list[str]]) -> tuple[bytes, str]:
         """The explorer's current view as a CSV or XLSX file: (body, media type)."""
-        with self.lock:
-            self.store.refresh()
-            return export_mentions(self.store, self.brands, query, fmt, self.zone,
-                                   self.source_names)
+        body: tuple[bytes, str] = self._read(lambda: export_mentions(
+            self.store, self.brands, query, fmt, self.zone, self.source_names))
+        return body
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -99,6 +99,7 @@ _WRITER = """
 import sys
 from tests.index.test_store_swap import BATCH, write
 from pathlib import Path
+print("ready", flush=True)
 n = 1
 while True:
     write(Path(sys.argv[1]), n * BATCH, BATCH)
@@ -114,7 +115,10 @@ def test_kill_9_at_any_moment_leaves_one_consistent_version(tmp_path: Path) -> N
     seen = [BATCH]
     for _ in range(5):
         proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], cwd=root,
-                                env={**os.environ, "PYTHONPATH": str(root)})
+                                env={**os.environ, "PYTHONPATH": str(root)},
+                                stdout=subprocess.PIPE, text=True)
+        # The kill falls in the writes, not in the imports (slow on a loaded machine).
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
         deadline = time.monotonic() + rng.uniform(1.0, 4.0)
         try:
             # Readers open the store again and again while the writer runs.
