@@ -38,6 +38,9 @@ def _running_on(dep: Deployment, run_id: str, worker: str, timeout: float) -> Ta
     raise TimeoutError(f"{worker} ran nothing of {run_id} in {timeout:.0f} s")
 
 
+# Two whole DAG runs: about 8 minutes alone, more than the suite's 600 s on a loaded machine;
+# the test's own waits (1200 s per run) say when it is stuck.
+@pytest.mark.timeout(2400)
 def test_the_dag_runs_on_two_celery_workers_and_survives_a_killed_one(tmp_path: Path) -> None:
     with demo_deployment(tmp_path) as demo:
         dep = demo.dep
