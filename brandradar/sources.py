@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from cssselect import SelectorError
@@ -156,6 +157,12 @@ class Parser(BaseModel):
         return self
 
 
+def source_title(source: str, names: Mapping[str, str]) -> str:
+    """The name people read for a source id: its display name in ``names``, else the id with
+    spaces (a source removed from the config keeps its data and is still shown)."""
+    return names.get(source) or source.replace("_", " ")
+
+
 class Source(BaseModel):
     """One source as declared in a source file or in the project config."""
 
@@ -190,7 +197,7 @@ class Source(BaseModel):
     @property
     def title(self) -> str:
         """The name people read: ``display_name``, else the id with spaces."""
-        return self.display_name or self.name.replace("_", " ")
+        return self.display_name or source_title(self.name, {})
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.rows import Sentiments
 from brandradar.index.store import Store
 from brandradar.nlp.topic_groups import topics_of
+from brandradar.sources import source_title
 
 DEFAULT_DAYS = 7
 # A day's net sentiment is drawn from this many scored mentions (fewer swing it -1 … +1).
@@ -197,7 +198,7 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
     names = source_names or {}
 
     def named(source: str) -> str:
-        return names.get(source, source)
+        return source_title(source, names)
 
     alerts = [{**a, "explanation": {**a["explanation"], "sources": {
                    named(s): n for s, n in a["explanation"].get("sources", {}).items()}}}

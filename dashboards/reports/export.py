@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from brandradar.index.rows import ExplorerRow
+from brandradar.sources import source_title
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The mentions export's columns: (header, row attribute).
@@ -45,7 +46,7 @@ def mention_table(rows: Sequence[ExplorerRow], zone: str,
             if attr == "published" and value is not None:
                 value = value.astimezone(tz).replace(tzinfo=None)
             elif attr == "source":
-                value = names.get(value, value)
+                value = source_title(value, names)
             cells.append(value)
         out.append(cells)
     return header, out

@@ -34,6 +34,7 @@ from brandradar.index.analytics import (
 from brandradar.index.duckdb.store import EXPLORER_FOLDS, EXPLORER_SORTS
 from brandradar.index.store import Filters, Store
 from brandradar.labels import correct, corrections
+from brandradar.sources import source_title
 from brandradar.teamstate import engine_for
 from brandradar.teamstate.alerts import current, record
 
@@ -124,8 +125,7 @@ def meta(store: Store, brands: list[Brand], zone: str,
     first, last = store.time_range()
     tz = ZoneInfo(zone)
     facets = store.facets()
-    # A source removed from the config keeps its data: it is shown by its id, readable.
-    names = {s: source_names.get(s) or s.replace("_", " ") for s in facets["source"]}
+    names = {s: source_title(s, source_names) for s in facets["source"]}
     return {"brands": [{"name": b.name, "role": b.role} for b in brands],
             "counts": store.counts(), "pages": list(PAGES), "timezone": zone,
             "facets": facets, "source_names": {**names, **source_names},

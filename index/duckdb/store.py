@@ -96,7 +96,7 @@ SELECT brand, story_id, hour, source, source_kind, language, pos > 0 AS has_posi
        neg > 0 AS has_negative, neu > 0 AS has_neutral, uns > 0 AS has_unscored
 FROM per_doc WHERE NOT single""",
     "mention_rollup": """
-SELECT brand, hour, CAST(date_trunc('day', hour) AS DATE) AS day, source, source_kind, language,
+SELECT brand, hour, source, source_kind, language,
        count(*) AS docs, count(*) FILTER (WHERE single) AS singles,
        count(*) FILTER (WHERE single AND pos > 0) AS singles_positive,
        count(*) FILTER (WHERE single AND neg > 0) AS singles_negative,
