@@ -315,11 +315,8 @@ def cmd_authors(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     store = _store(ctx)
     try:
-        brands = tuple(b.strip() for b in args.brands.split(",") if b.strip()) \
-            if args.brands else ()
-        unknown = set(brands) - {b.name for b in ctx.brands}
-        if unknown:
-            raise ConfigError(f"authors: unknown brand {sorted(unknown)[0]!r}")
+        names = [b.strip() for b in (args.brands or "").split(",") if b.strip()]
+        brands = tuple(b.name for b in ctx.pick_brands(names, "authors")) if names else ()
         rows = author_segments(store, *_period(ctx, args.since, args.until), brands=brands)
     finally:
         store.close()

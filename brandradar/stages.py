@@ -61,6 +61,17 @@ class Context:
         """Each source's id → the name people read (its ``display_name``)."""
         return {s.name: s.title for s in self.sources}
 
+    def pick_brands(self, names: list[str] | tuple[str, ...], who: str) -> list[Brand]:
+        """The project's brands called ``names``, in that order (all brands when empty); an
+        unknown name is one ``ConfigError`` line naming ``who`` asked and the known brands."""
+        if not names:
+            return list(self.brands)
+        known = {b.name: b for b in self.brands}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(f"{who}: unknown brand {unknown[0]!r} (known: {', '.join(known)})")
+        return [known[n] for n in names]
+
     def source(self, name: str) -> Source:
         """The source called ``name``."""
         for s in self.sources:

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from brandradar.config import Brand
 from brandradar.dashboards.reports.data import local_time, report_data
 from brandradar.dashboards.reports.export import (
     EXPORT_MAX,
@@ -231,13 +230,7 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
         raise ConfigError(f"report table {table!r} not supported ({', '.join(TABLES)})")
     if table != "brands" and fmt != "csv":
         raise ConfigError("report: --table chooses the table of a CSV file (XLSX holds both)")
-    chosen: list[Brand] = ctx.brands
-    if brands:
-        known = {b.name: b for b in ctx.brands}
-        unknown = [b for b in brands if b not in known]
-        if unknown:
-            raise ConfigError(f"report: unknown brand {unknown[0]!r} (known: {', '.join(known)})")
-        chosen = [known[b] for b in brands]
+    chosen = ctx.pick_brands(brands or [], "report")
     names = ctx.source_names
     store = open_store(ctx.settings, read_only=True)
     try:
@@ -248,7 +241,10 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
     finally:
         store.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv" and mentions is not None:
+    # ``mentions`` is read exactly for the formats that hold them: XLSX and the mentions CSV.
+    if mentions is not None and fmt == "xlsx":
+        _xlsx(data, out, mentions)
+    elif mentions is not None:
         out.write_bytes(mentions_csv(mentions.header, mentions.rows, mentions.cut))
     elif fmt == "csv":
         _csv(data, out)
@@ -257,9 +253,6 @@ def write_report(ctx: Context, fmt: str, out: Path, since: datetime | None = Non
         out.write_text(json.dumps({k: v for k, v in data.items() if k != "charts"}, indent=1,
                                   ensure_ascii=False, default=str),
                        encoding="utf-8")
-    elif fmt == "xlsx":
-        assert mentions is not None
-        _xlsx(data, out, mentions)
     elif fmt == "pdf":
         print_pdf(render_html(data), out, ctx.settings.browser_executable)
     else:

@@ -210,11 +210,19 @@ EXPLORER_FOLDS = {"story": "brand, coalesce(story_id, doc_id)", "document": "bra
 
 def _whole_hours(zone: str, since: datetime | None, until: datetime | None) -> bool:
     """Whether ``zone``'s days start on whole UTC hours in the period (the hourly rollup can
-    then be summed into its days; India's +5:30 or Nepal's +5:45 cannot)."""
+    then be summed into its days; India's +5:30 or Nepal's +5:45 cannot). The offset is looked
+    at on the period's ends and the first of each month between (an open end: two years back,
+    or now): zoneinfo does not list its transitions, and a zone such as Lord Howe's is on whole
+    hours only half of the year."""
     tz = ZoneInfo(zone)
     now = datetime.now(UTC)
-    probes = [t for t in (since, until) if t is not None] + [
-        datetime(y, m, 1, tzinfo=UTC) for y in range(now.year - 1, now.year + 1) for m in (1, 7)]
+    start = since or now.replace(year=now.year - 2, month=1, day=1)
+    end = until or now
+    probes = [start, end]
+    month = datetime(start.year, start.month, 1, tzinfo=UTC)
+    while month < end:
+        probes.append(month)
+        month = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
     return all((t.astimezone(tz).utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
                for t in probes)
 

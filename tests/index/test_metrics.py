@@ -73,11 +73,13 @@ def test_share_of_voice_counts_what_the_rows_say(store: Store, rows: Any, per_st
         assert got == want and sum(want.values()) > 0
 
 
-@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                                  "Australia/Lord_Howe"])
 def test_days_are_calendar_days_of_the_display_zone(store: DuckDBStore, rows: Any,
                                                     zone: str) -> None:
     """A mention at 23:30 UTC belongs to the next day in Berlin and to the same day in New York;
-    India's +5:30 cannot be summed from UTC hours and is counted from the mention rows."""
+    India's +5:30 (and Lord Howe's +10:30 half of the year) cannot be summed from UTC hours
+    and is counted from the mention rows."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
