@@ -125,6 +125,27 @@ def _search(store: Store, query: str | None, limit: int, brand: str | None = Non
                          limit, "none").rows
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(sentiments=("negative",)),
+                                     Filters(languages=("de",), brands=("Voltaro",))])
+def test_explorer_folds_each_story_with_its_copies_in_the_view(store: DuckDBStore, rows: Any,
+                                                               filters: Filters) -> None:
+    """A folded row stands for a brand's story and says how many of its documents the view
+    holds, counted from the rollup and from the mention rows alike."""
+    since = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(days=60)
+    want: dict[tuple[str, str], set[str]] = {}
+    for m in rows[1]:
+        if _in(m, since, None) and all(m[field] in allowed for field, allowed in filters.items()):
+            want.setdefault((m["brand"], m["story_id"] or m["doc_id"]), set()).add(m["doc_id"])
+    assert any(len(docs) > 1 for docs in want.values())  # the demo web syndicates articles
+    for rollup in (True, False):
+        store.build_rollup()
+        store.use_rollup = rollup
+        page = store.explore(None, since, None, filters, "newest", 0, len(want) + 10, "story")
+        assert page.total == len(want)
+        assert {(r.brand, r.story_id or r.doc_id): r.copies for r in page.rows} == {
+            key: len(docs) for key, docs in want.items()}
+
+
 def test_full_text_search(store: Store, rows: Any) -> None:
     text = {d["doc_id"]: (d["title"] + " " + d["text"]).lower() for d in rows[0]}
     hits = _search(store, "Akku", 20)

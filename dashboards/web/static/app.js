@@ -644,7 +644,7 @@ async function search(tb, status, pager) {
   for (const m of d.rows) {
     const text = highlighted(m.span_text, [m.matched, ...words]);
     if (m.title) text.prepend(el("strong", {class: "title"}, m.title), el("br"));
-    const src = el("a", {href: safeUrl(m.url), rel: "noopener noreferrer", target: "_blank", title: m.source}, sourceName(m.source));
+    const src = el("a", {class: "source", href: safeUrl(m.url), rel: "noopener noreferrer", target: "_blank", title: m.source}, sourceName(m.source));
     const author = m.author ? {text: m.author.slice(0, 10), title: "A pseudonym: the same person gets the same name in this project, but the real name is not stored."} : "–";
     const tr = row(tb, [{text: when(m.published), cls: "when"}, m.brand, sentimentCell(m), text, src, author, m.language, num(m.copies > 1 ? `${m.copies} copies` : "1")]);
     tr.dataset.mention = m.mention_id;
