@@ -17,7 +17,7 @@ from typing import Any
 from brandradar.config import AlertRules, Brand, TrendRules
 from brandradar.index.rows import DayCount, Sentiments, TopDocument
 from brandradar.index.store import NO_FILTERS, Filters, Store
-from brandradar.nlp.topic_groups import topics_of
+from brandradar.nlp.topic_groups import main_languages, topics_of
 from brandradar.urls import stable_id
 
 TOO_FEW = 30
@@ -283,7 +283,8 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
                              - timedelta(days=rules.baseline_days), brand, until=now)
     # One topic per concept across languages ("Akku", "battery", "аккумулятор"): phrases are
     # mapped to the most frequent phrase of their group, and the group's variants are shown.
-    topic, variants = topics_of(Counter(r.phrase for r in rows))
+    topic, variants = topics_of(Counter(r.phrase for r in rows),
+                                main_languages((r.phrase, r.language) for r in rows))
     rows = [replace(r, phrase=topic[r.phrase]) for r in rows]
     out: list[dict[str, Any]] = []
     for window in windows:

@@ -78,6 +78,7 @@ class PhraseDoc:
     doc_id: str
     domain: str
     published: datetime | None
+    language: str
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ class Store(Protocol):
     def phrase_docs(self, since: datetime, brand: str | None = None,
                     until: datetime | None = None) -> list[PhraseDoc]:
         """Per key phrase and document published in [since, until) (only documents mentioning
-        ``brand`` when given): ``phrase``, ``doc_id``, ``domain``, ``published``."""
+        ``brand`` when given): ``phrase``, ``doc_id``, ``domain``, ``published``, ``language``."""
 
     def explore(self, query: str | None, since: datetime | None, until: datetime | None,
                 filters: Filters = NO_FILTERS, sort: str = "newest", offset: int = 0,

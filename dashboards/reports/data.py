@@ -18,7 +18,7 @@ from brandradar.health import period_coverage
 from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
 from brandradar.index.rows import Sentiments
 from brandradar.index.store import Store
-from brandradar.nlp.topic_groups import topics_of
+from brandradar.nlp.topic_groups import main_languages, topics_of
 from brandradar.sources import source_title
 
 DEFAULT_DAYS = 7
@@ -51,10 +51,12 @@ def _change(now: float | None, before: float | None) -> float | None:
 def _topics(store: Store, brand: str, since: datetime, until: datetime,
             top: int = 8) -> list[dict[str, Any]]:
     docs: dict[str, set[str]] = {}
-    for r in store.phrase_docs(since, brand, until=until):
+    uses = store.phrase_docs(since, brand, until=until)
+    for r in uses:
         docs.setdefault(r.phrase, set()).add(r.doc_id)
     # One topic per concept across languages, as in the trends (docs/metrics.md).
-    topic, variants = topics_of({p: len(d) for p, d in docs.items()})
+    topic, variants = topics_of({p: len(d) for p, d in docs.items()},
+                                main_languages((r.phrase, r.language) for r in uses))
     topics: dict[str, set[str]] = {}
     for phrase, ids in docs.items():
         topics.setdefault(topic[phrase], set()).update(ids)

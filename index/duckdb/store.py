@@ -727,7 +727,8 @@ class DuckDBStore:
         about = " AND doc_id IN (SELECT doc_id FROM mentions WHERE brand = ?)" if brand else ""
         before = " AND published < ?" if until else ""
         return self._typed(PhraseDoc,
-            "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published FROM documents "
+            "SELECT unnest(key_phrases) AS phrase, doc_id, domain, published, language"
+            " FROM documents "
             f"WHERE published >= ?{before}{about}",
             [since, *([until] if until else []), *([brand] if brand else [])])
 

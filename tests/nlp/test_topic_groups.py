@@ -30,10 +30,26 @@ def test_names_and_model_numbers_only_stand_for_themselves() -> None:
     assert groups["iPhone 15"] == "iPhone 15" and groups["SunCharge"] == "SunCharge"
 
 
-def _doc(n: int, phrase: str, when: datetime, domain: str) -> dict[str, object]:
+def test_real_news_neighbours_and_acronyms_stay_apart_translations_group() -> None:
+    """Phrases the fundus news pages (tests/dashboards/test_dashboard_real_news.py) gave as one
+    topic before: "usa" with "user", the news agency "afp" with the party "afd", "team" with
+    "company", "school" with "office". Their translations still group."""
+    languages = {"usa": "en", "user": "en", "afp": "de", "afd": "de", "team": "en",
+                 "company": "en", "school": "en", "office": "en", "city": "en", "stadt": "de",
+                 "state": "en", "staat": "de", "e-bike": "de", "ebike": "de"}
+    groups = group_phrases(list(languages), languages=languages)
+    for a, b in (("usa", "user"), ("afp", "afd"), ("team", "company"), ("school", "office")):
+        assert groups[a] != groups[b], (a, b)
+    assert groups["stadt"] == "city" and groups["staat"] == "state"
+    assert groups["ebike"] == "e-bike"
+    assert is_name("spd") and is_name("usa") and not is_name("akku")
+
+
+def _doc(n: int, phrase: str, when: datetime, domain: str,
+         language: str = "de") -> dict[str, object]:
     return {"doc_id": f"d{n}", "source": "s", "source_kind": "forum", "url": f"https://{domain}/{n}",
             "domain": domain, "title": "t", "text": phrase, "published": when, "fetched": when,
-            "language": "de", "author_pseudonym": None, "rating": None, "product": None,
+            "language": language, "author_pseudonym": None, "rating": None, "product": None,
             "key_phrases": [phrase], "story_id": f"d{n}", "versions": "", "post_id": None,
             "reply_to": None}
 
@@ -41,7 +57,9 @@ def _doc(n: int, phrase: str, when: datetime, domain: str) -> dict[str, object]:
 def test_a_trend_counts_every_language_of_its_topic(tmp_path: Path) -> None:
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     words = ["Akku", "battery", "аккумулятор", "Akku", "battery", "аккумулятор"]
-    docs = [_doc(i, w, now - timedelta(hours=i + 1), f"site{i}.example") for i, w in enumerate(words)]
+    language = {"Akku": "de", "battery": "en", "аккумулятор": "ru"}
+    docs = [_doc(i, w, now - timedelta(hours=i + 1), f"site{i}.example", language[w])
+            for i, w in enumerate(words)]
     store = DuckDBStore(tmp_path / "t.duckdb")
     try:
         from brandradar.model import ENRICHED_FIELDS
