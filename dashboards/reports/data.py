@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from brandradar.config import Brand
 from brandradar.dashboards.reports.charts import LineChart, days_between, line_chart
 from brandradar.health import period_coverage
-from brandradar.index.analytics import alerts_in, net_sentiment, share_of_voice
+from brandradar.index.analytics import TOO_FEW, alerts_in, net_sentiment, share_of_voice
 from brandradar.index.rows import Sentiments
 from brandradar.index.store import Store
 from brandradar.nlp.topic_groups import main_languages, topics_of
@@ -40,6 +40,7 @@ def _sentiment(store: Store, brands: list[Brand], since: datetime,
         scored = r.positive + r.negative + r.neutral
         out[b.name] = {"brand": b.name, "positive": r.positive, "negative": r.negative,
                        "neutral": r.neutral, "unscored": r.unscored, "net": net_sentiment(r),
+                       "scored": scored,
                        "negative_share": round(r.negative / scored, 4) if scored else None}
     return out
 
@@ -121,7 +122,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines += _share_lines(report)
     for s in report["sentiment"]:
         change = s["net_change"]
-        if change is not None and abs(change) >= 0.15:
+        # A change of a handful of mentions is noise ("improved clearly: +0.21 against −1.00"
+        # from three documents on real news): both periods need as many as a net is shown for.
+        if change is not None and abs(change) >= 0.15 and \
+                min(s["scored"], s["scored_before"]) >= TOO_FEW:
             word = "improved" if change > 0 else "worsened"
             lines.append(f"Sentiment about {s['brand']} {word} clearly: net "
                          f"{s['net']:+.2f} against {s['net_before']:+.2f} the period before.")
@@ -193,6 +197,7 @@ def report_data(store: Store, brands: list[Brand], workdir: Path,
     sentiment = [{**now_s[b.name], "net_before": then_s[b.name]["net"],
                   "net_change": _change(now_s[b.name]["net"], then_s[b.name]["net"]),
                   "negative_share_before": then_s[b.name]["negative_share"],
+                  "scored_before": then_s[b.name]["scored"],
                   "mentions_before": sum(then_s[b.name][k] for k in
                                          ("positive", "negative", "neutral", "unscored"))}
                  for b in brands]

@@ -204,20 +204,31 @@ def _alerts(store: Store, view: View) -> list[dict[str, Any]]:
     return alerts_in(store, view.brands, view.since, view.until)
 
 
+# The most competitors the brand page puts side by side.
+RIVALS_SHOWN = 5
+
+
 def brand_page(store: Store, view: View, all_brands: list[Brand],
                workdir: Path) -> dict[str, Any]:
-    """One brand (the own brand by default) against each competitor, side by side."""
+    """One brand (the own brand by default) against each competitor side by side: the
+    ``RIVALS_SHOWN`` with the most documents in the view, of ``competitors``."""
     own = next((b for b in view.brands if b.role == "own"), view.brands[0])
     rivals = [b for b in all_brands if b.name != own.name and b in view.brands] or \
         [b for b in all_brands if b.name != own.name]
-    shown = [own, *rivals]
-    sov = share_of_voice(store, shown, view.since, view.until, False, view.filters)
+    # Shares among all the view's brands; side by side only the competitors with the most
+    # documents (with 48 brands tracked the page was 48 columns and 48 topic cards wide).
+    sov = share_of_voice(store, [own, *rivals], view.since, view.until, False, view.filters)
+    documents = {r["brand"]: r["mentions"] for r in sov}
+    rivals_shown = sorted(rivals, key=lambda b: -documents[b.name])[:RIVALS_SHOWN]
+    shown = [own, *rivals_shown]
+    sov = [next(r for r in sov if r["brand"] == b.name) for b in shown]
     sentiment = {r.brand: {**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters,
                                     view.zone)
     trends = store.trends()
-    return {"brand": own.name, "brands": [b.name for b in shown], "sov": sov,
+    return {"brand": own.name, "brands": [b.name for b in shown], "competitors": len(rivals),
+            "sov": sov,
             "sentiment": [sentiment.get(b.name, {"brand": b.name, "positive": 0, "negative": 0,
                                                   "neutral": 0, "unscored": 0, "net": None})
                           for b in shown],

@@ -349,3 +349,48 @@ def test_the_token_stays_out_of_links_and_the_alert_workflow_round_trips(
     assert saved.status == "acknowledged" and saved.assignee == "Mara (community)"
     label = corrections(workdir, mention)
     assert [(c.new, c.by) for c in label] == [(choice, "Jonas")]
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_forty_eight_real_brands_stay_readable(real_news_run: Path, artifacts: Path,
+                                              browser: Browser, width: int) -> None:
+    """Real news with the 48 companies of the news sample: the brand choice folds away, each
+    chart draws at most one line per colour (the brands with the most documents), the brand
+    page compares five competitors, and nothing scrolls sideways."""
+    ctx = context_from_workdir(real_news_run)
+    httpd = serve(ctx, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    errors: list[str] = []
+    page = _page(browser, width, errors)
+    try:
+        _open(page, f"{url}?page=overview", errors)
+        page.screenshot(path=str(artifacts / f"dashboard-real-news-overview-{width}.png"),
+                        full_page=True)
+        assert page.is_visible("#brand-fold summary")
+        assert not page.is_visible("#brand-picks input")
+        colours = page.eval_on_selector_all(
+            "#volume .legend i", "els => els.map(e => e.style.background)")
+        names = page.eval_on_selector_all("#volume .legend span", "els => els.map(e => e.textContent)")
+        assert 0 < len(colours) <= 6 and len(set(colours)) == len(colours)
+        store = _store(ctx)
+        try:
+            most = sorted(share_of_voice(store, ctx.brands), key=lambda r: -r["mentions"])
+        finally:
+            store.close()
+        assert most[len(names) - 1]["mentions"] >= max(
+            r["mentions"] for r in most if r["brand"] not in names)
+        rows = page.eval_on_selector_all("#sov tbody tr", "els => els.map(e => e.dataset.brand)")
+        assert len(rows) == 48 and rows[:len(names)] == names
+        wide = [page.evaluate("document.documentElement.scrollWidth")]
+        _open(page, f"{url}?page=brand", errors)
+        page.screenshot(path=str(artifacts / f"dashboard-real-news-brand-{width}.png"),
+                        full_page=True)
+        assert len(page.query_selector_all("#compare thead th")) == 1 + 6
+        wide.append(page.evaluate("document.documentElement.scrollWidth"))
+    finally:
+        page.close()
+        httpd.shutdown()
+        httpd.server_close()
+    assert errors == []
+    assert max(wide) <= width

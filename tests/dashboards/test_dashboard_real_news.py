@@ -1,74 +1,34 @@
 """The dashboard on real news nobody here wrote: the 160 fundus test pages (German, English, one
 Russian; 105 publishers, 2019–2026) served on loopback as two news sites, crawled, enriched and
-indexed by `brandradar run` with the 48 companies of the real-news mention sample. Every count
+indexed by `brandradar run` with the 48 companies of the real-news mention sample (the
+``real_news_run`` fixture, tests/dashboards/conftest.py). Every count
 opens as many rows, the days add up to the period, topics open their documents, and the export
 holds the explorer's rows — on real text, real dates over several years and real brand names."""
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from brandradar.dashboards.reports.report import write_report
 from brandradar.dashboards.web.server import Dashboard, allowed_hosts, create_app
 from brandradar.index.duckdb.store import DuckDBStore
 from brandradar.stages import Context, context_from_workdir
-from tests.conftest import run_cli
 from tests.dashboards.views import drill_down, get, last_days
-from tests.webserver import RouteSpec, serve
 
 pytestmark = pytest.mark.slow
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FUNDUS = FIXTURES / "extraction" / "fundus"
-BRANDS = FIXTURES / "mentions" / "news_brands.yaml"
-
-
-def _site() -> dict[str, RouteSpec]:
-    """Two news sites on one host: the German pages under /de/, the others under /en/, each with
-    an RSS feed of its pages, served as recorded (no charset claimed: the crawler finds it)."""
-    routes: dict[str, RouteSpec] = {
-        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\n")}
-    items: dict[str, list[str]] = {"de": [], "en": []}
-    for line in (FUNDUS / "gold.jsonl").read_text(encoding="utf-8").splitlines():
-        page = json.loads(line)
-        site = "de" if page["lang"] == "de" else "en"
-        path = f"/{site}/{page['id']}.html"
-        routes[path] = (200, {"Content-Type": "text/html"},
-                        gzip.decompress((FUNDUS / page["html_file"]).read_bytes()))
-        items[site].append(f"<item><title>{page['id']}</title><link>{path}</link></item>")
-    for site, links in items.items():
-        routes[f"/{site}.xml"] = (200, {"Content-Type": "application/rss+xml"}, (
-            f"<rss version='2.0'><channel><title>{site}</title>{''.join(links)}"
-            "</channel></rss>").encode())
-    return routes
 
 
 @pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Context,
-                                                                    DuckDBStore]]:
-    tmp = tmp_path_factory.mktemp("real_news")
-    (tmp / "brands.yaml").write_bytes(BRANDS.read_bytes())
-    with serve(_site()) as (base, seen):
-        config = tmp / "project.yaml"
-        config.write_text(
-            "brands_file: brands.yaml\nsources:\n"
-            f"  - {{name: presse_de, display_name: Presse (de), kind: news, feeds: ['{base}/de.xml']}}\n"
-            f"  - {{name: press_en, display_name: Press (en), kind: news, feeds: ['{base}/en.xml']}}\n"
-            # All publishers are served from one loopback host: one domain, not 105.
-            "trends: {min_domains: 1}\n"
-            "settings: {allow_private_hosts: ['127.0.0.1'], autothrottle: false}\n")
-        proc = run_cli("run", "--config", str(config), "--workdir", str(tmp / "work"),
-                       timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert sum(p.endswith(".html") for p in seen) == 160
-    ctx = context_from_workdir(tmp / "work")
+def news(real_news_run: Path) -> Iterator[tuple[TestClient, Context, DuckDBStore]]:
+    ctx = context_from_workdir(real_news_run)
     store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
     dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights,
                      source_names=ctx.source_names, trend_rules=ctx.project.trends)
@@ -131,3 +91,19 @@ def test_the_export_of_a_real_view_holds_its_rows_with_source_names(
     assert {r["Source"] for r in table} <= {"Presse (de)", "Press (en)"}
     assert [r["Brand"] for r in table] == [r["brand"] for r in page["rows"]]
     assert set(ctx.source_names.values()) == {"Presse (de)", "Press (en)"}
+
+
+def test_a_real_report_claims_no_change_from_a_handful_of_mentions(
+        news: tuple[TestClient, Context, DuckDBStore], tmp_path: Path) -> None:
+    """A year of real news against the year before: sentiment moved by far more than 0.15 for
+    brands with a few mentions, and the summary does not call that a clear change."""
+    _, ctx, store = news
+    last = store.time_range()[1]
+    assert last is not None
+    since = last.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=364)
+    out = write_report(ctx, "json", tmp_path / "r.json", since, last + timedelta(days=1))
+    report = json.loads(out.read_text(encoding="utf-8"))
+    moved = [s for s in report["sentiment"]
+             if s["net_change"] is not None and abs(s["net_change"]) >= 0.15]
+    assert moved and all(min(s["scored"], s["scored_before"]) < 30 for s in moved)
+    assert not any("clearly" in line for line in report["summary"])

@@ -3,6 +3,8 @@
 // tab's session storage on arrival. Crawled text is only ever set through textContent.
 "use strict";
 const COLORS = ["#e07a1f", "#3b6fd1", "#2a9d8f", "#8e5ccf", "#c94f7c", "#6b7785"];
+// More brands than this: the brand choice is folded away.
+const MANY_BRANDS = 8;
 const SVGNS = "http://www.w3.org/2000/svg";
 const PAGES = {overview: "Overview", brand: "Brand vs competitors", topics: "Trending topics",
   alerts: "Alerts", mentions: "Mentions", authors: "Authors", sources: "Sources health"};
@@ -134,6 +136,16 @@ function row(tbody, cells) {
   return tr;
 }
 const num = (v, cls = "", extra = {}) => ({text: String(v), cls: ("num " + cls).trim(), ...extra});
+// At most one line per colour in a chart: with more brands, the own brands and those with the
+// most documents in the view are drawn, each in its own colour, and the chart says so.
+function chartBrands(parent, brands, documents, own) {
+  if (brands.length <= COLORS.length) return brands;
+  const ranked = [...brands].sort((a, b) => (own.includes(b) - own.includes(a)) || ((documents[b] || 0) - (documents[a] || 0)));
+  const shown = ranked.slice(0, COLORS.length);
+  shown.forEach((b, i) => { color[b] = COLORS[i]; });
+  parent.append(el("p", {class: "muted chart-note"}, `Drawn: the ${shown.length} brands with the most documents in this view (own brands first), of ${brands.length}; choose brands above to compare others.`));
+  return shown;
+}
 function legend(parent, brands) {
   const box = el("div", {class: "legend"});
   for (const b of brands) { const s = el("span"); const i = el("i"); i.style.background = color[b]; s.append(i, document.createTextNode(b)); box.append(s); }
@@ -174,6 +186,8 @@ function lineChart(parent, xs, series, opts = {}) {
   const lo = opts.min !== undefined ? opts.min : 0;
   let hi = Math.max(lo + 1e-9, opts.max !== undefined ? opts.max : Math.max(...vals, 1));
   if (opts.log) hi = Math.log10(Math.max(10, hi));
+  // Counts get whole-number ticks (a top of 2 read "0, 1, 1, 2, 2" when quarters were rounded).
+  else if (opts.counts) hi = 4 * Math.ceil(hi / 4);
   const x = (i) => L + (i * (W - L - R)) / Math.max(1, xs.length - 1);
   const yv = (v) => opts.log ? Math.log10(Math.max(1, v)) : v;
   const y = (v) => H - B - ((yv(v) - lo) / (hi - lo)) * (H - B - T);
@@ -192,7 +206,8 @@ function lineChart(parent, xs, series, opts = {}) {
   xs.forEach((d, i) => {
     const last = i === xs.length - 1;
     if (i % step !== 0 && !last) return;
-    if (!last && xs.length - 1 - i < step && i !== 0) return;  // leave room for the last label
+    // The end labels are anchored at their outer edge: the next label needs 1.5 steps.
+    if (!last && i !== 0 && (i < 1.5 * step || xs.length - 1 - i < 1.5 * step)) return;
     box.append(svg("text", {x: x(i), y: H - 8, "text-anchor": last ? "end" : (i === 0 ? "start" : "middle")}, label(d)));
   });
   for (const s of series) {
@@ -246,13 +261,26 @@ function viewBar(meta) {
   preset.addEventListener("change", custom); custom();
   const chosen = (state.get("brands") || "").split(",").filter(Boolean);
   const picks = document.getElementById("brand-picks");
+  // A project tracking dozens of brands folds its choice away (48 boxes took half a phone
+  // screen); the colours belong to each chart then (chartBrands), not to the brand.
+  const many = meta.brands.length > MANY_BRANDS;
+  let into = picks;
+  if (many) {
+    const fold = el("details", {id: "brand-fold"});
+    const picked = chosen.length ? chosen.length : meta.brands.length;
+    fold.append(el("summary", {}, `Brands: ${picked === meta.brands.length ? "all" : picked} of ${meta.brands.length}`));
+    into = el("div", {class: "fold-body"});
+    fold.append(into);
+    picks.append(fold);
+  }
   for (const b of meta.brands) {
     const lab = el("label", {class: "pick"});
     const box = el("input", {type: "checkbox", value: b.name});
     box.checked = !chosen.length || chosen.includes(b.name);
-    const dot = el("i"); dot.style.background = color[b.name];
-    lab.append(box, dot, document.createTextNode(b.name + (b.role === "own" ? " (own)" : "")));
-    picks.append(lab);
+    lab.append(box);
+    if (!many) { const dot = el("i"); dot.style.background = color[b.name]; lab.append(dot); }
+    lab.append(document.createTextNode(b.name + (b.role === "own" ? " (own)" : "")));
+    into.append(lab);
   }
   const choices = {language: meta.facets.language, kind: meta.facets.source_kind,
     source: meta.facets.source, sentiment: ["positive", "negative", "neutral", "unscored"]};
@@ -340,9 +368,11 @@ function kpiTiles(k) {
   box.append(line);
   document.getElementById("page").append(box);
 }
-function sovTable(parent, sov, story, reach) {
+function sovTable(parent, sov, story, reach, order) {
   const tb = table(parent, "sov", ["Brand", "Documents", "Share", "Range (95 %)", "Per story", "Reach-weighted"]);
-  sov.forEach((r, i) => {
+  const at = Object.fromEntries(sov.map((r, i) => [r.brand, i]));
+  order.map((b) => at[b]).forEach((i) => {
+    const r = sov[i];
     const tr = row(tb, [r.brand, num(thousands(r.mentions), "", {href: mentionsLink({brand: r.brand, fold: "document"})}),
       num(r.too_few ? "too few" : pct(r.share)),
       num(r.too_few ? "–" : `${pct(r.ci_low)} – ${pct(r.ci_high)}`), num(story[i].too_few ? "too few" : pct(story[i].share)),
@@ -366,6 +396,7 @@ async function overviewPage() {
   const d = await api("overview");
   kpiTiles(d.kpis);
   const brands = d.sov.map((r) => r.brand);
+  const documents = Object.fromEntries(d.sov.map((r) => [r.brand, r.mentions]));
   const days = span(d.daily.map((r) => r.day));
   const per = perDay(d.daily, "mentions");
   const mode = state.get("scale") || "linear";
@@ -380,6 +411,7 @@ async function overviewPage() {
     switcher.append(a);
   }
   c4.append(switcher);
+  const drawn = chartBrands(c4, brands, documents, d.kpis.own);
   // x: days (YYYY-MM-DD) or, for a short period, hours (ISO instants); per[x][brand] = documents
   let xs = days, perX = per, xLabel, markerX = (a) => dayIn(new Date(a.start));
   if (hourly) {
@@ -390,33 +422,38 @@ async function overviewPage() {
     xLabel = xs.length <= 24 ? (h) => clock.format(new Date(h)).slice(11) : (h) => clock.format(new Date(h)).slice(8, 13) + "h";
     markerX = (a) => { const t = new Date(a.start).getTime(); return xs.find((h) => new Date(h).getTime() === t); };
   }
+  // The share view divides by every brand of the view, drawn or not.
   const totals = xs.map((x) => brands.reduce((a, b) => a + ((perX[x] || {})[b] || 0), 0));
   const values = (b) => xs.map((x, i) => {
     const n = (perX[x] || {})[b] || 0;
     return mode === "share" ? (totals[i] ? n / totals[i] : null) : n;
   });
-  lineChart(c4, xs, brands.map((b) => ({name: b, color: color[b], values: values(b)})),
-    {log: mode === "log", max: mode === "share" ? 1 : undefined, format: mode === "share" ? pct : (v) => thousands(Math.round(v)), xLabel,
+  lineChart(c4, xs, drawn.map((b) => ({name: b, color: color[b], values: values(b)})),
+    {log: mode === "log", counts: mode === "linear", max: mode === "share" ? 1 : undefined, format: mode === "share" ? pct : (v) => thousands(Math.round(v)), xLabel,
       markers: d.alerts.map((a) => ({x: markerX(a), href: link({page: "alerts"}), label: `${a.kind} · ${a.brand} · severity ${a.severity} · ${when(a.start)}`}))});
-  legend(c4, brands);
-  sovTable(card("Share of voice", "Share of the documents mentioning the brands shown. Range: where the share lies with 95 % certainty; \"too few\" below 30 documents. Per story: syndicated copies once. Reach: weighted by source.", false), d.sov, d.sov_story, d.sov_reach);
-  sentimentTable(card("Sentiment per brand", "Mentions by label (click to read them); unscored = languages without a model. Net = (pos − neg) / scored; \"too few\" below 30 scored.", false), d.sentiment, brands);
+  legend(c4, drawn);
+  // Dozens of brands are listed by documents (own brands first); a few in the project's order.
+  const order = brands.length > MANY_BRANDS
+    ? [...brands].sort((a, b) => (d.kpis.own.includes(b) - d.kpis.own.includes(a)) || (documents[b] - documents[a]))
+    : brands;
+  sovTable(card("Share of voice", "Share of the documents mentioning the brands shown. Range: where the share lies with 95 % certainty; \"too few\" below 30 documents. Per story: syndicated copies once. Reach: weighted by source.", false), d.sov, d.sov_story, d.sov_reach, order);
+  sentimentTable(card("Sentiment per brand", "Mentions by label (click to read them); unscored = languages without a model. Net = (pos − neg) / scored; \"too few\" below 30 scored.", false), d.sentiment, order);
   if (hourly) {
     const neg = {};
     for (const r of hourly.rows) (neg[new Date(r.hour).getTime()] ||= {})[r.brand] = r;
     const c6 = card("Negative share per hour", `Documents with a negative mention among all documents of a brand in that hour; hours with fewer than ${DAY_MIN_SCORED} documents are left out.`);
     c6.id = "negative-hourly";
-    lineChart(c6, xs, brands.map((b) => ({name: b, color: color[b], values: xs.map((h) => {
+    lineChart(c6, xs, drawn.map((b) => ({name: b, color: color[b], values: xs.map((h) => {
       const r = (neg[new Date(h).getTime()] || {})[b];
       return r && r.mentions >= DAY_MIN_SCORED ? r.negative / r.mentions : null;
     })})), {min: 0, max: 1, format: pct, xLabel});
-    legend(c6, brands);
+    legend(c6, drawn);
   }
   if (hourly) { alertCards(card("Alerts in this period", null), d.alerts, false); return; }
   const c5 = card("Net sentiment over time", `Thin line: a day (only days with ≥ ${DAY_MIN_SCORED} scored mentions); thick line: the 7 days up to that day (≥ ${TOO_FEW} scored).`);
   c5.id = "sentiment-time";
   const series = [];
-  for (const b of brands) {
+  for (const b of drawn) {
     const rows = Object.fromEntries(d.daily.filter((r) => r.brand === b).map((r) => [r.day, r]));
     const daily = [], smooth = [];
     days.forEach((day, i) => {
@@ -431,14 +468,16 @@ async function overviewPage() {
     series.push({name: b + " (7 days)", color: color[b], values: smooth, width: 2.5});
   }
   lineChart(c5, days, series, {min: -1, max: 1, format: signed});
-  legend(c5, brands);
+  legend(c5, drawn);
   alertCards(card("Alerts in this period", null), d.alerts, false);
 }
 
 // ---- brand vs competitors --------------------------------------------------------------------
 async function brandPage() {
   const d = await api("brand");
-  const c = card(`${d.brand} against each competitor`, "Same period and filters for every brand.");
+  const rest = d.competitors - (d.brands.length - 1);
+  const c = card(`${d.brand} against each competitor`, "Same period and filters for every brand." + (rest > 0
+    ? ` The ${d.brands.length - 1} competitors with the most documents in this view; ${rest} more are left out — choose brands above to compare them.` : ""));
   const tb = table(c, "compare", ["", ...d.brands]);
   const sov = Object.fromEntries(d.sov.map((r) => [r.brand, r]));
   const sent = Object.fromEntries(d.sentiment.map((r) => [r.brand, r]));
@@ -454,6 +493,8 @@ async function brandPage() {
     ["Unscored mentions", (b) => num(sent[b].unscored, "unscored")],
   ];
   for (const [name, fn] of lines) { const tr = row(tb, [name, ...d.brands.map(fn)]); tr.dataset.metric = name; }
+  // Brands beyond the palette have no colour of their own: this page's few take one each.
+  if (META.brands.length > COLORS.length) d.brands.forEach((b, i) => { color[b] = COLORS[i]; });
   const days = span(d.over_time.map((r) => r.day));
   const per = {};
   for (const r of d.over_time) (per[r.day] ||= {})[r.brand] = r;
