@@ -44,7 +44,7 @@ def fill(path: Path, mentions: int) -> DuckDBStore:
             CASE WHEN i % 4 >= 2 THEN 'a' || (i % 12) || '-' || (hash(i) % 3000) END, NULL, NULL,
             ['phrase' || (i % 500), 'topic' || (i % 77)],
             CASE WHEN i % 25 = 1 THEN 'd' || (i - 1) ELSE 'd' || i END, 'bench',
-            'p' || i, CASE WHEN i % 4 >= 2 AND i % 5 = 0 THEN 'p' || (i - 4) END
+            'p' || i, CASE WHEN i % 4 >= 2 AND i % 5 = 0 AND i >= 12 THEN 'p' || (i - 12) END
         FROM range({docs}) t(i)""")
     store.con.execute(f"""
         INSERT INTO mentions SELECT
