@@ -217,11 +217,10 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
         [b for b in all_brands if b.name != own.name]
     # Shares among all the view's brands; side by side only the competitors with the most
     # documents (with 48 brands tracked the page was 48 columns and 48 topic cards wide).
-    sov = share_of_voice(store, [own, *rivals], view.since, view.until, False, view.filters)
-    documents = {r["brand"]: r["mentions"] for r in sov}
-    rivals_shown = sorted(rivals, key=lambda b: -documents[b.name])[:RIVALS_SHOWN]
-    shown = [own, *rivals_shown]
-    sov = [next(r for r in sov if r["brand"] == b.name) for b in shown]
+    shares = {r["brand"]: r for r in share_of_voice(store, [own, *rivals], view.since, view.until,
+                                                     False, view.filters)}
+    shown = [own, *sorted(rivals, key=lambda b: -shares[b.name]["mentions"])[:RIVALS_SHOWN]]
+    sov = [shares[b.name] for b in shown]
     sentiment = {r.brand: {**vars(r), "net": net_sentiment(r)}
                  for r in store.sentiment(view.since, view.until, view.filters)}
     over_time = sentiment_over_time(store, shown, view.since, view.until, view.filters,

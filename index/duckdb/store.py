@@ -234,6 +234,12 @@ def _whole_hours(zone: str, since: datetime | None, until: datetime | None) -> b
                for t in probes)
 
 
+def _story_flag(filters: Filters) -> str:
+    """The ``story_rollup`` condition for a one-sentiment filter: the document has a mention
+    of that sentiment (``_rollup`` refuses several)."""
+    return f" AND has_{filters.sentiments[0]}" if filters.sentiments else ""
+
+
 def _window(column: str, since: datetime | None, until: datetime | None,
             filters: Filters = NO_FILTERS, prefix: str = "") -> tuple[str, list[Any]]:
     clauses: list[str] = []
@@ -594,7 +600,7 @@ class DuckDBStore:
                     f" GROUP BY brand HAVING sum({docs}) > 0", params).fetchall()
                 return {str(b): int(n) for b, n in rows}
             singles = docs.replace("docs", "singles")
-            flag = f" AND has_{filters.sentiments[0]}" if filters.sentiments else ""
+            flag = _story_flag(filters)
             rows = self.con.execute(
                 f"SELECT brand, sum(n) FROM (SELECT brand, sum({singles}) AS n FROM mention_rollup"
                 f" WHERE {where} GROUP BY brand UNION ALL SELECT brand, count(DISTINCT story_id)"
@@ -798,7 +804,7 @@ class DuckDBStore:
         fast = self._rollup(since, until, filters)
         if fast is not None:
             rolled, rolled_params, _ = fast
-            flag = f" AND has_{filters.sentiments[0]}" if filters.sentiments else ""
+            flag = _story_flag(filters)
             return (", c AS (SELECT brand, story_id AS g, count(*) AS n FROM story_rollup"
                     f" WHERE {rolled}{flag} AND story_id IN (SELECT story_id FROM p)"
                     " GROUP BY ALL)"), rolled_params

@@ -19,8 +19,7 @@ from starlette.testclient import TestClient
 from brandradar.dashboards.web.server import Dashboard, allowed_hosts, create_app
 from brandradar.index.analytics import share_of_voice
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.stages import context_from_workdir
-from tests.dashboards.views import drill_down
+from tests.dashboards.views import api_client, drill_down
 from tests.dashboards.views import get as _get
 from tests.dashboards.views import last_days as _last_days
 
@@ -29,14 +28,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo(demo_run: dict[str, Any]) -> Iterator[tuple[TestClient, Any, DuckDBStore]]:
-    ctx = context_from_workdir(demo_run["workdir"])
-    store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
-    dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights,
-                     source_names=ctx.source_names)
-    app = create_app(dash, None, allowed_hosts("127.0.0.1", None, []))
-    with TestClient(app, base_url="http://127.0.0.1:8780") as client:
-        yield client, ctx, store
-    store.close()
+    with api_client(demo_run["workdir"]) as client:
+        yield client
 
 
 @pytest.mark.parametrize("days", [None, 30])

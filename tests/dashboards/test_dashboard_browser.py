@@ -8,6 +8,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,23 @@ CHROMIUM = "/usr/bin/chromium"
 PAGES = ["overview", "brand", "topics", "alerts", "mentions", "authors", "sources"]
 
 
-@pytest.fixture(scope="module")
-def dashboard(demo_run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    ctx = context_from_workdir(demo_run["workdir"])
+@contextmanager
+def _served(workdir: Path) -> Iterator[tuple[str, Any]]:
+    """`brandradar serve` of a work directory on a free loopback port: its URL and context."""
+    ctx = context_from_workdir(workdir)
     httpd = serve(ctx, "127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/", ctx
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/", ctx
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    with _served(demo_run["workdir"]) as served:
+        yield served
 
 
 def _open(page: Page, url: str, errors: list[str]) -> None:
@@ -357,40 +367,35 @@ def test_forty_eight_real_brands_stay_readable(real_news_run: Path, artifacts: P
     """Real news with the 48 companies of the news sample: the brand choice folds away, each
     chart draws at most one line per colour (the brands with the most documents), the brand
     page compares five competitors, and nothing scrolls sideways."""
-    ctx = context_from_workdir(real_news_run)
-    httpd = serve(ctx, "127.0.0.1", 0)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     errors: list[str] = []
-    page = _page(browser, width, errors)
-    try:
-        _open(page, f"{url}?page=overview", errors)
-        page.screenshot(path=str(artifacts / f"dashboard-real-news-overview-{width}.png"),
-                        full_page=True)
-        assert page.is_visible("#brand-fold summary")
-        assert not page.is_visible("#brand-picks input")
-        colours = page.eval_on_selector_all(
-            "#volume .legend i", "els => els.map(e => e.style.background)")
-        names = page.eval_on_selector_all("#volume .legend span", "els => els.map(e => e.textContent)")
-        assert 0 < len(colours) <= 6 and len(set(colours)) == len(colours)
-        store = _store(ctx)
+    with _served(real_news_run) as (url, ctx):
+        page = _page(browser, width, errors)
         try:
-            most = sorted(share_of_voice(store, ctx.brands), key=lambda r: -r["mentions"])
+            _open(page, f"{url}?page=overview", errors)
+            page.screenshot(path=str(artifacts / f"dashboard-real-news-overview-{width}.png"),
+                            full_page=True)
+            assert page.is_visible("#brand-fold summary")
+            assert not page.is_visible("#brand-picks input")
+            colours = page.eval_on_selector_all(
+                "#volume .legend i", "els => els.map(e => e.style.background)")
+            names = page.eval_on_selector_all("#volume .legend span", "els => els.map(e => e.textContent)")
+            assert 0 < len(colours) <= 6 and len(set(colours)) == len(colours)
+            store = _store(ctx)
+            try:
+                most = sorted(share_of_voice(store, ctx.brands), key=lambda r: -r["mentions"])
+            finally:
+                store.close()
+            assert most[len(names) - 1]["mentions"] >= max(
+                r["mentions"] for r in most if r["brand"] not in names)
+            rows = page.eval_on_selector_all("#sov tbody tr", "els => els.map(e => e.dataset.brand)")
+            assert len(rows) == 48 and rows[:len(names)] == names
+            wide = [page.evaluate("document.documentElement.scrollWidth")]
+            _open(page, f"{url}?page=brand", errors)
+            page.screenshot(path=str(artifacts / f"dashboard-real-news-brand-{width}.png"),
+                            full_page=True)
+            assert len(page.query_selector_all("#compare thead th")) == 1 + 6
+            wide.append(page.evaluate("document.documentElement.scrollWidth"))
         finally:
-            store.close()
-        assert most[len(names) - 1]["mentions"] >= max(
-            r["mentions"] for r in most if r["brand"] not in names)
-        rows = page.eval_on_selector_all("#sov tbody tr", "els => els.map(e => e.dataset.brand)")
-        assert len(rows) == 48 and rows[:len(names)] == names
-        wide = [page.evaluate("document.documentElement.scrollWidth")]
-        _open(page, f"{url}?page=brand", errors)
-        page.screenshot(path=str(artifacts / f"dashboard-real-news-brand-{width}.png"),
-                        full_page=True)
-        assert len(page.query_selector_all("#compare thead th")) == 1 + 6
-        wide.append(page.evaluate("document.documentElement.scrollWidth"))
-    finally:
-        page.close()
-        httpd.shutdown()
-        httpd.server_close()
+            page.close()
     assert errors == []
     assert max(wide) <= width

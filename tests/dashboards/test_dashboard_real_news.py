@@ -18,24 +18,17 @@ import pytest
 from starlette.testclient import TestClient
 
 from brandradar.dashboards.reports.report import write_report
-from brandradar.dashboards.web.server import Dashboard, allowed_hosts, create_app
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.stages import Context, context_from_workdir
-from tests.dashboards.views import drill_down, get, last_days
+from brandradar.stages import Context
+from tests.dashboards.views import api_client, drill_down, get, last_days
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def news(real_news_run: Path) -> Iterator[tuple[TestClient, Context, DuckDBStore]]:
-    ctx = context_from_workdir(real_news_run)
-    store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
-    dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights,
-                     source_names=ctx.source_names, trend_rules=ctx.project.trends)
-    app = create_app(dash, None, allowed_hosts("127.0.0.1", None, []))
-    with TestClient(app, base_url="http://127.0.0.1:8780") as client:
-        yield client, ctx, store
-    store.close()
+    with api_client(real_news_run) as client:
+        yield client
 
 
 def test_real_pages_become_dated_documents_over_years(

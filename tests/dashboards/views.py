@@ -1,14 +1,36 @@
-"""Dashboard API checks shared by the demo-web and the real-news tests: read a page's data, pick
-the last days of a store, and follow every count of the overview to the list behind it."""
+"""Dashboard API checks shared by the demo-web and the real-news tests: the API of a work
+directory in process, a page's data, the last days of a store, and every count of the overview
+followed to the list behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
+from brandradar.dashboards.web.server import Dashboard, allowed_hosts, create_app
 from brandradar.index.duckdb.store import DuckDBStore
+from brandradar.stages import Context, context_from_workdir
+
+
+@contextmanager
+def api_client(workdir: Path) -> Iterator[tuple[TestClient, Context, DuckDBStore]]:
+    """The dashboard of a work directory in process (its project's brands, weights, trend
+    rules and source names, as `brandradar serve` builds it), its context and its store."""
+    ctx = context_from_workdir(workdir)
+    store = DuckDBStore(Path(ctx.workdir) / "brandradar.duckdb", read_only=True)
+    dash = Dashboard(store, ctx.brands, Path(ctx.workdir), ctx.project.source_weights,
+                     trend_rules=ctx.project.trends, source_names=ctx.source_names)
+    app = create_app(dash, None, allowed_hosts("127.0.0.1", None, []))
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8780") as client:
+            yield client, ctx, store
+    finally:
+        store.close()
 
 
 def get(client: TestClient, path: str, **params: str) -> Any:

@@ -136,14 +136,20 @@ function row(tbody, cells) {
   return tr;
 }
 const num = (v, cls = "", extra = {}) => ({text: String(v), cls: ("num " + cls).trim(), ...extra});
+// Brands ordered by documents in the view, own brands first (ties keep the project's order).
+function byDocuments(brands, documents, own) {
+  return [...brands].sort((a, b) => (own.includes(b) - own.includes(a)) || ((documents[b] || 0) - (documents[a] || 0)));
+}
 // At most one line per colour in a chart: with more brands, the own brands and those with the
-// most documents in the view are drawn, each in its own colour, and the chart says so.
+// most documents in the view are drawn, and the chart says so. In a project with more brands
+// than colours, the drawn brands take one colour each (a brand has no colour of its own there).
 function chartBrands(parent, brands, documents, own) {
-  if (brands.length <= COLORS.length) return brands;
-  const ranked = [...brands].sort((a, b) => (own.includes(b) - own.includes(a)) || ((documents[b] || 0) - (documents[a] || 0)));
-  const shown = ranked.slice(0, COLORS.length);
-  shown.forEach((b, i) => { color[b] = COLORS[i]; });
-  parent.append(el("p", {class: "muted chart-note"}, `Drawn: the ${shown.length} brands with the most documents in this view (own brands first), of ${brands.length}; choose brands above to compare others.`));
+  let shown = brands;
+  if (brands.length > COLORS.length) {
+    shown = byDocuments(brands, documents, own).slice(0, COLORS.length);
+    parent.append(el("p", {class: "muted chart-note"}, `Drawn: the ${shown.length} brands with the most documents in this view (own brands first), of ${brands.length}; choose brands above to compare others.`));
+  }
+  if (META.brands.length > COLORS.length) shown.forEach((b, i) => { color[b] = COLORS[i]; });
   return shown;
 }
 function legend(parent, brands) {
@@ -433,9 +439,7 @@ async function overviewPage() {
       markers: d.alerts.map((a) => ({x: markerX(a), href: link({page: "alerts"}), label: `${a.kind} · ${a.brand} · severity ${a.severity} · ${when(a.start)}`}))});
   legend(c4, drawn);
   // Dozens of brands are listed by documents (own brands first); a few in the project's order.
-  const order = brands.length > MANY_BRANDS
-    ? [...brands].sort((a, b) => (d.kpis.own.includes(b) - d.kpis.own.includes(a)) || (documents[b] - documents[a]))
-    : brands;
+  const order = brands.length > MANY_BRANDS ? byDocuments(brands, documents, d.kpis.own) : brands;
   sovTable(card("Share of voice", "Share of the documents mentioning the brands shown. Range: where the share lies with 95 % certainty; \"too few\" below 30 documents. Per story: syndicated copies once. Reach: weighted by source.", false), d.sov, d.sov_story, d.sov_reach, order);
   sentimentTable(card("Sentiment per brand", "Mentions by label (click to read them); unscored = languages without a model. Net = (pos − neg) / scored; \"too few\" below 30 scored.", false), d.sentiment, order);
   if (hourly) {
@@ -493,17 +497,16 @@ async function brandPage() {
     ["Unscored mentions", (b) => num(sent[b].unscored, "unscored")],
   ];
   for (const [name, fn] of lines) { const tr = row(tb, [name, ...d.brands.map(fn)]); tr.dataset.metric = name; }
-  // Brands beyond the palette have no colour of their own: this page's few take one each.
-  if (META.brands.length > COLORS.length) d.brands.forEach((b, i) => { color[b] = COLORS[i]; });
   const days = span(d.over_time.map((r) => r.day));
   const per = {};
   for (const r of d.over_time) (per[r.day] ||= {})[r.brand] = r;
   const c2 = card("Net sentiment over time", `Per day: (positive − negative) / scored mentions, from −1 to +1; days with fewer than ${DAY_MIN_SCORED} scored mentions are left out.`);
-  lineChart(c2, days, d.brands.map((b) => ({name: b, color: color[b], values: days.map((day) => {
+  const drawn = chartBrands(c2, d.brands, {}, []);
+  lineChart(c2, days, drawn.map((b) => ({name: b, color: color[b], values: days.map((day) => {
     const r = (per[day] || {})[b];
     return r && r.scored >= DAY_MIN_SCORED ? r.net : null;
   })})), {min: -1, max: 1, format: signed});
-  legend(c2, d.brands);
+  legend(c2, drawn);
   for (const b of d.brands) {
     const tc = card(`Trending with ${b}`, null, false);
     const tbt = table(tc, `topics-${b}`, ["Phrase", "Over", "State", "Documents"]);
