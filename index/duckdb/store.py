@@ -775,25 +775,56 @@ class DuckDBStore:
                   if fold == "story" else "")
         count = "coalesce(c.n, 1)" if fold == "story" else "1"
 
-        def page(source: str) -> list[dict[str, Any]]:
+        def page(source: str, near: list[Any]) -> list[dict[str, Any]]:
             return self._rows(
                 f"{hits}, p AS ({source} ORDER BY {order} LIMIT ? OFFSET ?){copies}"
                 f" SELECT * FROM (SELECT p.*, d.url, d.title, d.author_pseudonym AS author,"
                 f" CAST({count} AS INTEGER) AS copies FROM p JOIN documents d USING (doc_id)"
-                f"{joined}) ORDER BY {order}", [*params, limit, offset, *again])
+                f"{joined}) ORDER BY {order}", [*params, *near, limit, offset, *again])
 
         if not unit:
-            return ExplorerPage(total, offset, [ExplorerRow(**r) for r in page(picked)])
+            edge, near = self._time_edge(query, sort, since, until, filters, offset + limit)
+            return ExplorerPage(total, offset, [ExplorerRow(**r) for r in
+                                                page(f"SELECT * FROM hits WHERE {edge}", near)])
         # Folding: a group's row is its first mention in the order, and groups come in the
         # order of those rows, so the first N groups are among the first mentions in order.
         # Fold only the first few times N mentions (a top-N, not a sort of the whole view); a
         # full page proves they held enough groups, else fold everything.
         few = (offset + limit) * 4
-        rows = page(f"SELECT * FROM (SELECT * FROM hits ORDER BY {order} LIMIT {few})"
-                    f" QUALIFY row_number() OVER (PARTITION BY {unit} ORDER BY {order}) = 1")
+        edge, near = self._time_edge(query, sort, since, until, filters, few)
+        rows = page(f"SELECT * FROM (SELECT * FROM hits WHERE {edge} ORDER BY {order}"
+                    f" LIMIT {few}) QUALIFY row_number() OVER (PARTITION BY {unit}"
+                    f" ORDER BY {order}) = 1", near)
         if len(rows) < limit and offset + len(rows) < total:
-            rows = page(picked)
+            rows = page(picked, [])
         return ExplorerPage(total, offset, [ExplorerRow(**r) for r in rows])
+
+    def _time_edge(self, query: str | None, sort: str, since: datetime | None,
+                   until: datetime | None, filters: Filters, rows: int) -> tuple[str, list[Any]]:
+        """A condition on ``published`` that keeps the first ``rows`` mentions of a view in
+        time order and little else, with its parameters ("TRUE" where it cannot tell). The
+        rollup's hourly counts say from which hour on the view holds that many mentions; with
+        that bound the top-N reads a few hundred rows instead of sorting every mention of an
+        all-data view (1.3 s on ten million mentions; DuckDB fetches the other columns late
+        only for 50 rows or fewer)."""
+        fast = self._rollup(since, until, filters) if query is None else None
+        if fast is None or sort not in ("newest", "oldest"):
+            return "TRUE", []
+        where, params, _ = fast
+        newest = sort == "newest"
+        counted = " + ".join(filters.sentiments or _SENTIMENTS)
+        found = self.con.execute(
+            f"SELECT hour FROM (SELECT hour, sum(sum({counted}))"
+            f" OVER (ORDER BY hour {'DESC' if newest else 'ASC'}) AS seen FROM mention_rollup"
+            f" WHERE {where} AND hour IS NOT NULL GROUP BY hour) WHERE seen >= ?"
+            f" ORDER BY hour {'DESC' if newest else 'ASC'} LIMIT 1", [*params, rows]).fetchone()
+        if not found:
+            return "TRUE", []
+        # An hour's mentions were published from its start on, so from there on (or before
+        # two hours later: a local hour across a half-hour clock change lasts 90 minutes)
+        # there are at least ``rows`` of them.
+        return (("published >= ?", [found[0]]) if newest
+                else ("published < ?", [found[0] + timedelta(hours=2)]))
 
     def _story_copies(self, since: datetime | None, until: datetime | None, filters: Filters,
                       where: str, params: list[Any]) -> tuple[str, list[Any]]:

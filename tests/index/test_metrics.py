@@ -146,6 +146,32 @@ def test_explorer_folds_each_story_with_its_copies_in_the_view(store: DuckDBStor
             key: len(docs) for key, docs in want.items()}
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_explorer_pages_in_time_order_are_the_same_with_the_rollup_bound(
+        store: DuckDBStore, rows: Any, sort: str) -> None:
+    """In time order the explorer reads only the hours the rollup says hold the page (a top-N
+    over ten million mentions sorted them all); every page of every view is the page the
+    mention rows give, and in time order."""
+    day = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    views = [(None, None, Filters()), (day - timedelta(days=30), day, Filters()),
+             (None, None, Filters(source_kinds=("forum", "review"), languages=("de",))),
+             (None, None, Filters(sentiments=("negative",), brands=("Voltaro",)))]
+    store.build_rollup()
+    bounded = 0
+    for since, until, filters in views:
+        for fold in ("story", "document", "none"):
+            for offset in (0, 7, 60):
+                store.use_rollup = True
+                edge, _ = store._time_edge(None, sort, since, until, filters, offset + 5)
+                bounded += edge != "TRUE"
+                fast = store.explore(None, since, until, filters, sort, offset, 5, fold)
+                store.use_rollup = False
+                slow = store.explore(None, since, until, filters, sort, offset, 5, fold)
+                assert fast == slow and len(fast.rows) == 5
+                times = [r.published for r in fast.rows]
+                assert times == sorted(times, reverse=sort == "newest")
+    assert bounded >= 30  # the bound was there to hold
+
 def test_full_text_search(store: Store, rows: Any) -> None:
     text = {d["doc_id"]: (d["title"] + " " + d["text"]).lower() for d in rows[0]}
     hits = _search(store, "Akku", 20)
