@@ -143,7 +143,29 @@ replies AS (
     AND r.doc_id <> p.doc_id GROUP BY ALL)
 SELECT s.*, coalesce(r.replies, 0) AS replies
 FROM said s LEFT JOIN replies r ON r.author = s.author AND r.source = s.source
-    AND r.hour IS NOT DISTINCT FROM s.hour AND r.brand IS NOT DISTINCT FROM s.brand""",
+    AND r.hour IS NOT DISTINCT FROM s.hour AND r.brand IS NOT DISTINCT FROM s.brand
+-- In time order, so that a period reads the row groups of its hours only.
+ORDER BY s.hour, s.brand""",
+    # Per forum or review post mentioning a brand: its author, hour, brands and the replies
+    # it received. Posts and replies of a view of several brands do not add up from the
+    # per-brand rows above (a post mentioning two of them is one post); counted from the
+    # mention rows, the authors of two brands took 2.4 s on ten million mentions.
+    "author_posts": """
+WITH posts AS (
+    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
+    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
+    AND {scope}),
+named AS (
+    SELECT doc_id, list(DISTINCT brand ORDER BY brand) AS brands FROM mentions
+    WHERE doc_id IN (SELECT doc_id FROM posts) GROUP BY doc_id),
+replies AS (
+    SELECT p.doc_id, count(*) AS replies
+    FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id
+    AND r.doc_id <> p.doc_id GROUP BY ALL)
+SELECT p.author_pseudonym AS author, p.source, p.hour, n.brands,
+       coalesce(r.replies, 0) AS replies
+FROM posts p JOIN named n USING (doc_id) LEFT JOIN replies r USING (doc_id)
+ORDER BY p.hour""",
 }
 # Per brand and document (of the hours in scope): its story, hour, source, kind, language and
 # mentions per sentiment; ``single``: the only document of its story mentioning the brand,
@@ -545,9 +567,9 @@ class DuckDBStore:
         """(Re)build the hourly rollup the dashboard queries read; ``partial``: only the hours
         the syncs of this writer touched (``rollup_hours``), so an hourly run costs what it
         changed, not the size of the corpus."""
-        if partial and not self.con.execute(
-                "SELECT 1 FROM duckdb_columns() WHERE table_name = 'author_rollup'"
-                " AND column_name = 'brand'").fetchone():
+        if partial and len(self.con.execute(
+                "SELECT 1 FROM duckdb_columns() WHERE (table_name = 'author_rollup'"
+                " AND column_name = 'brand') OR table_name = 'author_posts'").fetchall()) < 2:
             partial = False  # a rollup from before the per-brand author rows: built anew
         scope = _IN_HOURS if partial else "TRUE"
         self.con.execute(_PER_DOC.format(scope=scope))
@@ -630,8 +652,25 @@ class DuckDBStore:
 
     def author_stats(self, since: datetime | None, until: datetime | None,
                      brands: tuple[str, ...] = ()) -> list[AuthorStat]:
-        fast = self._rollup(since, until, NO_FILTERS) if len(brands) <= 1 else None
-        if fast is not None:
+        fast = self._rollup(since, until, NO_FILTERS)
+        if fast is not None and len(brands) > 1:
+            where, params, _ = fast
+            marks = ", ".join("?" for _ in brands)
+            sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}"
+                             for c in ("mentions", "positive", "negative", "neutral"))
+            try:
+                return self._typed(AuthorStat,
+                    f"WITH said AS (SELECT author, source, {sums} FROM author_rollup"
+                    f"  WHERE {where} AND brand IN ({marks}) GROUP BY ALL),"
+                    " posted AS (SELECT author, source, count(*) AS posts,"
+                    "  CAST(sum(replies) AS BIGINT) AS replies FROM author_posts"
+                    f"  WHERE {where} AND list_has_any(brands, [{marks}]) GROUP BY ALL)"
+                    " SELECT p.author, p.source, p.posts, s.mentions, s.positive, s.negative,"
+                    " s.neutral, p.replies FROM posted p JOIN said s USING (author, source)"
+                    " ORDER BY p.author, p.source", [*params, *brands, *params, *brands])
+            except duckdb.CatalogException:  # a rollup from before author_posts, read-only
+                fast = None
+        if fast is not None and len(brands) <= 1:
             where, params, _ = fast
             which = "brand = ?" if brands else "brand IS NULL"
             return self._typed(AuthorStat,
