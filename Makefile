@@ -2,7 +2,7 @@
 UV := python3 -m uv
 PY_DIRS := brandradar crawlers nlp index dashboards dags tests scripts benchmarks
 
-.PHONY: setup demo test test-fast test-deployment lint eval bench clean finetune fuzz
+.PHONY: setup demo test test-fast test-long test-deployment lint eval bench clean finetune fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -15,7 +15,11 @@ lint: setup
 	$(UV) run python scripts/typecheck.py
 
 test: setup lint
-	$(UV) run pytest -m "not quality and not deployment"
+	$(UV) run pytest -m "not quality and not deployment and not long"
+
+# The end-to-end runs of minutes each (about 14 minutes; CI runs them after make test).
+test-long: setup
+	$(UV) run pytest -m long
 
 # The pipeline DAG on a real Airflow deployment started as processes: CeleryExecutor, two
 # workers, the machine's PostgreSQL and Redis (a few minutes; CI runs it after make test).
@@ -30,7 +34,7 @@ fuzz: setup
 	PYTHONHASHSEED=0 $(UV) run python tests/fuzz/run.py html 2000
 
 test-fast: setup
-	$(UV) run pytest -m "not slow and not browser and not quality and not deployment"
+	$(UV) run pytest -m "not slow and not long and not browser and not quality and not deployment"
 
 clean:
 	rm -rf brandradar-demo test-artifacts .pytest_cache .mypy_cache .ruff_cache

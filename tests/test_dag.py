@@ -84,7 +84,7 @@ print("REPORT", report.state)
 """
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_dag_runs_the_pipeline_on_the_demo_web(airflow_home: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", _RUN.format(folder=str(DAGS))],
                           env=_env(airflow_home, tmp_path), capture_output=True, text=True, timeout=900)

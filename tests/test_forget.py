@@ -35,6 +35,7 @@ def _nothing_left_but_the_others(workdir: Path) -> None:
     assert sum("Firmware-Update" in text for _, text in after) == 2
 
 
+@pytest.mark.long
 def test_forget_an_author_removes_every_trace_and_keeps_the_others(tmp_path: Path) -> None:
     workdir = tmp_path / "w"
     with phpbb_board(tmp_path) as (config, _):

@@ -43,6 +43,7 @@ def _sentiment_in_store(work: Path, mention_id: str) -> str:
     return str(row[0])
 
 
+@pytest.mark.long
 def test_corrections_are_kept_count_in_metrics_and_train_a_project_head(work: Path) -> None:
     proc = run_cli("label", "queue", "--workdir", str(work), "--limit", "6", "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -50,6 +50,7 @@ def _files(root: Path) -> dict[str, int]:
             for stage in ("enriched", "mentions") for p in (root / stage).rglob("*.parquet")}
 
 
+@pytest.mark.long
 def test_new_model_version_beside_the_active_rows_then_switch(
         demo_run: dict[str, Any], tmp_path: Path) -> None:
     import shutil

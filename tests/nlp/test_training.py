@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from brandradar.nlp.scores import sentiment_scores
 from brandradar.nlp.sentiment_model import SentimentModel
@@ -42,6 +43,7 @@ def test_authored_sentences_are_complete_and_split_with_their_translations() -> 
     assert 0.2 <= dev_share <= 0.4
 
 
+@pytest.mark.long
 def test_training_writes_a_head_per_language_that_the_product_loads(tmp_path: Path) -> None:
     small = tmp_path / "vader"
     small.mkdir()
