@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS corrections (mention_id VARCHAR PRIMARY KEY, sentimen
 # filters counts once, like its document, so single-document stories are counted in the rollup
 # (``singles``); the few stories with several documents keep one row per document in
 # ``story_rollup`` and are counted distinct there.
+# The forum and review posts with an author (in the hours of ``scope``), for the author rollups.
+_FORUM_POSTS = """
+WITH posts AS (
+    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
+    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
+    AND {scope}),"""
 _ROLLUP_SELECTS = {
     "story_rollup": """
 SELECT brand, story_id, hour, source, source_kind, language, pos > 0 AS has_positive,
@@ -111,11 +117,7 @@ SELECT brand, hour, source, source_kind, language,
 FROM per_doc GROUP BY ALL ORDER BY hour, brand""",
     # Per author, source and hour: all their posts (brand NULL), and once more per brand the
     # posts mentioning it, with that brand's mentions and the replies those posts received.
-    "author_rollup": """
-WITH posts AS (
-    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
-    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
-    AND {scope}),
+    "author_rollup": _FORUM_POSTS + """
 branded AS (
     SELECT p.*, CAST(NULL AS VARCHAR) AS brand FROM posts p
     UNION ALL
@@ -150,11 +152,7 @@ ORDER BY s.hour, s.brand""",
     # it received. Posts and replies of a view of several brands do not add up from the
     # per-brand rows above (a post mentioning two of them is one post); counted from the
     # mention rows, the authors of two brands took 2.4 s on ten million mentions.
-    "author_posts": """
-WITH posts AS (
-    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
-    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
-    AND {scope}),
+    "author_posts": _FORUM_POSTS + """
 named AS (
     SELECT doc_id, list(DISTINCT brand ORDER BY brand) AS brands FROM mentions
     WHERE doc_id IN (SELECT doc_id FROM posts) GROUP BY doc_id),
