@@ -82,6 +82,12 @@ CREATE TABLE IF NOT EXISTS search_docs (doc_id VARCHAR PRIMARY KEY, len INTEGER)
 CREATE TABLE IF NOT EXISTS corrections (mention_id VARCHAR PRIMARY KEY, sentiment VARCHAR,
                                         score DOUBLE);
 """
+# The forum and review posts with an author (in the hours of ``scope``), for the author rollups.
+_FORUM_POSTS = """
+WITH posts AS (
+    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
+    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
+    AND {scope}),"""
 # Per brand, hour, source, kind and language: documents (each counted once per brand: a document
 # has one hour, source, kind and language, so these counts add up exactly), documents with at
 # least one mention of each sentiment, and mentions per sentiment. Dashboards read this instead
@@ -90,12 +96,6 @@ CREATE TABLE IF NOT EXISTS corrections (mention_id VARCHAR PRIMARY KEY, sentimen
 # filters counts once, like its document, so single-document stories are counted in the rollup
 # (``singles``); the few stories with several documents keep one row per document in
 # ``story_rollup`` and are counted distinct there.
-# The forum and review posts with an author (in the hours of ``scope``), for the author rollups.
-_FORUM_POSTS = """
-WITH posts AS (
-    SELECT doc_id, source, author_pseudonym, post_id, date_trunc('hour', published) AS hour
-    FROM documents WHERE author_pseudonym IS NOT NULL AND source_kind IN ('forum', 'review')
-    AND {scope}),"""
 _ROLLUP_SELECTS = {
     "story_rollup": """
 SELECT brand, story_id, hour, source, source_kind, language, pos > 0 AS has_positive,
