@@ -14,12 +14,16 @@ lint: setup
 	$(UV) run ruff check $(PY_DIRS)
 	$(UV) run python scripts/typecheck.py
 
+# Two pytest-xdist workers; tests sharing a run or a server stay on one (tests/conftest.py).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+
 test: setup lint
-	$(UV) run pytest -m "not quality and not deployment and not long"
+	$(UV) run pytest $(XDIST) -m "not quality and not deployment and not long"
 
 # The end-to-end runs of minutes each (about 14 minutes; CI runs them after make test).
 test-long: setup
-	$(UV) run pytest -m long
+	$(UV) run pytest $(XDIST) -m long
 
 # The pipeline DAG on a real Airflow deployment started as processes: CeleryExecutor, two
 # workers, the machine's PostgreSQL and Redis (a few minutes; CI runs it after make test).

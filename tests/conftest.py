@@ -42,6 +42,28 @@ def run_cli(*args: str, workdir: Path | None = None, input_text: str | None = No
                           env=merged, cwd=workdir or ROOT)
 
 
+# Tests that share an expensive session fixture run on one pytest-xdist worker, so the fixture
+# runs once; every other module keeps its tests on one worker (its module-scoped fixtures run
+# once, and its servers never meet a copy of themselves on another worker).
+_SHARED_RUNS = ("demo_run", "real_news_run")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test an ``xdist_group`` (``make test`` runs ``--dist loadgroup``): the shared
+    run it uses, else the one its module uses, else its module; an explicit group wins."""
+    uses: dict[str, set[str]] = {}
+    for item in items:
+        uses.setdefault(item.path.as_posix(), set()).update(getattr(item, "fixturenames", ()))
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        mine = [f for f in _SHARED_RUNS if f in getattr(item, "fixturenames", ())]
+        module = [f for f in _SHARED_RUNS if f in uses[item.path.as_posix()]]
+        group = (mine or module or [item.path.relative_to(ROOT).as_posix()])[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`brandradar demo --once` into a fresh work directory, run once per test session."""

@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags"
+# The demo web on its default ports: one module at a time (conftest.py).
+pytestmark = pytest.mark.xdist_group("demo_default_ports")
 
 
 @pytest.fixture(scope="module")

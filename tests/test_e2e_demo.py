@@ -121,6 +121,7 @@ def test_planted_topic_is_emerging(demo_run: dict[str, Any]) -> None:
     assert all(t["window_hours"] == 7 * 24 for t in before)
 
 
+@pytest.mark.long  # a second demo run of minutes (make test-long)
 def test_rerun_creates_no_duplicates(demo_run: dict[str, Any]) -> None:
     wd = demo_run["workdir"]
     db = wd / "brandradar.duckdb"

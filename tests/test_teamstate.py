@@ -23,6 +23,9 @@ from brandradar.labels import Correction, LabelStore, store_path
 from brandradar.settings import Settings
 from brandradar.teamstate import engine_for, record_run, run_lock
 
+# The demo web on its default ports: one module at a time (conftest.py).
+pytestmark = pytest.mark.xdist_group("demo_default_ports")
+
 
 def _correction(n: int, by: str = "anna") -> Correction:
     return Correction(f"m{n}", "Voltera", "de", f"Text {n}", "positive", "negative", by,

@@ -14,7 +14,8 @@ from brandradar.extract import extract_source
 from brandradar.parquet import partitions, read_rows
 from brandradar.settings import Settings
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The demo web on its default ports: one module at a time (conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("demo_default_ports")]
 
 
 @pytest.mark.parametrize("click", [True, False], ids=["load-more", "no-clicks"])

@@ -16,7 +16,8 @@ from brandradar.errors import ConfigError
 from brandradar.settings import Settings
 from brandradar.teamstate import engine_for
 
-pytestmark = pytest.mark.slow
+# The demo web on its default ports: one module at a time (conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_default_ports")]
 
 
 def test_second_crawl_fetches_nothing_unchanged(tmp_path: Path) -> None:
