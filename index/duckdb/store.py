@@ -165,6 +165,41 @@ SELECT p.author_pseudonym AS author, p.source, p.hour, n.brands,
 FROM posts p JOIN named n USING (doc_id) LEFT JOIN replies r USING (doc_id)
 ORDER BY p.hour""",
 }
+# The author rollups per calendar month (UTC), built from the hourly ones: a period of many months
+# reads its whole months here and only its first and last partial month by the hour. Authors who
+# post about once in two days make no hourly row smaller than their posts; a month of them is.
+_MONTHLY_SELECTS = {
+    "author_month": """
+SELECT author, source, date_trunc('month', hour) AS month, brand,
+       CAST(sum(posts) AS BIGINT) AS posts, CAST(sum(mentions) AS BIGINT) AS mentions,
+       CAST(sum(positive) AS BIGINT) AS positive, CAST(sum(negative) AS BIGINT) AS negative,
+       CAST(sum(neutral) AS BIGINT) AS neutral, CAST(sum(replies) AS BIGINT) AS replies
+FROM author_rollup WHERE {scope} GROUP BY ALL ORDER BY month, brand""",
+    "author_posts_month": """
+SELECT author, source, date_trunc('month', hour) AS month, brands, count(*) AS posts,
+       CAST(sum(replies) AS BIGINT) AS replies
+FROM author_posts WHERE {scope} GROUP BY ALL ORDER BY month""",
+}
+# Columns read from each author table: (hourly, monthly) forms of the same rows.
+_AUTHOR_COLUMNS = {
+    "author_rollup": ("author, source, brand, posts, mentions, positive, negative, neutral, replies",
+                      "author, source, brand, posts, mentions, positive, negative, neutral, replies"),
+    "author_posts": ("author, source, brands, 1 AS posts, replies",
+                     "author, source, brands, posts, replies"),
+}
+_MONTHLY_OF = {"author_rollup": "author_month", "author_posts": "author_posts_month"}
+
+
+def _month_start(t: datetime, up: bool) -> datetime:
+    """The first instant (UTC) of ``t``'s calendar month, or of the next one when ``up`` and
+    ``t`` is not a month's first instant."""
+    u = t.astimezone(UTC)
+    start = u.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if up and start < u:
+        start = (start + timedelta(days=32)).replace(day=1)
+    return start
+
+
 # Per brand and document (of the hours in scope): its story, hour, source, kind, language and
 # mentions per sentiment; ``single``: the only document of its story mentioning the brand,
 # counted over the whole story, also where the story reaches hours out of scope.
@@ -566,9 +601,10 @@ class DuckDBStore:
         the syncs of this writer touched (``rollup_hours``), so an hourly run costs what it
         changed, not the size of the corpus."""
         if partial and len(self.con.execute(
-                "SELECT 1 FROM duckdb_columns() WHERE (table_name = 'author_rollup'"
-                " AND column_name = 'brand') OR table_name = 'author_posts'").fetchall()) < 2:
-            partial = False  # a rollup from before the per-brand author rows: built anew
+                "SELECT DISTINCT table_name FROM duckdb_columns() WHERE (table_name = 'author_rollup'"
+                " AND column_name = 'brand') OR table_name IN ('author_posts', 'author_month',"
+                " 'author_posts_month')").fetchall()) < 4:
+            partial = False  # a rollup from before the author tables it reads now: built anew
         scope = _IN_HOURS if partial else "TRUE"
         self.con.execute(_PER_DOC.format(scope=scope))
         for table, select in _ROLLUP_SELECTS.items():
@@ -579,6 +615,17 @@ class DuckDBStore:
                 self.con.execute(f"INSERT INTO {table} BY NAME {query}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
+        months = (f"coalesce(date_trunc('month', hour), {_EPOCH}) IN (SELECT DISTINCT"
+                  f" coalesce(date_trunc('month', hour), {_EPOCH}) FROM rollup_hours)")
+        for table, select in _MONTHLY_SELECTS.items():
+            if partial:  # the touched months whole, from the hourly rows just rebuilt
+                self.con.execute(f"DELETE FROM {table} WHERE coalesce(month, {_EPOCH}) IN (SELECT"
+                                 f" DISTINCT coalesce(date_trunc('month', hour), {_EPOCH})"
+                                 " FROM rollup_hours)")
+                self.con.execute(f"INSERT INTO {table} BY NAME {select.format(scope=months)}")
+            else:
+                self.con.execute(f"CREATE OR REPLACE TABLE {table} AS"
+                                 f" {select.format(scope='TRUE')}")
         self.con.execute("DROP TABLE per_doc")
         self.set_meta("rollup", "fresh")
 
@@ -648,37 +695,59 @@ class DuckDBStore:
             "SELECT brand, source, count(DISTINCT doc_id) AS mentions FROM mentions "
             f"WHERE {where} GROUP BY ALL ORDER BY brand, source", params)
 
+    def _author_rows(self, table: str, since: datetime | None,
+                     until: datetime | None) -> tuple[str, list[Any]]:
+        """The rows of author table ``table`` (``author_rollup`` or ``author_posts``) in the
+        period, as a relation: its whole months from the monthly table, the hours before the
+        first and after the last whole month from the hourly one."""
+        hourly, monthly = _AUTHOR_COLUMNS[table]
+        low = None if since is None else _month_start(since, up=True)
+        high = None if until is None else _month_start(until, up=False)
+        if low is not None and high is not None and low >= high:  # no whole month inside
+            where, params = _window("hour", since, until)
+            return f"(SELECT {hourly} FROM {table} WHERE {where})", params
+        months, params = _window("month", low, high)
+        edges: list[str] = []
+        for start, end in ((since, low), (high, until)):
+            if start is not None and end is not None and start < end:
+                edges.append(f"SELECT {hourly} FROM {table} WHERE hour >= ? AND hour < ?")
+                params += [start, end]
+        return ("(" + " UNION ALL ".join([f"SELECT {monthly} FROM {_MONTHLY_OF[table]}"
+                                          f" WHERE {months}", *edges]) + ")"), params
+
     def author_stats(self, since: datetime | None, until: datetime | None,
                      brands: tuple[str, ...] = ()) -> list[AuthorStat]:
         fast = self._rollup(since, until, NO_FILTERS)
-        if fast is not None and len(brands) > 1:
-            where, params, _ = fast
-            marks = ", ".join("?" for _ in brands)
-            sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}"
-                             for c in ("mentions", "positive", "negative", "neutral"))
-            try:
+        try:
+            if fast is not None and len(brands) > 1:
+                said, said_params = self._author_rows("author_rollup", since, until)
+                posted, posted_params = self._author_rows("author_posts", since, until)
+                marks = ", ".join("?" for _ in brands)
+                sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}"
+                                 for c in ("mentions", "positive", "negative", "neutral"))
                 return self._typed(AuthorStat,
-                    f"WITH said AS (SELECT author, source, {sums} FROM author_rollup"
-                    f"  WHERE {where} AND brand IN ({marks}) GROUP BY ALL),"
-                    " posted AS (SELECT author, source, count(*) AS posts,"
-                    "  CAST(sum(replies) AS BIGINT) AS replies FROM author_posts"
-                    f"  WHERE {where} AND list_has_any(brands, [{marks}]) GROUP BY ALL)"
+                    f"WITH said AS (SELECT author, source, {sums} FROM {said}"
+                    f"  WHERE brand IN ({marks}) GROUP BY ALL),"
+                    " posted AS (SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
+                    f"  CAST(sum(replies) AS BIGINT) AS replies FROM {posted}"
+                    f"  WHERE list_has_any(brands, [{marks}]) GROUP BY ALL)"
                     " SELECT p.author, p.source, p.posts, s.mentions, s.positive, s.negative,"
                     " s.neutral, p.replies FROM posted p JOIN said s USING (author, source)"
-                    " ORDER BY p.author, p.source", [*params, *brands, *params, *brands])
-            except duckdb.CatalogException:  # a rollup from before author_posts, read-only
-                fast = None
-        if fast is not None and len(brands) <= 1:
-            where, params, _ = fast
-            which = "brand = ?" if brands else "brand IS NULL"
-            return self._typed(AuthorStat,
-                "SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
-                " CAST(sum(mentions) AS BIGINT) AS mentions,"
-                " CAST(sum(positive) AS BIGINT) AS positive,"
-                " CAST(sum(negative) AS BIGINT) AS negative,"
-                " CAST(sum(neutral) AS BIGINT) AS neutral, CAST(sum(replies) AS BIGINT) AS replies"
-                f" FROM author_rollup WHERE {where} AND {which}"
-                " GROUP BY ALL ORDER BY author, source", [*params, *brands])
+                    " ORDER BY p.author, p.source",
+                    [*said_params, *brands, *posted_params, *brands])
+            if fast is not None:
+                said, params = self._author_rows("author_rollup", since, until)
+                which = "brand = ?" if brands else "brand IS NULL"
+                return self._typed(AuthorStat,
+                    "SELECT author, source, CAST(sum(posts) AS BIGINT) AS posts,"
+                    " CAST(sum(mentions) AS BIGINT) AS mentions,"
+                    " CAST(sum(positive) AS BIGINT) AS positive,"
+                    " CAST(sum(negative) AS BIGINT) AS negative,"
+                    " CAST(sum(neutral) AS BIGINT) AS neutral,"
+                    f" CAST(sum(replies) AS BIGINT) AS replies FROM {said} WHERE {which}"
+                    " GROUP BY ALL ORDER BY author, source", [*params, *brands])
+        except duckdb.CatalogException:  # a rollup from before the author tables, read-only
+            pass
         where, params = _window("d.published", since, until)
         # Some brands: their posts only (a post mentioning one of them), their mentions only.
         chosen, mentioned = "TRUE", "TRUE"

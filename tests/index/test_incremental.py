@@ -52,8 +52,8 @@ def content(path: Path) -> tuple[list[Any], list[Any], dict[str, int], list[Any]
         mentions = store.con.execute("SELECT mention_id, doc_id, sentiment, score, versions"
                                      " FROM mentions ORDER BY mention_id").fetchall()
         rollup = [store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                  for t in ("mention_rollup", "story_rollup", "author_rollup", "author_posts", "search_terms",
-                            "search_docs")]
+                  for t in ("mention_rollup", "story_rollup", "author_rollup", "author_posts",
+                            "author_month", "author_posts_month", "search_terms", "search_docs")]
         return docs, mentions, store.brand_counts(None, None, per_story=False), rollup
     finally:
         store.close()

@@ -274,7 +274,10 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     s.upsert(*rows)
     s.build_rollup()
     day = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = [(None, None), (day - timedelta(days=30), day), (day - timedelta(days=2), None)]
+    # Whole calendar months and the hours around them: the author tables answer from both.
+    windows = [(None, None), (day - timedelta(days=30), day), (day - timedelta(days=2), None),
+               (day - timedelta(days=61), day - timedelta(days=1)),
+               (None, day - timedelta(days=5, hours=-7))]
     filters = [Filters(), Filters(source_kinds=("forum",), languages=("de", "ru")),
                Filters(sentiments=("negative",)), Filters(sources=("demo_rad_kurier",))]
 
@@ -298,10 +301,11 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
     assert answers() == fast
     assert s._rollup(None, None, Filters()) is None  # switched off: the rows answer
     s.use_rollup = True
-    s.con.execute("DROP TABLE author_posts")  # a rollup from an older version: the rows answer
-    assert answers() == fast
-    s.build_rollup(partial=True)  # and the next write builds it whole
-    assert s.con.execute("SELECT count(*) FROM author_posts").fetchone()[0] > 0
+    for table in ("author_posts", "author_month"):  # a rollup from an older version:
+        s.con.execute(f"DROP TABLE {table}")
+        assert answers() == fast  # the rows answer
+        s.build_rollup(partial=True)  # and the next write builds it whole
+        assert s.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
     s.use_rollup = True
     assert s._rollup(NOW, None, Filters()) is None  # not on a whole hour
     assert s._rollup(None, None, Filters(sentiments=("positive", "negative"))) is None
