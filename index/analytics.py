@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
-from brandradar.index.rows import DayCount, Sentiments, TopDocument
+from brandradar.index.rows import AuthorStat, DayCount, Sentiments, TopDocument
 from brandradar.index.store import NO_FILTERS, Filters, Store
 from brandradar.nlp.topic_groups import main_languages, topics_of
 from brandradar.urls import stable_id
@@ -127,9 +127,14 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
     return out
 
 
-def author_segments(store: Store, since: datetime | None = None, until: datetime | None = None,
-                    min_active: int = 3, brands: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Pseudonymous forum and review authors in segments (docs/metrics.md):
+_SEGMENT_ORDER = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
+
+
+def ranked_authors(store: Store, since: datetime | None = None, until: datetime | None = None,
+                   min_active: int = 3, brands: tuple[str, ...] = ()
+                   ) -> list[tuple[str, AuthorStat]]:
+    """Pseudonymous forum and review authors with their segment (docs/metrics.md), in the
+    order the authors page lists them:
 
     influencer — replies received in the top 1 % of authors and at least ``min_active``;
     advocate — at least ``min_active`` scored mentions, ≥ 60 % positive;
@@ -137,31 +142,44 @@ def author_segments(store: Store, since: datetime | None = None, until: datetime
     observer — active but neither; occasional — fewer than ``min_active`` scored mentions.
 
     With ``brands``, about those brands: only posts mentioning one of them, their mentions.
+    Rows stay typed here: a page of ten million mentions has tens of thousands of authors and
+    shows two hundred (``author_row`` makes those the dictionaries a page or the CLI prints).
     """
     rows = store.author_stats(since, until, brands)
     replies = sorted((r.replies for r in rows), reverse=True)
-    cut = replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0
+    cut = max(replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0, min_active)
     out = []
     for r in rows:
         scored = r.positive + r.negative + r.neutral
-        pos = r.positive / scored if scored else 0.0
-        neg = r.negative / scored if scored else 0.0
-        if r.replies >= max(cut, min_active):
+        if r.replies >= cut:
             segment = "influencer"
         elif scored < min_active:
             segment = "occasional"
-        elif pos >= 0.6:
+        elif scored and r.positive / scored >= 0.6:
             segment = "advocate"
-        elif neg >= 0.6:
+        elif scored and r.negative / scored >= 0.6:
             segment = "critic"
         else:
             segment = "observer"
-        out.append({**vars(r), "scored": scored, "positive_share": round(pos, 4),
-                    "negative_share": round(neg, 4), "segment": segment})
-    order = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
-    out.sort(key=lambda a: (order[a["segment"]], -int(a["replies"]), -int(a["mentions"]),
-                            a["author"], a["source"]))
+        out.append((segment, r))
+    out.sort(key=lambda a: (_SEGMENT_ORDER[a[0]], -a[1].replies, -a[1].mentions, a[1].author,
+                            a[1].source))
     return out
+
+
+def author_row(segment: str, r: AuthorStat) -> dict[str, Any]:
+    """One ranked author as the authors page and ``brandradar authors --json`` show it."""
+    scored = r.positive + r.negative + r.neutral
+    return {**vars(r), "scored": scored,
+            "positive_share": round(r.positive / scored, 4) if scored else 0.0,
+            "negative_share": round(r.negative / scored, 4) if scored else 0.0,
+            "segment": segment}
+
+
+def author_segments(store: Store, since: datetime | None = None, until: datetime | None = None,
+                    min_active: int = 3, brands: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every ranked author (``ranked_authors``) as a dictionary."""
+    return [author_row(*a) for a in ranked_authors(store, since, until, min_active, brands)]
 
 
 def _robust(x: float, baseline: Sequence[float]) -> tuple[float, float]:

@@ -25,8 +25,9 @@ from brandradar.errors import ConfigError
 from brandradar.health import source_health
 from brandradar.index.analytics import (
     alerts_in,
-    author_segments,
+    author_row,
     net_sentiment,
+    ranked_authors,
     sentiment_over_time,
     share_of_voice,
     trending_topics,
@@ -323,8 +324,9 @@ def export_mentions(store: Store, brands: list[Brand], query: Query, fmt: str,
 def authors(store: Store, view: View) -> dict[str, Any]:
     """Author segments with their counts; with brands picked, about those brands (their posts
     mentioning them, those mentions)."""
-    rows = author_segments(store, view.since, view.until, brands=view.chosen)
-    return {"segments": dict(Counter(r["segment"] for r in rows)), "authors": rows[:200]}
+    ranked = ranked_authors(store, view.since, view.until, brands=view.chosen)
+    return {"segments": dict(Counter(segment for segment, _ in ranked)),
+            "authors": [author_row(*a) for a in ranked[:200]]}
 
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,
