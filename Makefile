@@ -21,7 +21,7 @@ XDIST := -n $(TEST_WORKERS) --dist loadgroup
 test: setup lint
 	$(UV) run pytest $(XDIST) -m "not quality and not deployment and not long"
 
-# The end-to-end runs of minutes each (about 14 minutes; CI runs them after make test).
+# The end-to-end runs of minutes each (about 9 minutes; CI runs them after make test).
 test-long: setup
 	$(UV) run pytest $(XDIST) -m long
 
