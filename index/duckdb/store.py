@@ -180,14 +180,14 @@ SELECT author, source, date_trunc('month', hour) AS month, brands, count(*) AS p
        CAST(sum(replies) AS BIGINT) AS replies
 FROM author_posts WHERE {scope} GROUP BY ALL ORDER BY month""",
 }
-# Columns read from each author table: (hourly, monthly) forms of the same rows.
-_AUTHOR_COLUMNS = {
-    "author_rollup": ("author, source, brand, posts, mentions, positive, negative, neutral, replies",
+# Per hourly author table: its monthly table, and the columns read from each (the same rows).
+_AUTHOR_TABLES = {
+    "author_rollup": ("author_month",
+                      "author, source, brand, posts, mentions, positive, negative, neutral, replies",
                       "author, source, brand, posts, mentions, positive, negative, neutral, replies"),
-    "author_posts": ("author, source, brands, 1 AS posts, replies",
+    "author_posts": ("author_posts_month", "author, source, brands, 1 AS posts, replies",
                      "author, source, brands, posts, replies"),
 }
-_MONTHLY_OF = {"author_rollup": "author_month", "author_posts": "author_posts_month"}
 
 
 def _month_start(t: datetime, up: bool) -> datetime:
@@ -231,6 +231,8 @@ UNION SELECT date_trunc('hour', p.published) FROM documents p
       JOIN changed c ON p.source = c.source AND p.post_id = c.reply_to"""
 _IN_HOURS = (f"coalesce(date_trunc('hour', published), {_EPOCH}) IN "
              f"(SELECT coalesce(hour, {_EPOCH}) FROM rollup_hours)")
+# The calendar months of those hours (NULL as the epoch), for the monthly author tables.
+_TOUCHED_MONTHS = f"(SELECT DISTINCT coalesce(date_trunc('month', hour), {_EPOCH}) FROM rollup_hours)"
 # Full-text search: BM25 (k1 1.2, b 0.75) over the words of title and text, lower case, accents
 # stripped, no stemming, in every script (DuckDB's fts extension keeps only a-z, so Cyrillic
 # text was unsearchable, and it can only rebuild its index whole: 2.4 s an hour at 100× the
@@ -615,13 +617,11 @@ class DuckDBStore:
                 self.con.execute(f"INSERT INTO {table} BY NAME {query}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
-        months = (f"coalesce(date_trunc('month', hour), {_EPOCH}) IN (SELECT DISTINCT"
-                  f" coalesce(date_trunc('month', hour), {_EPOCH}) FROM rollup_hours)")
+        months = f"coalesce(date_trunc('month', hour), {_EPOCH}) IN {_TOUCHED_MONTHS}"
         for table, select in _MONTHLY_SELECTS.items():
             if partial:  # the touched months whole, from the hourly rows just rebuilt
-                self.con.execute(f"DELETE FROM {table} WHERE coalesce(month, {_EPOCH}) IN (SELECT"
-                                 f" DISTINCT coalesce(date_trunc('month', hour), {_EPOCH})"
-                                 " FROM rollup_hours)")
+                self.con.execute(f"DELETE FROM {table} WHERE coalesce(month, {_EPOCH}) IN"
+                                 f" {_TOUCHED_MONTHS}")
                 self.con.execute(f"INSERT INTO {table} BY NAME {select.format(scope=months)}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS"
@@ -700,7 +700,7 @@ class DuckDBStore:
         """The rows of author table ``table`` (``author_rollup`` or ``author_posts``) in the
         period, as a relation: its whole months from the monthly table, the hours before the
         first and after the last whole month from the hourly one."""
-        hourly, monthly = _AUTHOR_COLUMNS[table]
+        month_table, hourly, monthly = _AUTHOR_TABLES[table]
         low = None if since is None else _month_start(since, up=True)
         high = None if until is None else _month_start(until, up=False)
         if low is not None and high is not None and low >= high:  # no whole month inside
@@ -712,7 +712,7 @@ class DuckDBStore:
             if start is not None and end is not None and start < end:
                 edges.append(f"SELECT {hourly} FROM {table} WHERE hour >= ? AND hour < ?")
                 params += [start, end]
-        return ("(" + " UNION ALL ".join([f"SELECT {monthly} FROM {_MONTHLY_OF[table]}"
+        return ("(" + " UNION ALL ".join([f"SELECT {monthly} FROM {month_table}"
                                           f" WHERE {months}", *edges]) + ")"), params
 
     def author_stats(self, since: datetime | None, until: datetime | None,
