@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
-from brandradar.index.rows import AuthorStat, DayCount, Sentiments, TopDocument
+from brandradar.index.rows import AuthorRanking, AuthorStat, DayCount, Sentiments, TopDocument
 from brandradar.index.store import NO_FILTERS, Filters, Store
 from brandradar.nlp.topic_groups import main_languages, topics_of
 from brandradar.urls import stable_id
@@ -127,44 +127,22 @@ def sentiment_over_time(store: Store, brands: list[Brand], since: datetime | Non
     return out
 
 
-_SEGMENT_ORDER = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
-
-
 def ranked_authors(store: Store, since: datetime | None = None, until: datetime | None = None,
-                   min_active: int = 3, brands: tuple[str, ...] = ()
-                   ) -> list[tuple[str, AuthorStat]]:
+                   min_active: int = 3, brands: tuple[str, ...] = (),
+                   limit: int | None = None) -> AuthorRanking:
     """Pseudonymous forum and review authors with their segment (docs/metrics.md), in the
-    order the authors page lists them:
+    order the authors page lists them (segment, then replies and mentions, most first):
 
     influencer — replies received in the top 1 % of authors and at least ``min_active``;
-    advocate — at least ``min_active`` scored mentions, ≥ 60 % positive;
     critic — at least ``min_active`` scored mentions, ≥ 60 % negative;
+    advocate — at least ``min_active`` scored mentions, ≥ 60 % positive;
     observer — active but neither; occasional — fewer than ``min_active`` scored mentions.
 
     With ``brands``, about those brands: only posts mentioning one of them, their mentions.
-    Rows stay typed here: a page of ten million mentions has tens of thousands of authors and
-    shows two hundred (``author_row`` makes those the dictionaries a page or the CLI prints).
+    The store ranks (a page of ten million mentions has tens of thousands of authors and shows
+    two hundred: ``limit``); ``author_row`` makes the dictionaries a page or the CLI prints.
     """
-    rows = store.author_stats(since, until, brands)
-    replies = sorted((r.replies for r in rows), reverse=True)
-    cut = max(replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0, min_active)
-    out = []
-    for r in rows:
-        scored = r.positive + r.negative + r.neutral
-        if r.replies >= cut:
-            segment = "influencer"
-        elif scored < min_active:
-            segment = "occasional"
-        elif scored and r.positive / scored >= 0.6:
-            segment = "advocate"
-        elif scored and r.negative / scored >= 0.6:
-            segment = "critic"
-        else:
-            segment = "observer"
-        out.append((segment, r))
-    out.sort(key=lambda a: (_SEGMENT_ORDER[a[0]], -a[1].replies, -a[1].mentions, a[1].author,
-                            a[1].source))
-    return out
+    return store.author_ranking(since, until, brands, min_active, limit)
 
 
 def author_row(segment: str, r: AuthorStat) -> dict[str, Any]:
@@ -179,7 +157,8 @@ def author_row(segment: str, r: AuthorStat) -> dict[str, Any]:
 def author_segments(store: Store, since: datetime | None = None, until: datetime | None = None,
                     min_active: int = 3, brands: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Every ranked author (``ranked_authors``) as a dictionary."""
-    return [author_row(*a) for a in ranked_authors(store, since, until, min_active, brands)]
+    return [author_row(*a)
+            for a in ranked_authors(store, since, until, min_active, brands).authors]
 
 
 def _robust(x: float, baseline: Sequence[float]) -> tuple[float, float]:

@@ -70,6 +70,19 @@ class AuthorStat:
     replies: int
 
 
+# Author segments in the order the authors page lists them (docs/metrics.md).
+AUTHOR_SEGMENTS = ("influencer", "critic", "advocate", "observer", "occasional")
+
+
+@dataclass(frozen=True)
+class AuthorRanking:
+    """Authors of a view by segment: how many in each segment, and the first authors in page
+    order as (segment, author)."""
+
+    segments: dict[str, int]
+    authors: list[tuple[str, AuthorStat]]
+
+
 @dataclass(frozen=True)
 class PhraseDoc:
     """A key phrase of a document."""

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from brandradar.index.rows import (
+    AuthorRanking,
     AuthorStat,
     DayCount,
     ExplorerPage,
@@ -93,6 +94,13 @@ class Store(Protocol):
         ``mentions``, ``positive``, ``negative``, ``neutral``, ``replies`` (posts answering or
         quoting theirs). With ``brands``: only their posts that mention one of these brands,
         and only those brands' mentions."""
+
+    def author_ranking(self, since: datetime | None, until: datetime | None,
+                       brands: tuple[str, ...] = (), min_active: int = 3,
+                       limit: int | None = None) -> AuthorRanking:
+        """The authors of :meth:`author_stats` in segments (``brandradar.index.analytics.
+        ranked_authors`` says which): the size of every segment, and the first ``limit``
+        authors (all with None) in page order."""
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """First and last ``published`` of any mention (None, None when empty)."""

@@ -6,7 +6,6 @@ the CLI and the reports use — so a page shows exactly what ``brandradar sov`` 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -324,9 +323,8 @@ def export_mentions(store: Store, brands: list[Brand], query: Query, fmt: str,
 def authors(store: Store, view: View) -> dict[str, Any]:
     """Author segments with their counts; with brands picked, about those brands (their posts
     mentioning them, those mentions)."""
-    ranked = ranked_authors(store, view.since, view.until, brands=view.chosen)
-    return {"segments": dict(Counter(segment for segment, _ in ranked)),
-            "authors": [author_row(*a) for a in ranked[:200]]}
+    ranked = ranked_authors(store, view.since, view.until, brands=view.chosen, limit=200)
+    return {"segments": ranked.segments, "authors": [author_row(*a) for a in ranked.authors]}
 
 
 def page_data(name: str, store: Store, brands: list[Brand], workdir: Path,

@@ -4,6 +4,8 @@ rollup against the raw rows, and the Elasticsearch templates against the data mo
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -263,6 +265,39 @@ def test_authors_about_brands_count_their_posts_and_mentions(store: DuckDBStore,
     assert 0 < sum(r.posts for r in got) < sum(r.posts for r in everyone)
 
 
+def _ranked_by_hand(stats: list[Any], min_active: int = 3) -> list[tuple[str, Any]]:
+    """The segment rules of docs/metrics.md applied to every author in Python."""
+    replies = sorted((r.replies for r in stats), reverse=True)
+    cut = max(replies[max(0, math.ceil(len(replies) * 0.01) - 1)] if replies else 0, min_active)
+    order = {"influencer": 0, "critic": 1, "advocate": 2, "observer": 3, "occasional": 4}
+    out = []
+    for r in stats:
+        scored = r.positive + r.negative + r.neutral
+        segment = ("influencer" if r.replies >= cut else "occasional" if scored < min_active
+                   else "advocate" if r.positive / scored >= 0.6
+                   else "critic" if r.negative / scored >= 0.6 else "observer")
+        out.append((segment, r))
+    return sorted(out, key=lambda a: (order[a[0]], -a[1].replies, -a[1].mentions, a[1].author,
+                                      a[1].source))
+
+
+@pytest.mark.parametrize("brands", [(), ("Voltaro",), ("Voltaro", "Pedalix")])
+def test_author_ranking_in_the_store_equals_the_rules_applied_by_hand(
+        store: DuckDBStore, brands: tuple[str, ...]) -> None:
+    for rollup in (True, False):
+        store.build_rollup()
+        store.use_rollup = rollup
+        expected = _ranked_by_hand(store.author_stats(None, None, brands))
+        assert len({s for s, _ in expected}) >= 3
+        whole = store.author_ranking(None, None, brands)
+        assert whole.authors == expected
+        assert whole.segments == dict(Counter(s for s, _ in expected))
+        first = store.author_ranking(None, None, brands, limit=5)
+        assert first.authors == expected[:5] and first.segments == whole.segments
+        assert store.author_ranking(None, None, brands, min_active=1).authors == \
+            _ranked_by_hand(store.author_stats(None, None, brands), 1)
+
+
 def test_time_range(store: Store, rows: Any) -> None:
     first, last = store.time_range()
     published = [m["published"] for m in rows[1] if m["published"] is not None]
@@ -286,7 +321,8 @@ def test_rollup_answers_equal_the_mention_rows(rows: Any, tmp_path: Path) -> Non
         for since, until in windows:
             out += [s.hourly(since, until), s.author_stats(since, until),
                     s.author_stats(since, until, ("Voltaro",)),
-                    s.author_stats(since, until, ("Voltaro", "Pedalix"))]
+                    s.author_stats(since, until, ("Voltaro", "Pedalix")),
+                    s.author_ranking(since, until, ("Voltaro", "Pedalix"), limit=20)]
             for f in filters:
                 out += [s.brand_counts(since, until, False, f), s.brand_counts(since, until, True, f),
                         s.brand_source_counts(since, until, f),
