@@ -2,9 +2,14 @@
 
 Frozen multilingual-e5 embeddings with a linear classifier stop at about 0.69 macro-F1 on VADER
 dev; updating the encoder's top layers lets the sentence embedding itself carry sentiment. The
-data and splits are those of :mod:`brandradar.nlp.train_sentiment` (VADER train + the project's
-authored sentences, which count ``AUTHORED_WEIGHT`` times); dev scores are printed per epoch
-and the layers of the epoch with the best dev score are written.
+data and splits are those of :mod:`brandradar.nlp.train_sentiment`: VADER train and the
+project's authored sentences (which count ``AUTHORED_WEIGHT`` times), and with ``--shared`` the
+German and Russian sets of :mod:`brandradar.nlp.sentiment_corpora` (PotTS, RuSentNE-2023,
+RuOpinionNE-2024, CEDR at ``CEDR_WEIGHT``). English has three times the examples of German, so
+with ``--shared`` every epoch draws the same number of training examples from each language
+(balanced sampling, as many as the smallest language has) — otherwise the shared layers
+learn mostly English. Dev scores are printed per epoch and the layers of the epoch with the best
+dev score are written: the mean over languages of each language's mean over its dev sets.
 
 The engine runs 4-bit weights, so training is quantisation-aware: the forward pass uses the Q4_0
 rounding of each trained matrix (gradients pass straight through the rounding), and what was
@@ -15,7 +20,9 @@ their output cached. The result is the changed tensors only, written with
 embeddings.
 
 ``make finetune`` installs PyTorch (CPU, 2.13.0) into the environment and runs
-``python -m brandradar.nlp.finetune_encoder VADER_DIR`` (≈ 15 minutes on 2 cores).
+``python -m brandradar.nlp.finetune_encoder VADER_DIR`` (≈ 15 minutes on 2 cores): the recipe of
+the shipped layers. ``--shared ../shared/data`` is the multilingual recipe (docs/quality.md has
+what it measured; ≈ 14 minutes for the lower layers of 41,000 texts and ≈ 19 minutes an epoch).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import argparse
 import json
 import math
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +39,13 @@ import numpy as np
 
 from brandradar.nlp.e5_file import E5File, save_patch, tensor_bytes
 from brandradar.nlp.encoder import MAX_CHARS, PATCH_PATH, base_model_path
+from brandradar.nlp.sentiment_corpora import Example, load_all, yardstick
 from brandradar.nlp.sentiment_model import CLASSES
-from brandradar.nlp.train_sentiment import authored_split, load_authored, load_vader, split_of
+from brandradar.nlp.train_sentiment import load_authored, load_vader
 
 AUTHORED_WEIGHT = 10.0
+# CEDR's emotion → polarity mapping is approximate; train_sentiment chose 0.3 for it on dev.
+CEDR_WEIGHT = 0.3
 _LINEAR = ("q", "k", "v", "ao", "fi", "fo")
 _NORMS = ("aln", "oln")
 
@@ -112,14 +123,43 @@ def _embedder(torch: Any, f: E5File) -> Any:
 
 
 def _criterion(scores: dict[str, float]) -> float:
-    """What picks the epoch that is written: VADER dev and the authored dev sets weigh alike, as
-    when :mod:`brandradar.nlp.train_sentiment` chooses its settings."""
-    own = [v for k, v in scores.items() if not k.startswith("vader")]
-    return (scores["vader_dev_macro_f1"] + sum(own) / len(own)) / 2
+    """What picks the epoch that is written: the mean over groups of each group's mean over its
+    dev sets (keys ``group/set_dev_macro_f1``). With the shared sets a group is a language, as
+    when :mod:`brandradar.nlp.train_sentiment` chooses a head's settings; without them the
+    groups are VADER and the authored sets."""
+    by_lang: dict[str, list[float]] = {}
+    for key, value in scores.items():
+        by_lang.setdefault(key.split("/")[0], []).append(value)
+    return float(np.mean([np.mean(v) for v in by_lang.values()]))
+
+
+def _weight(e: Example) -> float:
+    return AUTHORED_WEIGHT if e.corpus == "authored" else CEDR_WEIGHT if e.corpus == "CEDR" else 1.0
+
+
+def _epoch_rows(train: list[int], examples: list[Example], balanced: bool,
+                rng: random.Random) -> list[int]:
+    """The training rows of one epoch: all of them (``train`` shuffled in place, as the
+    English-only recipe always did), or (balanced) as many per language as the smallest language
+    has, drawn with probability proportional to each row's weight (an epoch then costs about
+    what an English-only epoch did)."""
+    if not balanced:
+        rng.shuffle(train)
+        return train
+    by_lang: dict[str, list[int]] = {}
+    for i in train:
+        by_lang.setdefault(examples[i].lang, []).append(i)
+    per_lang = min(len(rows) for rows in by_lang.values())
+    out: list[int] = []
+    for rows in by_lang.values():
+        out += rng.choices(rows, weights=[_weight(examples[i]) for i in rows], k=per_lang)
+    rng.shuffle(out)
+    return out
 
 
 def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
-             out: Path = PATCH_PATH, seed: int = 0) -> dict[str, object]:
+             out: Path = PATCH_PATH, seed: int = 0,
+             shared: Path | None = None) -> dict[str, object]:
     """Train the top ``layers`` layers plus a linear head; write the changed tensors."""
     import torch
     from sklearn.linear_model import LogisticRegression
@@ -128,17 +168,23 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
     torch.manual_seed(seed)
     rng = random.Random(seed)
     f = E5File(base_model_path())
-    vader, own = load_vader(folder), load_authored()
-    texts = [e.text for e in vader] + [e.text for e in own]
-    labels = np.array([CLASSES.index(e.label) for e in (*vader, *own)])
-    split = [split_of(e.key) for e in vader] + [authored_split(e.key) for e in own]
-    weight = np.array([1.0] * len(vader) + [AUTHORED_WEIGHT] * len(own), np.float32)
-    group = ["vader"] * len(vader) + [e.key.split(":")[0] for e in own]
+    examples = [*load_vader(folder), *load_authored(), *(load_all(shared) if shared else [])]
+    examples = [e for e in examples if e.split != "test"]
+    texts = [e.text for e in examples]
+    labels = np.array([CLASSES.index(e.label) for e in examples])
+    split = [e.split for e in examples]
+    # Balanced sampling already applies the weights by drawing; the loss then weighs alike.
+    weight = np.array([1.0 if shared else _weight(e) for e in examples], np.float32)
+    # Without the shared sets the epoch is chosen as before: VADER dev and the authored dev sets
+    # (one per language) weigh alike.
+    group = [f"{e.lang}/{yardstick(e)}" if shared else
+             "vader/VADER" if e.corpus == "VADER" else f"authored/{e.lang}" for e in examples]
     ids = [f.token_ids(t[:MAX_CHARS]) for t in texts]
     first = f.layers - layers
     frozen, trained = _build(torch, f, first, False), _build(torch, f, first, True)
     states: list[Any] = [None] * len(ids)
     embed = _embedder(torch, f)
+    started = time.monotonic()
     with torch.no_grad():
         by_length = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for s in range(0, len(by_length), 64):
@@ -148,6 +194,9 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
                 x = layer(x, (1 - keep) * -1e9)
             for j, i in enumerate(chunk):
                 states[i] = x[j, :len(ids[i])].half()
+
+    print(json.dumps({"texts": len(ids), "lower_layers_seconds": round(time.monotonic() - started)}),
+          flush=True)
 
     def run(batch: list[int]) -> Any:
         seq = max(len(states[i]) for i in batch)
@@ -173,7 +222,8 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
         head.bias.copy_(torch.tensor(start.intercept_, dtype=torch.float32))
     counts = np.bincount(labels[train], weights=weight[train], minlength=len(CLASSES))
     class_weight = torch.tensor(counts.sum() / (len(CLASSES) * counts), dtype=torch.float32)
-    batches_per_epoch = math.ceil(len(train) / 32)
+    batches_per_epoch = math.ceil(len(_epoch_rows(list(train), examples, shared is not None,
+                                                  random.Random(seed))) / 32)
     opt = torch.optim.AdamW([{"params": trained.parameters(), "lr": lr},
                              {"params": head.parameters(), "lr": 3e-3}], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -182,7 +232,7 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
 
     def dev_scores() -> dict[str, float]:
         scores = {}
-        for name in ("vader", "de", "en", "ru"):
+        for name in sorted({group[i] for i in range(len(ids)) if split[i] == "dev"}):
             idx = [i for i in range(len(ids)) if split[i] == "dev" and group[i] == name]
             with torch.no_grad():
                 pred = np.concatenate([head(run(idx[s:s + 128])).argmax(1).numpy()
@@ -193,10 +243,10 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
 
     best: tuple[int, dict[str, float], dict[str, np.ndarray]] | None = None
     for epoch in range(epochs):
-        rng.shuffle(train)
+        rows = _epoch_rows(train, examples, shared is not None, rng)
         # Batches of similar length (from runs of 1,600 shuffled texts) waste less on padding.
-        runs = [sorted(train[s:s + 1600], key=lambda i: len(states[i]))
-                for s in range(0, len(train), 1600)]
+        runs = [sorted(rows[s:s + 1600], key=lambda i: len(states[i]))
+                for s in range(0, len(rows), 1600)]
         batches = [r[b:b + 32] for r in runs for b in range(0, len(r), 32)]
         rng.shuffle(batches)
         for batch in batches:
@@ -208,7 +258,8 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
             opt.step()
             sched.step()
         scores = dev_scores()
-        print(json.dumps({"epoch": epoch + 1, **scores}), flush=True)
+        print(json.dumps({"epoch": epoch + 1, "seconds": round(time.monotonic() - started),
+                          **scores}), flush=True)
         if best is None or _criterion(scores) > _criterion(best[1]):
             best = (epoch + 1, scores, {
                 f"l{layer.index}.{key.replace('_', '.')}": param.detach().numpy().copy()
@@ -217,18 +268,20 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
     save_patch(out, f, {name: tensor_bytes(f.tensors[name].kind, value)
                         for name, value in best[2].items()})
     return {"layers": layers, "epochs": epochs, "best_epoch": best[0], "lr": lr,
-            "authored_weight": AUTHORED_WEIGHT, **best[1]}
+            "authored_weight": AUTHORED_WEIGHT, "balanced": shared is not None, **best[1]}
 
 
 def main() -> None:
-    """Command line: VADER_DIR [--layers N --epochs N --lr X]."""
+    """Command line: VADER_DIR [--shared SHARED_DATA --layers N --epochs N --lr X]."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("vader_dir", type=Path)
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--shared", type=Path, help="../shared/data: add the de/ru sets")
     args = parser.parse_args()
-    print(json.dumps(finetune(args.vader_dir, args.layers, args.epochs, args.lr), indent=2))
+    print(json.dumps(finetune(args.vader_dir, args.layers, args.epochs, args.lr,
+                              shared=args.shared), indent=2))
 
 
 if __name__ == "__main__":
