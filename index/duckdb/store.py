@@ -756,7 +756,7 @@ class DuckDBStore:
             "  count(*) OVER (PARTITION BY segment) AS segment_size FROM segmented)"
             f" SELECT segment, segment_size, place <= ? AS shown, {cols} FROM placed"
             " WHERE place <= ? OR in_segment = 1 ORDER BY place".replace("{order}", order),
-            [*params, min_active, min_active, limit or 2**62, limit or 2**62]).fetchall()
+            [*params, min_active, min_active, *[2**62 if limit is None else limit] * 2]).fetchall()
         names = list(AUTHOR_SEGMENTS)
         return AuthorRanking(
             segments={names[r[0]]: int(r[1]) for r in sorted(rows, key=lambda r: r[0])},

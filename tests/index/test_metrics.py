@@ -294,6 +294,7 @@ def test_author_ranking_in_the_store_equals_the_rules_applied_by_hand(
         assert whole.segments == dict(Counter(s for s, _ in expected))
         first = store.author_ranking(None, None, brands, limit=5)
         assert first.authors == expected[:5] and first.segments == whole.segments
+        assert store.author_ranking(None, None, brands, limit=0).authors == []
         assert store.author_ranking(None, None, brands, min_active=1).authors == \
             _ranked_by_hand(store.author_stats(None, None, brands), 1)
 
