@@ -2,7 +2,9 @@
 store (the one metrics engine, ``brandradar.index.duckdb.store``).
 
 ``brandradar.index.analytics`` turns the answers into metrics (Wilson intervals, spikes,
-trends), so the statistics are written once. Elasticsearch is a projection for Kibana
+trends), so the statistics are written once. Author segments are the exception: the store ranks
+them itself (``author_ranking``), because a view has tens of thousands of authors and a page
+shows two hundred. Elasticsearch is a projection for Kibana
 (``brandradar.index.projection``), not a second implementation of these queries.
 """
 
