@@ -32,6 +32,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from brandradar.nlp.e5_file import E5File, save_patch, tensor_bytes
 from brandradar.nlp.encoder import MAX_CHARS, PATCH_PATH, base_model_path
 from brandradar.nlp.sentiment_corpora import Example, load_all, yardstick
 from brandradar.nlp.sentiment_model import CLASSES
-from brandradar.nlp.train_sentiment import load_authored, load_vader
+from brandradar.nlp.train_sentiment import load_authored, load_vader, weights_for
 
 AUTHORED_WEIGHT = 10.0
 # CEDR's emotion → polarity mapping is approximate; train_sentiment chose 0.3 for it on dev.
@@ -133,17 +134,19 @@ def _criterion(scores: dict[str, float]) -> float:
     return float(np.mean([np.mean(v) for v in by_lang.values()]))
 
 
-def _weight(e: Example) -> float:
-    return AUTHORED_WEIGHT if e.corpus == "authored" else CEDR_WEIGHT if e.corpus == "CEDR" else 1.0
+def _corpus_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Every example's weight by its corpus (authored, CEDR, the rest), whatever its language:
+    :func:`brandradar.nlp.train_sentiment.weights_for` with other languages at full weight."""
+    return weights_for(examples, "", 1.0, AUTHORED_WEIGHT, CEDR_WEIGHT)
 
 
-def _epoch_rows(train: list[int], examples: list[Example], balanced: bool,
+def _epoch_rows(train: list[int], examples: list[Example], weights: np.ndarray | None,
                 rng: random.Random) -> list[int]:
     """The training rows of one epoch: all of them (``train`` shuffled in place, as the
-    English-only recipe always did), or (balanced) as many per language as the smallest language
-    has, drawn with probability proportional to each row's weight (an epoch then costs about
-    what an English-only epoch did)."""
-    if not balanced:
+    English-only recipe always did) without ``weights``, or else balanced: as many per language
+    as the smallest language has, drawn with probability proportional to each row's weight (an
+    epoch then costs about what an English-only epoch did)."""
+    if weights is None:
         rng.shuffle(train)
         return train
     by_lang: dict[str, list[int]] = {}
@@ -152,7 +155,7 @@ def _epoch_rows(train: list[int], examples: list[Example], balanced: bool,
     per_lang = min(len(rows) for rows in by_lang.values())
     out: list[int] = []
     for rows in by_lang.values():
-        out += rng.choices(rows, weights=[_weight(examples[i]) for i in rows], k=per_lang)
+        out += rng.choices(rows, weights=weights[rows].tolist(), k=per_lang)
     rng.shuffle(out)
     return out
 
@@ -173,8 +176,10 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
     texts = [e.text for e in examples]
     labels = np.array([CLASSES.index(e.label) for e in examples])
     split = [e.split for e in examples]
+    corpus_weight = _corpus_weights(examples)
     # Balanced sampling already applies the weights by drawing; the loss then weighs alike.
-    weight = np.array([1.0 if shared else _weight(e) for e in examples], np.float32)
+    draw = corpus_weight if shared else None
+    weight = (np.ones_like(corpus_weight) if shared else corpus_weight).astype(np.float32)
     # Without the shared sets the epoch is chosen as before: VADER dev and the authored dev sets
     # (one per language) weigh alike.
     group = [f"{e.lang}/{yardstick(e)}" if shared else
@@ -222,7 +227,7 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
         head.bias.copy_(torch.tensor(start.intercept_, dtype=torch.float32))
     counts = np.bincount(labels[train], weights=weight[train], minlength=len(CLASSES))
     class_weight = torch.tensor(counts.sum() / (len(CLASSES) * counts), dtype=torch.float32)
-    batches_per_epoch = math.ceil(len(_epoch_rows(list(train), examples, shared is not None,
+    batches_per_epoch = math.ceil(len(_epoch_rows(list(train), examples, draw,
                                                   random.Random(seed))) / 32)
     opt = torch.optim.AdamW([{"params": trained.parameters(), "lr": lr},
                              {"params": head.parameters(), "lr": 3e-3}], weight_decay=0.01)
@@ -243,7 +248,7 @@ def finetune(folder: Path, layers: int = 6, epochs: int = 3, lr: float = 2e-4,
 
     best: tuple[int, dict[str, float], dict[str, np.ndarray]] | None = None
     for epoch in range(epochs):
-        rows = _epoch_rows(train, examples, shared is not None, rng)
+        rows = _epoch_rows(train, examples, draw, rng)
         # Batches of similar length (from runs of 1,600 shuffled texts) waste less on padding.
         runs = [sorted(rows[s:s + 1600], key=lambda i: len(states[i]))
                 for s in range(0, len(rows), 1600)]

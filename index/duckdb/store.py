@@ -757,10 +757,9 @@ class DuckDBStore:
             f" SELECT segment, segment_size, place <= ? AS shown, {cols} FROM placed"
             " WHERE place <= ? OR in_segment = 1 ORDER BY place".replace("{order}", order),
             [*params, min_active, min_active, *[2**62 if limit is None else limit] * 2]).fetchall()
-        names = list(AUTHOR_SEGMENTS)
         return AuthorRanking(
-            segments={names[r[0]]: int(r[1]) for r in sorted(rows, key=lambda r: r[0])},
-            authors=[(names[r[0]], AuthorStat(*r[3:])) for r in rows if r[2]])
+            segments={AUTHOR_SEGMENTS[r[0]]: int(r[1]) for r in sorted(rows, key=lambda r: r[0])},
+            authors=[(AUTHOR_SEGMENTS[r[0]], AuthorStat(*r[3:])) for r in rows if r[2]])
 
     def _author_stats_sql(self, since: datetime | None, until: datetime | None,
                           brands: tuple[str, ...]) -> tuple[str, list[Any]]:

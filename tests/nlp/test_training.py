@@ -75,14 +75,14 @@ def test_training_writes_a_head_per_language_that_the_product_loads(tmp_path: Pa
 
 
 def test_balanced_epochs_draw_each_language_alike_on_real_corpora() -> None:
-    from brandradar.nlp.finetune_encoder import _criterion, _epoch_rows
+    from brandradar.nlp.finetune_encoder import _corpus_weights, _criterion, _epoch_rows
     from brandradar.nlp.sentiment_corpora import load_all
     from brandradar.nlp.train_sentiment import load_vader
 
     examples = [*load_vader(VADER), *load_authored(), *load_all(CORPORA)]
     train_rows = [i for i, e in enumerate(examples) if e.split == "train"]
     per_lang = Counter(examples[i].lang for i in train_rows)
-    rows = _epoch_rows(train_rows, examples, True, random.Random(0))
+    rows = _epoch_rows(train_rows, examples, _corpus_weights(examples), random.Random(0))
     drawn = Counter(examples[i].lang for i in rows)
     # as many from every language as the smallest has, all drawn from the training part
     assert set(drawn.values()) == {min(per_lang.values())} and set(drawn) == set(per_lang)
@@ -92,7 +92,7 @@ def test_balanced_epochs_draw_each_language_alike_on_real_corpora() -> None:
     ru_all = Counter(examples[i].corpus for i in train_rows if examples[i].lang == "ru")
     assert ru["CEDR"] / ru_all["CEDR"] < ru["RuSentNE-2023"] / ru_all["RuSentNE-2023"]
     # unbalanced: every training row once
-    assert sorted(_epoch_rows(train_rows, examples, False, random.Random(0))) == \
+    assert sorted(_epoch_rows(train_rows, examples, None, random.Random(0))) == \
         sorted(train_rows)
     # every language weighs alike in the choice, whatever its number of dev sets
     assert _criterion({"de/PotTS_dev_macro_f1": 0.6, "de/authored_dev_macro_f1": 0.8,
