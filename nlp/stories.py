@@ -19,7 +19,7 @@ from datasketch import MinHash, MinHashLSH
 
 from brandradar.nlp.events import Article, event_groups, join
 
-STORIES_VERSION = "stories-events-1"
+STORIES_VERSION = "stories-events-2"
 CLUSTERED_KINDS = ("news", "blog")
 # A run regroups only the articles published within this time of the ones that changed: events
 # link reports at most DAYS apart and syndicated copies follow within days, so a story's members
@@ -41,18 +41,25 @@ def assign_stories(docs: Iterable[tuple[str, str, str, str]], threshold: float =
     """Map doc id → story id for ``(doc_id, kind, published_iso, text)``.
 
     The story id is the id of the earliest document of the cluster, so it is stable when later
-    copies arrive.
+    copies arrive. A copy joins a story only within :data:`WINDOW` of the story's last dated
+    copy, as an hourly run would see it: regrouping everything at once used to chain a yearly
+    re-publication into one story over years, whose every new copy then touched all its hours.
     """
     ordered = sorted(docs, key=lambda d: (d[2], d[0]))
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     story: dict[str, str] = {}
-    for doc_id, kind, _, text in ordered:
+    last: dict[str, datetime] = {}
+    for doc_id, kind, published, text in ordered:
         if kind not in CLUSTERED_KINDS:
             story[doc_id] = doc_id
             continue
+        when = datetime.fromisoformat(published) if published else None
         m = _minhash(text, num_perm)
-        hits = lsh.query(m)
-        story[doc_id] = min((story[h] for h in hits), default=doc_id) if hits else doc_id
+        near = [story[h] for h in lsh.query(m)
+                if when is None or story[h] not in last or when - last[story[h]] <= WINDOW]
+        story[doc_id] = min(near, default=doc_id)
+        if when is not None:
+            last[story[doc_id]] = when
         lsh.insert(doc_id, m)
     return story
 

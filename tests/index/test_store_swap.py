@@ -95,6 +95,31 @@ def test_a_failed_write_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     assert consistent(path) == 2 * BATCH
 
 
+def test_a_store_with_key_indexes_loses_them_and_keeps_its_rows(tmp_path: Path) -> None:
+    # Stores written before 2026-12-04 had a primary key on documents, mentions and search_docs,
+    # whose index DuckDB rewrites whole at every checkpoint.
+    import duckdb
+
+    path = tmp_path / "brandradar.duckdb"
+    write(path, 0, BATCH)
+    con = duckdb.connect(str(path))
+    for table, key in (("documents", "doc_id"), ("mentions", "mention_id"),
+                       ("search_docs", "doc_id")):
+        con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
+    found = con.execute("SELECT * FROM search_terms ORDER BY ALL").fetchall()
+    con.close()
+    write(path, 0, BATCH)  # the same documents again: replaced, not doubled
+    write(path, BATCH, BATCH)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type ="
+                       " 'PRIMARY KEY' AND table_name IN ('documents', 'mentions',"
+                       " 'search_docs')").fetchall() == []
+    assert con.execute("SELECT * FROM search_terms WHERE doc_id IN (SELECT 'd' || range"
+                       " FROM range(10)) ORDER BY ALL").fetchall() == found
+    con.close()
+    assert consistent(path) == 2 * BATCH
+
+
 _WRITER = """
 import sys
 from tests.index.test_store_swap import BATCH, write

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from brandradar import enrich
 from brandradar.crawlers.extraction_eval import extracted, zyte_pages
 from brandradar.model import ENRICHED_SCHEMA, MENTION_SCHEMA
-from brandradar.nlp.stories import STORIES_VERSION, StoryDoc, regroup
+from brandradar.nlp.stories import STORIES_VERSION, WINDOW, StoryDoc, assign_stories, regroup
 from brandradar.parquet import partitions, read_rows, write_rows
 
 EXTRACTION = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
@@ -148,3 +148,21 @@ def test_lead_embeddings_are_computed_once_and_a_corrupt_cache_is_rebuilt(
     assert "lead-vectors.parquet is unreadable" in caplog.text
     assert "stories.json is unreadable" in caplog.text
     assert embedded == [embedded[0], embedded[0]]
+
+
+def test_a_copy_republished_after_the_window_starts_a_story_of_its_own() -> None:
+    page = next(r for r in _ROWS if r["doc_id"] in _EVENT_PAGES)
+    text, start = str(page["text"]), datetime(2024, 3, 1, 8, tzinfo=UTC)
+
+    def copies(gaps: list[timedelta]) -> dict[str, str]:
+        at = [start + sum(gaps[:i], timedelta()) for i in range(len(gaps) + 1)]
+        return assign_stories((f"copy-{i}", "news", t.isoformat(), text) for i, t in enumerate(at))
+
+    # a chain of copies each within the window of the last joins one story, however long
+    assert set(copies([WINDOW - timedelta(hours=1)] * 3).values()) == {"copy-0"}
+    # the same text again a year later is another story (a first build used to chain them)
+    assert copies([timedelta(days=2), timedelta(days=365)]) == {
+        "copy-0": "copy-0", "copy-1": "copy-0", "copy-2": "copy-2"}
+    # an undated copy has no time to be far from
+    undated = assign_stories([("a", "news", start.isoformat(), text), ("b", "blog", "", text)])
+    assert undated["a"] == undated["b"]
