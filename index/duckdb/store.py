@@ -129,7 +129,8 @@ FROM per_doc GROUP BY ALL ORDER BY hour, brand""",
 branded AS (
     SELECT p.*, CAST(NULL AS VARCHAR) AS brand FROM posts p
     UNION ALL
-    SELECT p.*, b.brand FROM posts p JOIN (SELECT DISTINCT doc_id, brand FROM mentions) b
+    SELECT p.*, b.brand FROM posts p JOIN (SELECT DISTINCT doc_id, brand FROM mentions
+                                                 WHERE doc_id IN (SELECT doc_id FROM posts)) b
     USING (doc_id)),
 said AS (
     SELECT author, source, hour, brand, count(DISTINCT doc_id) AS posts,
