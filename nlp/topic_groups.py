@@ -109,9 +109,12 @@ def topics_of(frequency: Mapping[str, int], languages: Mapping[str, str] | None 
               ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The topic of each phrase (phrase → the phrase that names its group) and each topic's other
     spellings, from how many documents use each phrase (and, when known, each phrase's main
-    language: :func:`main_languages`). Only phrases in two or more documents are grouped: a
+    language: :func:`main_languages`); the most frequent names its group (ties: the first
+    alphabetically). Only phrases in two or more documents are grouped: a
     phrase seen once cannot trend and is not worth an embedding."""
-    frequent = sorted((p for p, n in frequency.items() if n >= 2), key=lambda p: -frequency[p])
+    # Ties alphabetically: the name of a topic must not depend on the order rows come in.
+    frequent = sorted((p for p, n in frequency.items() if n >= 2),
+                      key=lambda p: (-frequency[p], p))
     groups = group_phrases(frequent, languages=languages)
     variants: dict[str, list[str]] = {}
     for phrase in frequency:

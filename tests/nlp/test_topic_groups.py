@@ -9,7 +9,7 @@ from pathlib import Path
 from brandradar.config import TrendRules
 from brandradar.index.analytics import trending_topics
 from brandradar.index.duckdb.store import DuckDBStore
-from brandradar.nlp.topic_groups import group_phrases, is_name
+from brandradar.nlp.topic_groups import group_phrases, is_name, topics_of
 
 
 def test_a_concept_in_three_languages_is_one_topic_and_concepts_stay_apart() -> None:
@@ -21,6 +21,10 @@ def test_a_concept_in_three_languages_is_one_topic_and_concepts_stay_apart() -> 
     assert groups["доставка"] == groups["delivery"] == "Lieferung"
     assert groups["frame"] == "Rahmen"
     assert len(set(groups.values())) == 4
+    # the most frequent spelling names a topic; a tie does not depend on the order of the rows
+    counts = {"battery": 3, "аккумулятор": 3, "Akku": 2}
+    assert topics_of(counts)[0]["Akku"] == "battery"
+    assert topics_of(dict(reversed(counts.items())))[0] == topics_of(counts)[0]
 
 
 def test_names_and_model_numbers_only_stand_for_themselves() -> None:
