@@ -421,16 +421,16 @@ def cmd_trends(args: argparse.Namespace) -> int:
     else:
         store = _store(ctx)
         try:
-            rows = [t for t in store.trends() if t.get("brand") == args.brand]
+            rows = [t for t in store.trends() if t.brand == args.brand]
         finally:
             store.close()
     if args.json:
-        _print_json(rows)
+        _print_json([vars(t) for t in rows])
     else:
         for t in rows:
-            also = f"  (also: {', '.join(t['variants'])})" if t.get("variants") else ""
-            print(f"{t['window_hours']:>4} h  {t['state']:<9} {t['phrase']:<30} "
-                  f"{t['documents']} docs ({t['baseline_documents']} before, {t['domains']} sites)"
+            also = f"  (also: {', '.join(t.variants)})" if t.variants else ""
+            print(f"{t.window_hours:>4} h  {t.state:<9} {t.phrase:<30} "
+                  f"{t.documents} docs ({t.baseline_documents} before, {t.domains} sites)"
                   f"{also}")
     return 0
 

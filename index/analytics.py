@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandradar.config import AlertRules, Brand, TrendRules
-from brandradar.index.rows import AuthorRanking, AuthorStat, DayCount, Sentiments, TopDocument
+from brandradar.index.rows import (
+    AuthorRanking,
+    AuthorStat,
+    DayCount,
+    Sentiments,
+    TopDocument,
+    Trend,
+)
 from brandradar.index.store import NO_FILTERS, Filters, Store
 from brandradar.nlp.topic_groups import main_languages, topics_of
 from brandradar.urls import stable_id
@@ -268,7 +275,7 @@ def _group(store: Store, brand: Brand, flagged: list[tuple[datetime, int, float,
 
 def trending_topics(store: Store, rules: TrendRules, now: datetime,
                     brand: str | None = None,
-                    windows_hours: Sequence[int] | None = None) -> list[dict[str, Any]]:
+                    windows_hours: Sequence[int] | None = None) -> list[Trend]:
     """Key phrases whose document rate grows ≥ min_growth× against the baseline (per window);
     with ``brand``, only in documents that mention the brand.
 
@@ -283,7 +290,7 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
     topic, variants = topics_of(Counter(r.phrase for r in rows),
                                 main_languages((r.phrase, r.language) for r in rows))
     rows = [replace(r, phrase=topic[r.phrase]) for r in rows]
-    out: list[dict[str, Any]] = []
+    out: list[Trend] = []
     for window in windows:
         recent_start = now - timedelta(hours=window)
         base_start = recent_start - timedelta(days=rules.baseline_days)
@@ -314,12 +321,11 @@ def trending_topics(store: Store, rules: TrendRules, now: datetime,
                 state = "declining"
             else:
                 continue
-            out.append({"phrase": phrase, "variants": variants.get(phrase, []),
-                        "brand": brand, "window_hours": window, "state": state,
-                        "documents": n_recent, "baseline_documents": n_base,
-                        "domains": len(domains.get(phrase, ())),
-                        "growth": None if math.isinf(growth) else round(growth, 2),
-                        "doc_ids": sorted(recent.get(phrase, ()))[:20]})
+            out.append(Trend(phrase=phrase, variants=variants.get(phrase, []), brand=brand,
+                             window_hours=window, state=state, documents=n_recent,
+                             baseline_documents=n_base, domains=len(domains.get(phrase, ())),
+                             growth=None if math.isinf(growth) else round(growth, 2),
+                             doc_ids=sorted(recent.get(phrase, ()))[:20]))
     order = {"emerging": 0, "rising": 1, "declining": 2}
-    out.sort(key=lambda t: (int(t["window_hours"]), order[str(t["state"])], -int(t["documents"])))
+    out.sort(key=lambda t: (t.window_hours, order[t.state], -t.documents))
     return out

@@ -2,8 +2,8 @@
 
 One class per query shape; consumers read attributes, and ``vars(row)`` gives the JSON the
 dashboard serves (a shallow dict: ``dataclasses.asdict`` copies deeply and cost the authors page
-0.13 s at 10 million mentions). Alerts and trends stay JSON documents: they are stored and served
-as the analyse stage wrote them.
+0.13 s at 10 million mentions). Alerts stay JSON documents: they are nested explanations, stored
+and served as the analyse stage wrote them.
 """
 
 from __future__ import annotations
@@ -165,3 +165,23 @@ class LabelCandidate:
     score: float
     span_text: str
     published: datetime | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A trending topic in one window: overall (``brand`` None) or in the documents of one
+    brand. ``growth`` is None for a topic without baseline documents (emerging); ``doc_ids``
+    are the first 20 documents of the window; ``computed`` is when the analyse run that stored
+    it looked (None for one computed for a view and not stored)."""
+
+    phrase: str
+    variants: list[str]
+    brand: str | None
+    window_hours: int
+    state: str
+    documents: int
+    baseline_documents: int
+    domains: int
+    growth: float | None
+    doc_ids: list[str]
+    computed: datetime | None = None

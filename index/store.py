@@ -27,6 +27,7 @@ from brandradar.index.rows import (
     SourceCount,
     TopDocument,
     TopicDocument,
+    Trend,
 )
 from brandradar.settings import Settings
 
@@ -156,7 +157,7 @@ class Store(Protocol):
     def save_health(self, rows: list[dict[str, Any]]) -> None:
         """Replace the stored sources health (``health_rows``), for dashboards outside brandradar."""
 
-    def trends(self) -> list[dict[str, Any]]:
+    def trends(self) -> list[Trend]:
         """Stored trending topics (``brand`` None: overall), in the order they are shown."""
 
     def alerts(self) -> list[dict[str, Any]]:
@@ -172,14 +173,10 @@ class Store(Protocol):
         """For a long-lived reader: pick up a store published since it was opened."""
 
 
-def trend_rows(trends: list[dict[str, Any]], computed: datetime) -> list[dict[str, Any]]:
+def trend_rows(trends: list[Trend], computed: datetime) -> list[dict[str, Any]]:
     """Trending topics (overall and per brand) as both backends store them."""
-    return [{"trend_id": f"{t['brand'] or ''}|{t['window_hours']}|{t['phrase']}",
-             "phrase": t["phrase"], "variants": list(t.get("variants", [])),
-             "brand": t["brand"], "window_hours": t["window_hours"],
-             "state": t["state"], "documents": t["documents"],
-             "baseline_documents": t["baseline_documents"], "domains": t["domains"],
-             "growth": t["growth"], "doc_ids": list(t["doc_ids"]), "computed": computed}
+    return [{"trend_id": f"{t.brand or ''}|{t.window_hours}|{t.phrase}", **vars(t),
+             "variants": list(t.variants), "doc_ids": list(t.doc_ids), "computed": computed}
             for t in trends]
 
 

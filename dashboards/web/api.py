@@ -232,7 +232,7 @@ def brand_page(store: Store, view: View, all_brands: list[Brand],
                                                   "neutral": 0, "unscored": 0, "net": None})
                           for b in shown],
             "over_time": over_time,
-            "topics": {b.name: [t for t in trends if t.get("brand") == b.name][:8]
+            "topics": {b.name: [vars(t) for t in trends if t.brand == b.name][:8]
                        for b in shown}}
 
 
@@ -249,19 +249,19 @@ def topics(store: Store, view: View, query: Query, rules: TrendRules) -> dict[st
         hours = int((view.until - view.since).total_seconds() // 3600)
         rows = trending_topics(store, rules, view.until, brand, [hours])
     else:
-        rows = [t for t in store.trends() if t.get("brand") == brand]
+        rows = [t for t in store.trends() if t.brand == brand]
     out: dict[str, Any] = {"brand": brand, "period": period, "trends": [], "topic": None}
     wanted = _one(query, "topic")
     for t in rows:
         # A period's windows end with it; the last analysis's where it was computed.
-        end = view.until if period else t["computed"]
-        start = end - timedelta(hours=int(t["window_hours"])) if end else None
-        shown = {k: v for k, v in t.items() if k not in ("doc_ids", "computed")}
+        end = view.until if period else t.computed
+        start = end - timedelta(hours=t.window_hours) if end else None
+        shown = {k: v for k, v in vars(t).items() if k not in ("doc_ids", "computed")}
         shown |= {"start": start, "end": end}
         out["trends"].append(shown)
-        if wanted and t["phrase"] == wanted and out["topic"] is None and start and end:
+        if wanted and t.phrase == wanted and out["topic"] is None and start and end:
             offset = _int(query, "offset", 0, 0, 10_000_000)
-            total, docs = store.topic_documents([t["phrase"], *t["variants"]], start, end,
+            total, docs = store.topic_documents([t.phrase, *t.variants], start, end,
                                                 brand, offset, 50)
             out["topic"] = {**shown, "total": total, "offset": offset,
                             "rows": [dict(vars(d)) for d in docs]}

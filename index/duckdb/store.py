@@ -41,6 +41,7 @@ from brandradar.index.rows import (
     SourceCount,
     TopDocument,
     TopicDocument,
+    Trend,
 )
 from brandradar.index.store import NO_FILTERS, Correction, Filters, Sync
 from brandradar.model import ENRICHED_FIELDS, ENRICHED_SCHEMA, MENTION_FIELDS, MENTION_SCHEMA
@@ -1089,10 +1090,10 @@ class DuckDBStore:
     def save_health(self, rows: list[dict[str, Any]]) -> None:
         self._replace("health", rows)
 
-    def trends(self) -> list[dict[str, Any]]:
+    def trends(self) -> list[Trend]:
         """The trending topics the last analyse run found (overall: ``brand`` None; and per
         brand), in the order they are shown."""
-        return self._rows(
+        return self._typed(Trend,
             "SELECT phrase, coalesce(variants, []) AS variants, brand, window_hours, state,"
             " documents, baseline_documents, domains, growth, doc_ids, computed FROM trends"
             " ORDER BY window_hours, CASE state WHEN 'emerging' THEN 0 WHEN 'rising' THEN 1"

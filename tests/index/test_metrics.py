@@ -116,7 +116,7 @@ def test_alerts_and_trends(store: Store) -> None:
     assert [x["brand"] for x in alerts] == ["Voltaro"]
     assert alerts[0]["explanation"]["top_documents"]
     trends = trending_topics(store, TrendRules(), NOW)
-    assert any(t["phrase"] == "suncharge" for t in trends)
+    assert any(t.phrase == "suncharge" for t in trends)
     store.save_alerts(alerts)
     assert [x["alert_id"] for x in store.alerts()] == [x["alert_id"] for x in alerts]
 
@@ -233,7 +233,7 @@ def test_filters_reach_sentiment_time_and_authors(store: Store, rows: Any) -> No
     assert len({a["segment"] for a in segments}) >= 3
     about = {m["doc_id"] for m in mentions if m["brand"] == "Voltaro"}
     voltaro = trending_topics(store, TrendRules(), NOW, "Voltaro")
-    assert voltaro and all(set(t["doc_ids"]) <= about for t in voltaro)
+    assert voltaro and all(set(t.doc_ids) <= about for t in voltaro)
 
 
 @pytest.mark.parametrize("brands", [("Voltaro",), ("Voltaro", "Pedalix")])
@@ -369,9 +369,9 @@ def test_sources_health_and_trends_are_stored(store: DuckDBStore,
     assert n == 4 and t == len(trends)
     # Read back as the dashboard and `brandradar trends` show them: overall and per brand.
     shown = store.trends()
-    assert sorted(x["phrase"] + str(x["brand"]) for x in shown) == \
+    assert sorted(x.phrase + str(x.brand) for x in shown) == \
         sorted(x["phrase"] + str(x["brand"]) for x in trends)
-    assert [x["window_hours"] for x in shown] == sorted(x["window_hours"] for x in shown)
+    assert [x.window_hours for x in shown] == sorted(x.window_hours for x in shown)
 
 
 def test_trends_for_any_period_count_only_what_was_published_in_it(store: Store,
@@ -380,12 +380,12 @@ def test_trends_for_any_period_count_only_what_was_published_in_it(store: Store,
                     if "suncharge" in d["key_phrases"] and d["published"] is not None}.values())
     first, last = dates[0], dates[-1]
     # a period that ends before the wave has no trace of it
-    assert not any(t["phrase"] == "suncharge" for t in trending_topics(store, TrendRules(), first))
+    assert not any(t.phrase == "suncharge" for t in trending_topics(store, TrendRules(), first))
     # a picked period is one window; nothing published after its end counts
     mid = first + (last - first) / 2
     hours = int((mid - first).total_seconds() // 3600) + 1
     trends = trending_topics(store, TrendRules(), mid, windows_hours=[hours])
-    wave = [t for t in trends if t["phrase"] == "suncharge"]
-    assert all(t["window_hours"] == hours for t in trends)
-    assert len(wave) == 1 and wave[0]["documents"] == sum(d < mid for d in dates)
-    assert wave[0]["documents"] < len(dates)
+    wave = [t for t in trends if t.phrase == "suncharge"]
+    assert all(t.window_hours == hours for t in trends)
+    assert len(wave) == 1 and wave[0].documents == sum(d < mid for d in dates)
+    assert wave[0].documents < len(dates)

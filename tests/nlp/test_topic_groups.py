@@ -73,5 +73,5 @@ def test_a_trend_counts_every_language_of_its_topic(tmp_path: Path) -> None:
     finally:
         store.close()
     assert len(trends) == 1
-    assert trends[0]["phrase"] == "Akku" and trends[0]["documents"] == 6
-    assert trends[0]["variants"] == ["battery", "аккумулятор"]
+    assert trends[0].phrase == "Akku" and trends[0].documents == 6
+    assert trends[0].variants == ["battery", "аккумулятор"]
