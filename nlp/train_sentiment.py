@@ -23,16 +23,17 @@ neutral logit, chosen on the same dev sets (on real German tweets the failure wa
 called positive or negative). Test parts are only read by ``make eval``.
 
 ``python -m brandradar.nlp.train_sentiment VADER_DIR [CACHE_DIR] [SHARED_DATA]`` writes
-``nlp/models/sentiment-e5.npz``. scikit-learn is a development dependency: only training needs
-it; the shipped model is numpy arrays applied by :mod:`brandradar.nlp.sentiment_model`.
+``nlp/models/sentiment-e5.npz`` (``--out`` elsewhere; a missing data folder is refused). scikit-learn
+is a development dependency: only training needs it; the shipped model is numpy arrays applied
+by :mod:`brandradar.nlp.sentiment_model`.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -255,10 +256,21 @@ def train(folder: Path, cache: Path | None, out: Path = MODEL_PATH,
 
 
 def main() -> None:
-    """Command line: VADER_DIR [CACHE_DIR] [SHARED_DATA]."""
-    cache = Path(sys.argv[2]) if len(sys.argv) > 2 else None
-    shared = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-    print(json.dumps(train(Path(sys.argv[1]), cache, shared=shared), indent=2))
+    """Command line: VADER_DIR [CACHE_DIR] [SHARED_DATA] [--out MODEL_FILE]."""
+    parser = argparse.ArgumentParser(
+        description="Train the shipped sentiment classifier: one head per language.")
+    parser.add_argument("vader_dir", type=Path, help="the VADER ground truth folder")
+    parser.add_argument("cache", type=Path, nargs="?", help="where embeddings are cached")
+    parser.add_argument("shared", type=Path, nargs="?", help="../shared/data: add the de/ru sets")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH,
+                        help=f"where the model is written (default: {MODEL_PATH})")
+    args = parser.parse_args()
+    # A mistyped folder would otherwise train on the authored sentences alone and overwrite
+    # the shipped model with a weaker one.
+    for folder in (args.vader_dir, args.shared):
+        if folder is not None and not folder.is_dir():
+            parser.error(f"no such folder: {folder}")
+    print(json.dumps(train(args.vader_dir, args.cache, args.out, shared=args.shared), indent=2))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from brandradar.nlp.train_sentiment import (
     NEUTRAL_OFFSETS,
     authored_split,
     load_authored,
+    main,
     train,
 )
 
@@ -101,3 +102,17 @@ def test_balanced_epochs_draw_each_language_alike_on_real_corpora() -> None:
     assert _criterion({"vader/VADER_dev_macro_f1": 0.7, "authored/de_dev_macro_f1": 0.9,
                        "authored/en_dev_macro_f1": 0.8, "authored/ru_dev_macro_f1": 0.7}) == \
         pytest.approx(0.75)
+
+
+def test_a_missing_data_folder_is_refused_before_the_model_is_touched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "model.npz"
+    monkeypatch.setattr("sys.argv", ["train_sentiment", str(tmp_path / "vadr"), "--out", str(out)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert "no such folder" in capsys.readouterr().err and not out.exists()
+    monkeypatch.setattr("sys.argv", ["train_sentiment", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 0 and not out.exists()
