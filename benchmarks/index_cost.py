@@ -62,6 +62,16 @@ def _copy(src: Path, dst: Path, copies: int) -> None:
                 pq.write_table(_renamed(table, f"c{i}-", 3 * i), out)
 
 
+def _fresh(table: pa.Table) -> pa.Table:
+    """The rows as the enrich stage writes them, before the stories stage: no story id and no
+    stories version (a renamed demo story id would name a document that does not exist, and
+    the stories stage keeps such an id for the whole story as that of an older report)."""
+    blank = pa.array([""] * table.num_rows, pa.string())
+    table = table.set_column(table.column_names.index("story_id"), "story_id", blank)
+    versions = pc.replace_substring_regex(table["versions"], r";?stories-[^;]*", "")
+    return table.set_column(table.column_names.index("versions"), "versions", versions)
+
+
 def _arrive(work: Path, src: Path, n: int) -> int:
     """One new source-day partition: the demo's news site's (what the stories stage regroups
     around), under new ids; returns its documents."""
@@ -71,7 +81,7 @@ def _arrive(work: Path, src: Path, n: int) -> int:
     docs = 0
     for stage in ("enriched", "mentions"):
         path = next((src / stage / news).glob("*.parquet"))
-        table = _renamed(pq.read_table(path), f"new{n}-")
+        table = _fresh(_renamed(pq.read_table(path), f"new{n}-"))
         out = work / stage / f"source=arrived-{n}" / "day=2026-12-01" / path.name
         out.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, out)

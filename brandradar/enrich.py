@@ -128,8 +128,10 @@ def enrich_source(source: str, workdir: Path, brands: list[Brand], author_key: s
 def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
     """Assign story ids (copies and reports of one event, see :mod:`brandradar.nlp.stories`)
     to the documents of partitions that changed since the last run, and regroup the news and
-    blog articles published within :data:`~brandradar.nlp.stories.WINDOW` of them; write the
-    ids into enriched and mention rows of every partition whose rows change.
+    blog articles published within :data:`~brandradar.nlp.stories.WINDOW` of them (only links
+    that touch a document of a changed partition are found anew: the stories of the others
+    stay as they are, see :func:`~brandradar.nlp.stories.regroup`); write the ids into
+    enriched and mention rows of every partition whose rows change.
 
     A run without a record of the last (``state/stories.json``), or after the story method
     changed, regroups everything. ``cache``: the work directory whose lead embeddings to use
@@ -140,6 +142,7 @@ def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
     done = _stories_record(record)
     changed = [p for f, p in parts.items() if done.get(f) != p.signature]
     rows = {r["doc_id"]: (r, p.folder) for p in changed for r in read_rows([p.enriched])}
+    arrived = set(rows)
     dated = [r["published"] for r, _ in rows.values()
              if r["published"] is not None and r["source_kind"] in CLUSTERED_KINDS]
     if dated:
@@ -154,7 +157,7 @@ def cluster_stories(workdir: Path, cache: Path | None = None) -> dict[str, int]:
         found = lead_vectors(where, articles)
         return np.array([found[a.doc_id] for a in articles], dtype=np.float32).reshape(-1, DIM)
 
-    story = regroup(docs, {d: r["story_id"] for d, (r, _) in rows.items()}, embed)
+    story = regroup(docs, {d: r["story_id"] for d, (r, _) in rows.items()}, embed, arrived)
     folders = sorted({folder for doc_id, (r, folder) in rows.items()
                       if r["story_id"] != story[doc_id] or STORIES_VERSION not in r["versions"]})
     rewritten = 0

@@ -67,7 +67,19 @@ def leads(articles: Sequence[Article]) -> list[str]:
 def event_groups(articles: Sequence[Article],
                  embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
                  threshold: float = SIMILAR, days: int = DAYS) -> dict[str, str]:
-    """doc id → the doc id that names its event group (its first article).
+    """doc id → the doc id that names its event group (its first article, earliest, undated
+    last): the articles connected by :func:`event_links`."""
+    def when(a: Article) -> tuple[bool, float]:
+        return a.published is None, a.published.timestamp() if a.published else 0.0
+
+    return join([a.doc_id for a in sorted(articles, key=when)],
+                event_links(articles, embed, threshold, days))
+
+
+def event_links(articles: Sequence[Article],
+                embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
+                threshold: float = SIMILAR, days: int = DAYS) -> list[tuple[str, str]]:
+    """The pairs of articles (doc ids) that are about one event.
 
     Candidate pairs come first, from names and dates alone: two articles at most ``days``
     apart that share a telling name. Only the articles of a candidate pair are embedded
@@ -117,15 +129,8 @@ def event_groups(articles: Sequence[Article],
             return embed_plain(leads(chosen))
 
     vectors = dict(zip(needed, embed([articles[i] for i in needed]), strict=True))
-
-    def when(i: int) -> tuple[bool, float, int]:
-        published = articles[i].published
-        return published is None, published.timestamp() if published else 0.0, i
-
-    # Each group is named by its first article (earliest, undated last).
-    return join([articles[i].doc_id for i in sorted(range(len(articles)), key=when)],
-                ((articles[i].doc_id, articles[j].doc_id) for i, j in sorted(pairs)
-                 if float(vectors[i] @ vectors[j]) >= threshold))
+    return [(articles[i].doc_id, articles[j].doc_id) for i, j in sorted(pairs)
+            if float(vectors[i] @ vectors[j]) >= threshold]
 
 
 def join(order: Sequence[str], links: Iterable[tuple[str, str]]) -> dict[str, str]:

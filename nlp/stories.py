@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from brandradar.nlp.events import Article, event_groups, join
+from brandradar.nlp.events import Article, event_links, join
 
 STORIES_VERSION = "stories-events-2"
 CLUSTERED_KINDS = ("news", "blog")
@@ -81,13 +81,21 @@ def story_groups(docs: Sequence[StoryDoc],
     document's (undated last, then by id), so it stays put when later reports arrive.
 
     ``embed``: lead embeddings of the given articles (see
-    :func:`brandradar.nlp.events.event_groups`), e.g. from the work directory's cache.
+    :func:`brandradar.nlp.events.event_links`), e.g. from the work directory's cache.
     """
+    return join(_order(docs), story_links(docs, embed))
+
+
+def story_links(docs: Sequence[StoryDoc],
+                embed: Callable[[Sequence[Article]], np.ndarray] | None = None
+                ) -> list[tuple[str, str]]:
+    """Pairs of doc ids in one story: a copy and the first document of the copies it joins,
+    and two reports of one event."""
     copies = assign_stories((d.doc_id, d.kind, _when(d), d.text) for d in docs)
     articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
                 if d.kind in CLUSTERED_KINDS]
-    events = event_groups(articles, embed)
-    return join(_order(docs), [*copies.items(), *events.items()])
+    return [*((s, d) for d, s in copies.items() if s != d),
+            *event_links(articles, embed)]
 
 
 def _when(d: StoryDoc) -> str:
@@ -101,20 +109,31 @@ def _order(docs: Sequence[StoryDoc]) -> list[str]:
 
 
 def regroup(docs: Sequence[StoryDoc], stored: dict[str, str],
-            embed: Callable[[Sequence[Article]], np.ndarray] | None = None) -> dict[str, str]:
-    """:func:`story_groups` over the documents around a change (see :data:`WINDOW`), keeping
-    what lies beyond them: a document whose ``stored`` story id names a document outside
-    ``docs`` (an older report of the event) keeps that id, and so does everything grouped with
-    it, so a story's id never changes because its first report left the window."""
-    groups = story_groups(docs, embed)
+            embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
+            changed: set[str] | None = None) -> dict[str, str]:
+    """Story ids for the documents around a change (see :data:`WINDOW`).
+
+    ``changed``: the documents that are new or changed (default: all of ``docs``). Only links
+    that touch one of them are found anew; the other documents keep the stories ``stored``
+    for them, so a story is never split or renamed because the window moved (the names that
+    tie reports of an event are weighed against the articles in the window, which differ from
+    run to run): stories only grow, or merge where a new document joins two. A document whose
+    stored story id names a document outside ``docs`` (an older report of the event) keeps
+    that id, and so does everything grouped with it, so a story's id never changes because its
+    first report left the window.
+    """
     ids = {d.doc_id for d in docs}
+    new = ids if changed is None else ids & changed
+    links = [(a, b) for a, b in story_links(docs, embed) if a in new or b in new]
+    kept = {d: s for d, s in stored.items() if d in ids and d not in new and s}
+    links += [(s, d) for d, s in kept.items() if s in ids]
     outside = {d: s for d, s in stored.items() if d in ids and s and s not in ids}
     members: dict[str, list[str]] = {}
     for doc_id, anchor in outside.items():
         members.setdefault(anchor, []).append(doc_id)
+    links += [(m[0], x) for m in members.values() for x in m[1:]]
     order = _order(docs)
-    joined = join(order, [*((g, d) for d, g in groups.items()),
-                          *((m[0], x) for m in members.values() for x in m[1:])])
+    joined = join(order, links)
     names: dict[str, str] = {}
     for doc_id in order:
         if doc_id in outside:

@@ -166,3 +166,25 @@ def test_a_copy_republished_after_the_window_starts_a_story_of_its_own() -> None
     # an undated copy has no time to be far from
     undated = assign_stories([("a", "news", start.isoformat(), text), ("b", "blog", "", text)])
     assert undated["a"] == undated["b"]
+
+
+def test_stories_of_documents_that_did_not_change_stay_as_they_were() -> None:
+    docs = [StoryDoc(str(r["doc_id"]), "news", r["published"], str(r["title"]), str(r["text"]))
+            for r in _ROWS]  # type: ignore[arg-type]
+    event = sorted((d for d in docs if d.doc_id in _EVENT_PAGES),
+                   key=lambda d: (d.published is None, d.published or datetime.min, d.doc_id))
+    others = [d for d in docs if d.doc_id not in _EVENT_PAGES]
+    # An earlier run did not tie the event's reports together (the names that tie them are
+    # weighed against the articles of that run's window); now one unrelated article arrives.
+    stored = {d.doc_id: d.doc_id for d in docs}
+    story = regroup(docs, stored, changed={others[0].doc_id})
+    assert story == stored
+    # Found anew (every document changed), the reports are one story.
+    assert len({regroup(docs, stored)[d.doc_id] for d in event}) == 1
+    # A new report of the event ties the stories it links to: they merge under the earliest.
+    late = event[-1]
+    story = regroup(docs, {**stored, late.doc_id: ""}, changed={late.doc_id})
+    joined = {d.doc_id for d in event if story[d.doc_id] == story[late.doc_id]}
+    assert len(joined) >= 2 and story[late.doc_id] == min(
+        joined, key=[d.doc_id for d in event].index)
+    assert all(story[d.doc_id] == d.doc_id for d in others)
