@@ -27,14 +27,49 @@ _SAY = re.compile(
 # Nouns that name a channel: "in a post on X", "auf seinem Kanal", "в своём Telegram-канале".
 _CHANNEL_NOUN = re.compile(
     r"^(?:posts?|tweets?|videos?|streams?|accounts?|pages?|profiles?|channels?|feeds?|threads?|"
-    r"statements?|stories|story|beitrag|beiträgen|post|video|kanal|kanälen|account|profil|"
+    r"statements?|stories|story|status|beitrag|beiträgen|post|video|kanal|kanälen|account|profil|"
     r"seite|story|пост|пос?те|канал|канале|аккаунт|аккаунте|странице|страничке|видео|блоге|"
     r"микроблоге|сторис)$")
 _ON = {"on", "via", "auf", "bei", "über", "in", "im", "на", "в", "во", "через"}
+# "from its Twitter account", "aus seinem Telegram-Kanal": a source, when a channel noun follows.
+_FROM = {"from", "von", "vom", "aus", "из", "со", "с"}
+# Channel nouns that may follow the name as a word of their own ("on his Facebook page"): only
+# where something is hosted; "in a Tesla statement" or "a Microsoft blog post" is the brand
+# speaking, and the matcher does not know which brands are platforms.
+_HOSTED = re.compile(r"^(?:accounts?|profiles?|pages?|channels?|feeds?|handles?|аккаунте?|"
+                     r"канале?|странице)$")
 # Possessives and articles that may stand between the preposition and the platform.
 _FILLER = {"his", "her", "its", "their", "the", "a", "an", "seinem", "seiner", "ihrem",
            "ihrer", "dem", "der", "einem", "einer", "своей", "своем", "своём", "его", "её",
-           "ее", "их", "official", "offiziellen", "официальном", "официальной"}
+           "ее", "их", "official", "offiziellen", "официальном", "официальной", "my", "our",
+           "your", "sein", "seine", "ihr", "ihre", "mein", "meine", "meinem", "unserem",
+           "свой"}
+# What kind of platform it is, between the preposition and its name: "on the social media
+# platform X", "auf dem Kurznachrichtendienst X", "в мессенджере Telegram". The frame still
+# needs a verb of saying: "auf der Plattform X nehmen Hassreden zu" is about the platform.
+_KIND = re.compile(
+    r"^(?:social|media|messaging|networking|video|short-?message|platform|network|site|"
+    r"service|app|messenger|microblog(?:ging)?|kurznachrichtendienst(?:es)?|"
+    r"kurznachrichtenplattform|nachrichtendienst(?:es)?|plattform|online-?plattform|netzwerk|"
+    r"onlinenetzwerk|online-?dienst(?:es)?|dienst(?:es)?|videoplattform|messenger-?dienst|"
+    r"соц(?:иальной)?|сети|соцсети|платформе|мессенджере|сервисе|видеохостинге|"
+    r"микроблоге)$")
+# Verbs of saying and showing that follow the platform's name: "ließ sie auf X wissen",
+# "auf YouTube mitverfolgen".
+_SAY_AFTER = re.compile(r"^(?:wissen|mitverfolgen|verfolgen|ansehen|anschauen)$")
+# "took to Twitter to air her grievances", "turned to X" — not "took to Tesla dealerships".
+_TOOK_TO = {"took", "take", "takes", "taking", "turned", "turn", "turns", "turning", "went"}
+_TOOK_TO_END = {"to", "on", "in", "and", "last", "this", "yesterday", "earlier", "again",
+                "after", "with", "for", "shortly", "late", "early", "over"}
+# The brand speaking, not a platform: "said in a Tesla statement", "ein Tesla-Sprecher".
+_OWN_VOICE = {"statement", "statements", "spokesperson", "spokesman", "spokeswoman", "press",
+              "release", "sprecher", "sprecherin", "mitteilung", "pressemitteilung",
+              "пресс-релизе", "пресс-службе", "заявлении"}
+# Forms of the verbs of saying that are nouns after the name ("in a Microsoft blog post"): the
+# verb that follows the platform is German ("auf Facebook schrieb") or an English participle.
+_NOUN_FORMS = {"post", "posts", "tweet", "tweets", "share", "shares", "comment", "comments",
+               "reply", "replies", "claim", "claims", "read", "leak", "leaks", "stream",
+               "streams", "statement", "statements", "react"}
 
 
 # A link to a page on the platform ("pic.twitter.com/4p7SXk", "https://x.com/AP_Sports"): the
@@ -54,13 +89,19 @@ def channel_cue(span: Span) -> str | None:
     if i > sent.start + 2 and doc[i].lower_ in _FORMERLY and doc[i - 1].text == ",":
         # "posted … on X, formerly Twitter": the name before the apposition has the frame.
         return _saying_frame(doc, sent, i - 3, span.end)
+    if (i > sent.start and doc[i].lower_ == "to" and doc[i - 1].lower_ in _TOOK_TO
+            and (span.end >= sent.end or doc[span.end].is_punct
+                 or doc[span.end].lower_ in _TOOK_TO_END)):
+        return doc[i - 1 : span.end].text
     return _saying_frame(doc, sent, i, span.end) or _compound_channel(span)
 
 
 def _saying_frame(doc: Doc, sent: Span, i: int, end: int) -> str | None:
     """A preposition at token ``i`` (possessives and articles skipped) with a verb of saying
     or a channel noun near it: the words of that frame up to token ``end``."""
-    while i >= sent.start and doc[i].lower_ in _FILLER:
+    if end < sent.end and doc[end].lower_ in _OWN_VOICE:
+        return None
+    while i >= sent.start and (doc[i].lower_ in _FILLER or _KIND.match(doc[i].lower_)):
         i -= 1
     if i < sent.start or doc[i].lower_ not in _ON:
         return None
@@ -71,23 +112,31 @@ def _saying_frame(doc: Doc, sent: Span, i: int, end: int) -> str | None:
     after = range(end, min(sent.end, end + 3))
     for j in (*before, *after):
         word = doc[j].lower_
-        if _SAY.match(word) or (j < prep and _CHANNEL_NOUN.match(word)):
+        if j >= end and word in _NOUN_FORMS:
+            continue
+        if (_SAY.match(word) or (j < prep and _CHANNEL_NOUN.match(word))
+                or (j >= end and _SAY_AFTER.match(word))):
             lo, hi = min(j, prep), max(j + 1, end)
             return doc[lo:hi].text
     return None
 
 
 def _compound_channel(span: Span) -> str | None:
-    """"Telegram-канале", "Instagram-Post": the platform as the first part of a channel noun,
-    after a preposition."""
-    doc, text = span.doc, span.text
-    if "-" in text:
-        head = text.rsplit("-", 1)[1].lower()
-    elif span.end + 1 < len(doc) and doc[span.end].text == "-":
-        head = doc[span.end + 1].lower_  # tokenizers that split hyphens (en, ru)
-    else:
+    """"Telegram-канале", "Instagram-Post", "from its Twitter account": the platform as the
+    first part of a channel noun, after a preposition."""
+    doc, text, sent = span.doc, span.text, span.sent
+    before = doc[span.start - 1].lower_ if span.start > sent.start else ""
+    if "-" in text or (span.end + 1 < len(doc) and doc[span.end].text == "-"):
+        # "-" inside the token, or a token of its own (the en and ru tokenizers split it)
+        head = text.rsplit("-", 1)[1].lower() if "-" in text else doc[span.end + 1].lower_
+        if _CHANNEL_NOUN.match(head) and (before in _ON or before in _FILLER or before in _FROM):
+            return doc[span.start - 1 : span.end].text
         return None
-    before = span.doc[span.start - 1].lower_ if span.start > span.sent.start else ""
-    if _CHANNEL_NOUN.match(head) and (before in _ON or before in _FILLER):
-        return span.doc[span.start - 1 : span.end].text
+    if span.end >= sent.end or not _HOSTED.match(doc[span.end].lower_):
+        return None
+    i = span.start - 1
+    while i >= sent.start and doc[i].lower_ in _FILLER:
+        i -= 1
+    if i >= sent.start and (doc[i].lower_ in _ON or doc[i].lower_ in _FROM):
+        return doc[i : span.end + 1].text
     return None

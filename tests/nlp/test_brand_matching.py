@@ -181,3 +181,40 @@ def test_saved_pipeline_loads_in_a_fresh_process(tmp_path: Path) -> None:
     spans = json.loads(proc.stdout.strip().splitlines()[-1])
     assert [s[:2] for s in spans] == [["Deutsche Bahn", "DB-Ticket"], ["Telekom", "Telekom"]]
     assert all(s[2] in ("positive", "negative", "neutral") for s in spans)
+
+
+def test_channel_frames_of_real_news_sentences() -> None:
+    brands = [Brand(name="Twitter", aliases=["Twitter", "X"], case_sensitive=["X"],
+                    ambiguous=["X"], context=["Kurznachrichtendienst", "Musk"]),
+              Brand(name="YouTube", aliases=["YouTube"]), Brand(name="WhatsApp", aliases=["WhatsApp"]),
+              Brand(name="Tesla", aliases=["Tesla"]), Brand(name="Microsoft", aliases=["Microsoft"])]
+    # Sentences of the fundus and Zyte gold pages that the mention sample labels `channel`.
+    channels = [
+        ("Delhi’s Chief Minister Arvind Kejriwal turned to Twitter last month to describe his "
+         "city as a “gas chamber.”", "en"),
+        ("T-Swift took to Twitter to air her grievances with Big Machine, Braun and The Carlyle "
+         "Group (what a time to be alive).", "en"),
+        ("Tottenham posted an image of Mourinho holding up a Tottenham shirt from its Twitter "
+         "account on Wednesday, with the caption: \"Welcome Jose\".", "en"),
+        ("„Das ist in dieser Tonalität nicht nachvollziehbar“, ließ sie auf dem "
+         "Kurznachrichtendienst X wissen.", "de"),
+        ("Wir gehen davon aus, dass ihr das Event auf der offiziellen Samsung-Webseite und auf "
+         "YouTube mitverfolgen könnt.", "de"),
+        ("Sein WhatsApp-Status lautete: ‚Besser ausbrennen als rosten.‘", "de"),
+    ]
+    # The same words where the brand is what the sentence is about, or the one speaking.
+    brand = [
+        ("In a Microsoft blog post, the company announced layoffs.", "en"),
+        ("The carmaker said in a Tesla statement that sales fell.", "en"),
+        ("Twitter turned to advertisers for help.", "en"),
+        ("He took to Tesla dealerships across the country.", "en"),
+    ]
+    notes = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(channels + brand)
+    kinds = [[(m.kind, m.counted) for m in note.mentions] for note in notes]
+    assert kinds[: len(channels)] == [[("channel", False)]] * len(channels), \
+        [[m.why for m in n.mentions] for n in notes]
+    assert kinds[len(channels):] == [[("brand", True)]] * len(brand)
+    # "on the platform X" is the platform itself unless a verb of saying or showing frames it
+    note = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(
+        [("Auf dem Kurznachrichtendienst X nehmen Hassreden zu, sagt Musk nicht.", "de")])[0]
+    assert [(m.kind, m.counted) for m in note.mentions] == [("brand", True)]
