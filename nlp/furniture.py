@@ -42,6 +42,8 @@ _PHRASES = [
     r"^reach (?:the |this )?(?:reporters?|authors?|writers?|editors?)\b",
     r"^\W*see it (?:now|at|on)\b", r"^\W*(?:buy|shop) (?:it )?(?:now|here)\b",
     r"^(?:listen|subscribe) (?:to|on)\b.{0,40}\bpodcast", r"^more ap\b",
+    r"^(?:new )?(?:price drop|deal alert|deal of the day|today'?s (?:best )?deals?)\b",
+    r"^(?:vote for|cast your vote)\b",
     # de
     r"folgen sie uns", r"folge uns", r"^teilen\W*$", r"jetzt teilen", r"artikel teilen",
     r"(?:newsletter|jetzt|kostenlos) abonnieren", r"newsletter (?:bestellen|anmelden)",
@@ -52,11 +54,13 @@ _PHRASES = [
     r"^folgst du\b", r"auch (?:bei|auf|in) (?:den )?social media", r"^folgen sie\b.{0,60}\bauf\b",
     r"abonnieren sie (?:den|unseren|diesen) (?:podcast|newsletter|kanal)",
     r"^jetzt (?:als|bei)\b.{0,40}(?:angebot|kaufen|bestellen)",
+    r"^(?:deal|angebot) des tages\b", r"^(?:jetzt )?abstimmen\b", r"^stimmen sie (?:ab|mit)\b",
     # ru
     r"подписывайтесь", r"подпишитесь на", r"^поделиться\W*$",
     r"^читайте (?:также|нас|еще|ещё)\b", r"^реклама$", r"новости партн[её]ров",
     r"все права защищены", r"^по теме\W*$", r"^смотрите также\b", r"^самое читаемое\W*$",
     r"(?:используем|использует) (?:файлы )?cookie",
+    r"^(?:выбери(?:те)?|проголосуй(?:те)?|голосуй(?:те)?)\b",
 ]
 _FURNITURE = re.compile("|".join(f"(?:{p})" for p in _PHRASES), re.IGNORECASE)
 # A share bar names platforms and little else: "Facebook Twitter WhatsApp E-Mail".
@@ -69,6 +73,12 @@ _SHARE_WORDS = {
 _WORDS = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 # A line that is nothing but a link ("twitter.com/paultakahashi" under an article).
 _LINK_LINE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/\S*$", re.IGNORECASE)
+# A row of headlines or menu entries joined by " | " ("… | Senators call for 5G security
+# coordinator | Facebook gets questions over location tracking | …"), also inside a paragraph
+# (a news site's hover card that reached the text): three or more short entries. A table row
+# as trafilatura writes it ("| Apple iPhone 15 | 6.1 inch | … |") is text, not furniture.
+_ROW = re.compile(r"[^|\n]*[^|\s](?: \| [^|\n]*[^|\s]){2,}")
+_ROW_ENTRY_WORDS = 12
 # Furniture sentences also share a paragraph with text ("Follow Metro on Twitter for the latest
 # news. You can now also get …"): phrases are looked for per sentence of a line.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
@@ -104,6 +114,7 @@ def furniture_lines(text: str) -> list[Furniture]:
                 sum(w.lower() in _SHARE_WORDS for w in words) / len(words) >= 0.6:
             out.append(Furniture(start, start + len(body), "page furniture (a share bar)"))
             continue
+        out.extend(_rows(body, start))
         if len(words) <= MAX_WORDS:
             if (m := _FURNITURE.search(body.strip())) is not None:
                 out.append(Furniture(start, start + len(body),
@@ -120,6 +131,30 @@ def furniture_lines(text: str) -> list[Furniture]:
                 out.append(Furniture(start + offset, start + at,
                                      f"page furniture ({m.group().strip()!r})"))
     return out
+
+
+def _rows(body: str, start: int) -> list[Furniture]:
+    """Rows of " | "-joined short entries in a line: the entries between the bars, and the
+    last words before the first bar and after the last (the row's ends are not marked)."""
+    out: list[Furniture] = []
+    if body.lstrip().startswith("|"):
+        return out
+    for m in _ROW.finditer(body):
+        entries = m.group().split(" | ")
+        inner = entries[1:-1]
+        if any(len(_WORDS.findall(e)) > _ROW_ENTRY_WORDS for e in inner):
+            continue
+        first, last = entries[0], entries[-1]
+        lo = m.start() + len(first) - _edge(first[::-1])
+        hi = m.end() - len(last) + _edge(last)
+        out.append(Furniture(start + lo, start + hi, "page furniture (a row of headlines)"))
+    return out
+
+
+def _edge(text: str) -> int:
+    """Characters of the first ``_ROW_ENTRY_WORDS`` words of ``text``."""
+    words = list(_WORDS.finditer(text))
+    return words[min(len(words), _ROW_ENTRY_WORDS) - 1].end() if words else 0
 
 
 def inside(furniture: list[Furniture], char: int) -> Furniture | None:

@@ -135,6 +135,31 @@ def test_furniture_lines_of_real_pages() -> None:
         "the web."]
 
 
+def test_headline_rows_polls_and_deal_boxes_of_real_pages_are_furniture() -> None:
+    # Lines of gold pages (The Hill's hover card inside a sentence, a reader poll on Wday.ru, a
+    # deal box inside a 9to5Toys article), and a table row as trafilatura writes tables.
+    hover = ("A New York man pleaded guilty to charges he threatened to kill Rep. Ilhan OmarIlhan "
+             "OmarHillicon Valley: Progressives oppose funding bill over surveillance authority | "
+             "Senators call for 5G security coordinator | Facebook gets questions over location "
+             "tracking | Louisiana hit by ransomware attack Progressives oppose spending stopgap "
+             "measure over surveillance authority extension Omar asks court to apply 'system of "
+             "compassion' in sentencing man convicted of threatening her MORE (D-Minn.), the U.S. "
+             "Attorney’s Office for the Western District of New York announced Monday.")
+    text = (hover + "\n"
+            "Выбери самого крутого фудблогера Instagram по версии Wday.ru!\n"
+            "New Price Drop: Apple Watch Series 3 38mm Smart Watch for $169.99 (Originally $200)\n"
+            "| Apple iPhone 15 Pro Max | very good camera here | long battery life today |\n"
+            "Amazon's Echo Buds cost far less than Apple's AirPods.")
+    found = furniture_lines(text)
+    spans = [text[f.start:f.end] for f in found]
+    assert "Facebook gets questions over location tracking" in spans[0]
+    assert spans[0].startswith("Rep. Ilhan") and "pleaded guilty" not in spans[0]
+    assert "Western District" not in spans[0] and found[0].why.endswith("(a row of headlines)")
+    assert spans[1:] == [
+        "Выбери самого крутого фудблогера Instagram по версии Wday.ru!",
+        "New Price Drop: Apple Watch Series 3 38mm Smart Watch for $169.99 (Originally $200)"]
+
+
 def test_links_to_posts_and_renamed_platforms_are_channels() -> None:
     brands = [Brand(name="Twitter", aliases=["Twitter", "X"], case_sensitive=["X"],
                     ambiguous=["X"], context=["post", "Musk"])]
