@@ -77,7 +77,7 @@ _LINK_LINE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/\S*$", re.IGNORE
 # coordinator | Facebook gets questions over location tracking | …"), also inside a paragraph
 # (a news site's hover card that reached the text): three or more short entries. A table row
 # as trafilatura writes it ("| Apple iPhone 15 | 6.1 inch | … |") is text, not furniture.
-_ROW = re.compile(r"[^|\n]*[^|\s](?: \| [^|\n]*[^|\s]){2,}")
+_BAR = " | "
 _ROW_ENTRY_WORDS = 12
 # Furniture sentences also share a paragraph with text ("Follow Metro on Twitter for the latest
 # news. You can now also get …"): phrases are looked for per sentence of a line.
@@ -135,19 +135,27 @@ def furniture_lines(text: str) -> list[Furniture]:
 
 def _rows(body: str, start: int) -> list[Furniture]:
     """Rows of " | "-joined short entries in a line: the entries between the bars, and the
-    last words before the first bar and after the last (the row's ends are not marked)."""
+    last words before the first bar and after the last (the row's ends are not marked).
+    Split by hand, not by a regular expression: one with nested repetition backtracks
+    quadratically over a long paragraph."""
     out: list[Furniture] = []
-    if body.lstrip().startswith("|"):
+    if body.lstrip().startswith("|") or body.count(_BAR) < 2:
         return out
-    for m in _ROW.finditer(body):
-        entries = m.group().split(" | ")
-        inner = entries[1:-1]
-        if any(len(_WORDS.findall(e)) > _ROW_ENTRY_WORDS for e in inner):
-            continue
-        first, last = entries[0], entries[-1]
-        lo = m.start() + len(first) - _edge(first[::-1])
-        hi = m.end() - len(last) + _edge(last)
-        out.append(Furniture(start + lo, start + hi, "page furniture (a row of headlines)"))
+    parts = body.split(_BAR)
+    offsets = [0]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part) + len(_BAR))
+    short = [len(_WORDS.findall(part)) <= _ROW_ENTRY_WORDS for part in parts]
+    first = 0  # the part before the row's first bar
+    while first < len(parts) - 2:
+        last = first + 1  # the row's entries between bars are parts first+1 … last-1
+        while last < len(parts) - 1 and short[last]:
+            last += 1
+        if last - first >= 2:
+            lo = offsets[first] + len(parts[first]) - _edge(parts[first][::-1])
+            hi = offsets[last] + _edge(parts[last])
+            out.append(Furniture(start + lo, start + hi, "page furniture (a row of headlines)"))
+        first = last
     return out
 
 

@@ -248,15 +248,17 @@ _TOUCHED_MONTHS = f"(SELECT DISTINCT coalesce(date_trunc('month', hour), {_EPOCH
 # text was unsearchable, and it can only rebuild its index whole: 2.4 s an hour at 100× the
 # demo). The term table is kept up to date per document, with the rows.
 _WORDS = "string_split_regex(lower(strip_accents({text})), '[^\\p{{L}}\\p{{N}}]+')"
+# The document lengths are summed from the new terms, not from search_terms, whose scan grows
+# with the corpus (25 rows a document).
 _INDEX_TEXT = f"""
-INSERT INTO search_terms
-SELECT doc_id, term, CAST(count(*) AS INTEGER) FROM (
+CREATE OR REPLACE TEMP TABLE new_terms AS
+SELECT doc_id, term, CAST(count(*) AS INTEGER) AS tf FROM (
     SELECT doc_id, unnest({_WORDS.format(text="coalesce(title, '') || ' ' || coalesce(text, '')")})
            AS term FROM documents WHERE doc_id IN (SELECT doc_id FROM $ids))
 WHERE term <> '' GROUP BY ALL;
-INSERT INTO search_docs
-SELECT doc_id, CAST(sum(tf) AS INTEGER) FROM search_terms
-WHERE doc_id IN (SELECT doc_id FROM $ids) GROUP BY doc_id"""
+INSERT INTO search_terms SELECT doc_id, term, tf FROM new_terms;
+INSERT INTO search_docs SELECT doc_id, CAST(sum(tf) AS INTEGER) FROM new_terms GROUP BY doc_id;
+DROP TABLE new_terms"""
 _BM25 = f"""
 WITH q AS (SELECT DISTINCT unnest({_WORDS.format(text="?")}) AS term),
 n AS (SELECT count(*) AS docs, avg(len) AS avgdl FROM search_docs),
