@@ -68,8 +68,7 @@ _OWN_VOICE = {"statement", "statements", "spokesperson", "spokesman", "spokeswom
 # Forms of the verbs of saying that are nouns after the name ("in a Microsoft blog post"): the
 # verb that follows the platform is German ("auf Facebook schrieb") or an English participle.
 _NOUN_FORMS = {"post", "posts", "tweet", "tweets", "share", "shares", "comment", "comments",
-               "reply", "replies", "claim", "claims", "read", "leak", "leaks", "stream",
-               "streams", "statement", "statements", "react"}
+               "reply", "claim", "claims", "read", "leak", "leaks", "stream", "streams", "react"}
 
 
 # A link to a page on the platform ("pic.twitter.com/4p7SXk", "https://x.com/AP_Sports"): the
