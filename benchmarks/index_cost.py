@@ -34,7 +34,9 @@ from brandradar.index.manifest import scan
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench-index: written by `make bench` -->", "<!-- end of bench-index -->"
-IDS = ("doc_id", "mention_id", "story_id")
+# Post ids too: a copy's replies answer its own posts, not the same post in every copy (which
+# made each reply count once per copy).
+IDS = ("doc_id", "mention_id", "story_id", "post_id", "reply_to")
 
 
 def _renamed(table: pa.Table, prefix: str, weeks_back: int = 0) -> pa.Table:

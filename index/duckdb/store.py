@@ -131,8 +131,11 @@ branded AS (
     SELECT p.*, CAST(NULL AS VARCHAR) AS brand FROM posts p
     UNION ALL
     SELECT p.*, b.brand FROM posts p JOIN (SELECT DISTINCT doc_id, brand FROM mentions
-                                                 WHERE doc_id IN (SELECT doc_id FROM posts)) b
+                                           WHERE doc_id IN (SELECT doc_id FROM posts) AND {scope}) b
     USING (doc_id)),
+-- A mention's published is its document's, so the mentions of the posts in scope are in scope
+-- too: the condition lets the scans skip the rest.
+in_scope AS (SELECT doc_id, brand, mention_id, sentiment FROM mentions WHERE {scope}),
 said AS (
     SELECT author, source, hour, brand, count(DISTINCT doc_id) AS posts,
            count(mention_id) AS mentions,
@@ -143,11 +146,11 @@ said AS (
     -- ran for more than ten minutes on ten million mentions (no hash join on an OR).
     FROM (SELECT p.author_pseudonym AS author, p.source, p.hour, CAST(NULL AS VARCHAR) AS brand,
                  p.doc_id, m.mention_id, m.sentiment
-          FROM posts p LEFT JOIN mentions m ON m.doc_id = p.doc_id
+          FROM posts p LEFT JOIN in_scope m ON m.doc_id = p.doc_id
           UNION ALL
           SELECT p.author_pseudonym, p.source, p.hour, m.brand, p.doc_id, m.mention_id,
                  m.sentiment
-          FROM posts p JOIN mentions m ON m.doc_id = p.doc_id)
+          FROM posts p JOIN in_scope m ON m.doc_id = p.doc_id)
     GROUP BY ALL),
 replies AS (
     SELECT p.author_pseudonym AS author, p.source, p.hour, p.brand, count(*) AS replies
@@ -165,7 +168,7 @@ ORDER BY s.hour, s.brand""",
     "author_posts": _FORUM_POSTS + """
 named AS (
     SELECT doc_id, list(DISTINCT brand ORDER BY brand) AS brands FROM mentions
-    WHERE doc_id IN (SELECT doc_id FROM posts) GROUP BY doc_id),
+    WHERE doc_id IN (SELECT doc_id FROM posts) AND {scope} GROUP BY doc_id),
 replies AS (
     SELECT p.doc_id, count(*) AS replies
     FROM posts p JOIN documents r ON r.source = p.source AND r.reply_to = p.post_id
@@ -239,10 +242,9 @@ UNION SELECT date_trunc('hour', m.published) FROM mentions m
       WHERE m.story_id IN (SELECT story_id FROM changed)
 UNION SELECT date_trunc('hour', p.published) FROM documents p
       JOIN changed c ON p.source = c.source AND p.post_id = c.reply_to"""
-_IN_HOURS = (f"coalesce(date_trunc('hour', published), {_EPOCH}) IN "
-             f"(SELECT coalesce(hour, {_EPOCH}) FROM rollup_hours)")
-# The calendar months of those hours (NULL as the epoch), for the monthly author tables.
-_TOUCHED_MONTHS = f"(SELECT DISTINCT coalesce(date_trunc('month', hour), {_EPOCH}) FROM rollup_hours)"
+# A timestamp ``column`` whose ``unit`` (hour or month) is one of those hours' (see ``_touched``).
+_IN_HOURS = ("coalesce(date_trunc('{unit}', {column}), " + _EPOCH + ") IN (SELECT DISTINCT"
+             " coalesce(date_trunc('{unit}', hour), " + _EPOCH + ") FROM rollup_hours)")
 # Full-text search: BM25 (k1 1.2, b 0.75) over the words of title and text, lower case, accents
 # stripped, no stemming, in every script (DuckDB's fts extension keeps only a-z, so Cyrillic
 # text was unsearchable, and it can only rebuild its index whole: 2.4 s an hour at 100× the
@@ -508,13 +510,17 @@ class DuckDBStore:
             f"INSERT INTO documents ({_cols(ENRICHED_FIELDS)})"
             f" SELECT {_cols(ENRICHED_FIELDS, 'd.')} FROM incoming_docs d"
             " JOIN winners w USING (doc_id, folder)"
-            " QUALIFY row_number() OVER (PARTITION BY d.doc_id ORDER BY d.fetched DESC) = 1")
+            " QUALIFY row_number() OVER (PARTITION BY d.doc_id ORDER BY d.fetched DESC) = 1"
+            # In time order: the zonemaps of a first build's row groups then bound their hours
+            # (see ``_touched``); an hourly run appends recent rows anyway.
+            " ORDER BY d.published NULLS FIRST")
         con.execute(
             f"INSERT INTO mentions ({_cols(MENTION_FIELDS)})"
             f" SELECT {_cols(MENTION_FIELDS, 'm.')} FROM incoming_mentions m"
             " JOIN winners w USING (doc_id, folder)"
             " WHERE m.counted IS NOT FALSE"
-            " QUALIFY row_number() OVER (PARTITION BY m.mention_id) = 1")
+            " QUALIFY row_number() OVER (PARTITION BY m.mention_id) = 1"
+            " ORDER BY m.published NULLS FIRST")
         con.execute(
             "UPDATE mentions SET sentiment = c.sentiment, score = c.score,"
             " versions = CASE WHEN contains(versions, ?) THEN versions"
@@ -533,9 +539,10 @@ class DuckDBStore:
         written = [r[0] for r in con.execute(
             "SELECT doc_id FROM documents WHERE doc_id IN (SELECT doc_id FROM affected)"
             " ORDER BY doc_id").fetchall()]
-        gone = [r[0] for r in con.execute(
-            "SELECT doc_id FROM affected WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
-            " ORDER BY doc_id").fetchall()]
+        # The affected documents not written are gone (a set difference in Python: "NOT IN
+        # documents" scanned every document id).
+        gone = sorted({r[0] for r in con.execute("SELECT doc_id FROM affected").fetchall()}
+                      - set(written))
         row = con.execute("SELECT count(*) FROM mentions JOIN corrections USING (mention_id)"
                           ).fetchone()
         for name in ("touched", "wanted", "incoming_docs", "incoming_mentions"):
@@ -633,27 +640,47 @@ class DuckDBStore:
                 " AND column_name = 'brand') OR table_name IN ('author_posts', 'author_month',"
                 " 'author_posts_month')").fetchall()) < 4:
             partial = False  # a rollup from before the author tables it reads now: built anew
-        scope = _IN_HOURS if partial else "TRUE"
+        scope = self._touched("published", "hour") if partial else "TRUE"
         self.con.execute(_PER_DOC.format(scope=scope))
         for table, select in _ROLLUP_SELECTS.items():
             query = select.format(scope=scope)
             if partial:
-                self.con.execute(f"DELETE FROM {table} WHERE coalesce(hour, {_EPOCH}) IN "
-                                 f"(SELECT coalesce(hour, {_EPOCH}) FROM rollup_hours)")
+                self.con.execute(f"DELETE FROM {table} WHERE {self._touched('hour', 'hour')}")
                 self.con.execute(f"INSERT INTO {table} BY NAME {query}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
-        months = f"coalesce(date_trunc('month', hour), {_EPOCH}) IN {_TOUCHED_MONTHS}"
         for table, select in _MONTHLY_SELECTS.items():
             if partial:  # the touched months whole, from the hourly rows just rebuilt
-                self.con.execute(f"DELETE FROM {table} WHERE coalesce(month, {_EPOCH}) IN"
-                                 f" {_TOUCHED_MONTHS}")
-                self.con.execute(f"INSERT INTO {table} BY NAME {select.format(scope=months)}")
+                self.con.execute(f"DELETE FROM {table} WHERE {self._touched('month', 'month')}")
+                self.con.execute(f"INSERT INTO {table} BY NAME"
+                                 f" {select.format(scope=self._touched('hour', 'month'))}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS"
                                  f" {select.format(scope='TRUE')}")
         self.con.execute("DROP TABLE per_doc")
         self.set_meta("rollup", "fresh")
+
+    def _touched(self, column: str, unit: str) -> str:
+        """A condition on timestamp ``column``: its ``unit`` (hour or month) is one the syncs
+        of this writer touched (``rollup_hours``; NULL: undated rows).
+
+        The set test alone makes DuckDB evaluate it on every row of the table, so an hourly
+        run cost what the corpus holds; the constant bounds of the touched hours before it are
+        pushed into the scan, where the zonemaps of row groups outside them skip their rows
+        (the tables are written in time order)."""
+        row = self.con.execute(
+            f"SELECT min(date_trunc('{unit}', hour)), max(date_trunc('{unit}', hour)),"
+            " bool_or(hour IS NULL) FROM rollup_hours").fetchone()
+        low, high, undated = row if row else (None, None, None)
+        within = _IN_HOURS.format(unit=unit, column=column)
+        if low is None:
+            return f"{column} IS NULL" if undated else "FALSE"
+        step = "INTERVAL 1 HOUR" if unit == "hour" else "INTERVAL 1 MONTH"
+        bounds = (f"{column} >= TIMESTAMPTZ '{low.isoformat()}'"
+                  f" AND {column} < TIMESTAMPTZ '{high.isoformat()}' + {step}")
+        if undated:
+            bounds = f"({bounds} OR {column} IS NULL)"
+        return f"{bounds} AND {within}"
 
     def _rollup(self, since: datetime | None, until: datetime | None,
                 filters: Filters) -> tuple[str, list[Any], str] | None:

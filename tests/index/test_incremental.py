@@ -5,6 +5,7 @@ in only the partitions that changed. Rows carry real fundus news texts."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,8 @@ def put(work: Path, folder: str, first: int, count: int, **change: Any) -> None:
         m.update(source_kind="forum", source="forum")
     for d in docs:
         d.update({k: v for k, v in change.items() if k in d})
-    for m in mentions:
-        m.update({k: v for k, v in change.items() if k in m and k != "published"})
+    for m in mentions:  # a mention's published is its document's, as enrich writes it
+        m.update({k: v for k, v in change.items() if k in m})
     write_rows(work / "enriched" / folder / "enriched.parquet", docs, ENRICHED_SCHEMA)
     write_rows(work / "mentions" / folder / "mentions.parquet", mentions, MENTION_SCHEMA)
 
@@ -115,6 +116,35 @@ def test_each_change_is_taken_in_and_equals_a_fresh_build(tmp_path: Path) -> Non
     title = max(gone["title"].split(), key=len)
     assert "d25" not in {h.doc_id for h in store.explore(title, None, None, fold="none").rows}
     store.close()
+
+
+def test_runs_reaching_undated_posts_and_older_months_equal_a_fresh_build(tmp_path: Path) -> None:
+    """A partial rollup bounds its scans by the hours a run touched (their first to their last,
+    undated rows apart): changes that reach a post a month older (a reply, a story) and undated
+    posts still leave the store equal to a fresh build."""
+    work, db = tmp_path / "work", tmp_path / "store.duckdb"
+    october = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    put(work, "source=a/day=2026-10-01", 0, 6, published=october, fetched=october)
+    sync(db, work)
+    # d7 answers p4 of October, d6 shares d5's story.
+    put(work, "source=a/day=2026-11-01", 6, 6)
+    sync(db, work)
+    same_as_fresh(tmp_path, work, db)
+    # Undated posts, one answering a dated post (d13 → p10), one an undated one (d15 → p12).
+    put(work, "source=u/day=2026-11-02", 12, 4, published=None)
+    sync(db, work)
+    same_as_fresh(tmp_path, work, db)
+    put(work, "source=u/day=2026-11-02", 12, 4, published=None, title="edited")
+    step = sync(db, work)
+    assert step.partitions == 1 and len(step.written) == 4
+    same_as_fresh(tmp_path, work, db)
+    replies = DuckDBStore(db, read_only=True)
+    try:
+        counts = dict(replies.con.execute(
+            "SELECT hour IS NULL, sum(replies) FROM author_posts GROUP BY ALL").fetchall())
+    finally:
+        replies.close()
+    assert counts == {False: 6, True: 1}  # p0 … p10 dated, p12 undated
 
 
 def test_a_rewritten_partition_replaces_mentions_and_skips_uncounted(tmp_path: Path) -> None:
