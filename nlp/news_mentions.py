@@ -4,10 +4,11 @@ The pages are the fundus and Zyte gold pages (MIT, ``tests/fixtures/extraction``
 extracted as the crawler extracts an article (:func:`brandradar.crawlers.extraction_eval.extracted`)
 and matched with the brands of ``tests/fixtures/mentions/news_brands.yaml`` (written before the
 sample was drawn). A random sample of the counted mentions was labelled by hand in
-``tests/fixtures/mentions/news_sample.jsonl`` (rules in that folder's README), in four draws:
+``tests/fixtures/mentions/news_sample.jsonl`` (rules in that folder's README), in five draws:
 250; then — after the furniture and channel rules were revised on what the first showed — 100
 more; then, after one more fix made on reading the second, 80 more; then, after the channel
-frames were widened on all three, 60 more (the unbiased estimate of the rules at that time):
+frames were widened on all three, 60 more; then, after furniture rules made on reading the
+fourth, 60 more (each draw the unbiased estimate of the rules at its time):
 
 - ``brand``: the matched text refers to the brand;
 - ``wrong``: it does not (a homonym, a person's name, a fragment of another word);
@@ -118,7 +119,9 @@ SAMPLES = {1: "draw 1: 250 counted mentions (the furniture and channel rules wer
               "more fix after reading it)",
            3: "draw 3: 80 further counted mentions, drawn and labelled after both fixes",
            4: "draw 4: 60 further counted mentions, drawn and labelled after the channel frames "
-              "were widened on draws 1–3"}
+              "were widened on draws 1–3",
+           5: "draw 5: 60 further counted mentions, drawn and labelled after the furniture rows, "
+              "polls and deal boxes of draw 4"}
 
 
 def render(scores: dict[int, dict[str, float]]) -> str:
