@@ -28,7 +28,8 @@ _SAY = re.compile(
 _CHANNEL_NOUN = re.compile(
     r"^(?:posts?|tweets?|videos?|streams?|accounts?|pages?|profiles?|channels?|feeds?|threads?|"
     r"statements?|stories|story|status|beitrag|beiträgen|post|video|kanal|kanälen|account|profil|"
-    r"seite|story|пост|пос?те|канал|канале|аккаунт|аккаунте|странице|страничке|видео|блоге|"
+    r"seite|story|пост|пос?те|канал|канале|аккаунт|аккаунте|страниц[аеуы]|страничк[аеуи]|видео|"
+    r"блоге|"
     r"микроблоге|сторис)$")
 _ON = {"on", "via", "auf", "bei", "über", "in", "im", "на", "в", "во", "через"}
 # "from its Twitter account", "aus seinem Telegram-Kanal": a source, when a channel noun follows.
@@ -88,11 +89,32 @@ def channel_cue(span: Span) -> str | None:
     if i > sent.start + 2 and doc[i].lower_ in _FORMERLY and doc[i - 1].text == ",":
         # "posted … on X, formerly Twitter": the name before the apposition has the frame.
         return _saying_frame(doc, sent, i - 3, span.end)
-    if (i > sent.start and doc[i].lower_ == "to" and doc[i - 1].lower_ in _TOOK_TO
-            and (span.end >= sent.end or doc[span.end].is_punct
-                 or doc[span.end].lower_ in _TOOK_TO_END)):
-        return doc[i - 1 : span.end].text
-    return _saying_frame(doc, sent, i, span.end) or _compound_channel(span)
+    return (_took_to(span) or _saying_frame(doc, sent, i, span.end)
+            or _compound_channel(span))
+
+
+def _took_to(span: Span) -> str | None:
+    """"took to Twitter to air her grievances", "has taken to her Instagram page to share": a
+    verb of turning, "to", possessives, the name and at most a noun of where things are hosted;
+    then the sentence goes on with what was said, not with a noun ("took to Tesla
+    dealerships")."""
+    doc, sent = span.doc, span.sent
+    end = span.end
+    if end < sent.end and _HOSTED.match(doc[end].lower_):
+        end += 1
+    if not (end >= sent.end or doc[end].is_punct or doc[end].lower_ in _TOOK_TO_END):
+        return None
+    i = span.start - 1
+    while i >= sent.start and doc[i].lower_ in _FILLER:
+        i -= 1
+    if i <= sent.start or doc[i].lower_ != "to":
+        return None
+    verb = i - 1
+    while verb > sent.start and doc[verb].is_space:  # a line break inside the sentence
+        verb -= 1
+    if doc[verb].lower_ in _TOOK_TO | {"taken"}:
+        return doc[verb:end].text
+    return None
 
 
 def _saying_frame(doc: Doc, sent: Span, i: int, end: int) -> str | None:

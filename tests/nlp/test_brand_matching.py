@@ -212,6 +212,7 @@ def test_channel_frames_of_real_news_sentences() -> None:
     brands = [Brand(name="Twitter", aliases=["Twitter", "X"], case_sensitive=["X"],
                     ambiguous=["X"], context=["Kurznachrichtendienst", "Musk"]),
               Brand(name="YouTube", aliases=["YouTube"]), Brand(name="WhatsApp", aliases=["WhatsApp"]),
+              Brand(name="Instagram", aliases=["Instagram"]),
               Brand(name="Tesla", aliases=["Tesla"]), Brand(name="Microsoft", aliases=["Microsoft"])]
     # Sentences of the fundus and Zyte gold pages that the mention sample labels `channel`.
     channels = [
@@ -226,6 +227,10 @@ def test_channel_frames_of_real_news_sentences() -> None:
         ("Wir gehen davon aus, dass ihr das Event auf der offiziellen Samsung-Webseite und auf "
          "YouTube mitverfolgen könnt.", "de"),
         ("Sein WhatsApp-Status lautete: ‚Besser ausbrennen als rosten.‘", "de"),
+        # Draw 5 (a line break inside the sentence, as the extracted page has it).
+        ("Nollywood actress Genevieve Nnaji has taken \n to her Instagram page to share some "
+         "stunning photos of herself.", "en"),
+        ("Все началось четыре года назад, когда создала страницу в Instagram.", "ru"),
     ]
     # The same words where the brand is what the sentence is about, or the one speaking.
     brand = [
@@ -233,6 +238,7 @@ def test_channel_frames_of_real_news_sentences() -> None:
         ("The carmaker said in a Tesla statement that sales fell.", "en"),
         ("Twitter turned to advertisers for help.", "en"),
         ("He took to Tesla dealerships across the country.", "en"),
+        ("Owners have taken to their Tesla Model 3 quickly.", "en"),
     ]
     notes = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(channels + brand)
     kinds = [[(m.kind, m.counted) for m in note.mentions] for note in notes]
