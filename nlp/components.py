@@ -38,7 +38,10 @@ from brandradar.nlp.keyphrases import GENERIC, rank
 from brandradar.sources import SCORED_LANGUAGES
 
 NORMS_VERSION = "norms-1"
-BRANDS_VERSION = "brands-3"
+# brands-4: the channel frames and furniture rules of the real-news mention sample (draws 3–5:
+# "took to Twitter", "from its Twitter account", headline rows, polls, deal boxes); a project's
+# sources are enriched anew once, so that no stored mention keeps a kind the rules no longer give.
+BRANDS_VERSION = "brands-4"
 SENTIMENT_VERSION = "sentiment-3"
 KEYPHRASES_VERSION = "keyphrases-6"
 
