@@ -78,14 +78,17 @@ def event_groups(articles: Sequence[Article],
 
 def event_links(articles: Sequence[Article],
                 embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
-                threshold: float = SIMILAR, days: int = DAYS) -> list[tuple[str, str]]:
+                threshold: float = SIMILAR, days: int = DAYS,
+                touching: set[str] | None = None) -> list[tuple[str, str]]:
     """The pairs of articles (doc ids) that are about one event.
 
     Candidate pairs come first, from names and dates alone: two articles at most ``days``
     apart that share a telling name. Only the articles of a candidate pair are embedded
     (``embed``: lead embeddings of the given articles, in order; ``embed_plain`` of their
     :func:`leads` by default), so the cost grows with the articles that could be one event,
-    not with the corpus.
+    not with the corpus. ``touching``: only pairs with one of these doc ids are wanted (an
+    hourly run's new documents; the names are still weighed against all ``articles``), so
+    the leads of older articles are embedded only where a new one may join them.
     """
     found = [names(lead) for lead in leads(articles)]
     # A name that many articles carry outside the days around an article (the brand itself, or
@@ -114,11 +117,14 @@ def event_links(articles: Sequence[Article],
         for n in f:
             if telling(n, article):
                 carriers.setdefault(n, []).append(i)
+    wanted = [touching is None or a.doc_id in touching for a in articles]
     pairs: set[tuple[int, int]] = set()
     for members in carriers.values():
         for k, i in enumerate(members):
             for j in members[k + 1 :]:
                 t_i, t_j = articles[i].published, articles[j].published
+                if not (wanted[i] or wanted[j]):
+                    continue
                 if t_i is None or t_j is None or abs((t_i - t_j).total_seconds()) <= window:
                     pairs.add((i, j))
     needed = sorted({i for pair in pairs for i in pair})

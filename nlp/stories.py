@@ -87,15 +87,15 @@ def story_groups(docs: Sequence[StoryDoc],
 
 
 def story_links(docs: Sequence[StoryDoc],
-                embed: Callable[[Sequence[Article]], np.ndarray] | None = None
-                ) -> list[tuple[str, str]]:
+                embed: Callable[[Sequence[Article]], np.ndarray] | None = None,
+                touching: set[str] | None = None) -> list[tuple[str, str]]:
     """Pairs of doc ids in one story: a copy and the first document of the copies it joins,
-    and two reports of one event."""
+    and two reports of one event (``touching``: only reports paired with one of these)."""
     copies = assign_stories((d.doc_id, d.kind, _when(d), d.text) for d in docs)
     articles = [Article(d.doc_id, d.title, d.text, d.published) for d in docs
                 if d.kind in CLUSTERED_KINDS]
     return [*((s, d) for d, s in copies.items() if s != d),
-            *event_links(articles, embed)]
+            *event_links(articles, embed, touching=touching)]
 
 
 def _when(d: StoryDoc) -> str:
@@ -124,7 +124,8 @@ def regroup(docs: Sequence[StoryDoc], stored: dict[str, str],
     """
     ids = {d.doc_id for d in docs}
     new = ids if changed is None else ids & changed
-    links = [(a, b) for a, b in story_links(docs, embed) if a in new or b in new]
+    links = [(a, b) for a, b in story_links(docs, embed, None if changed is None else new)
+             if a in new or b in new]
     kept = {d: s for d, s in stored.items() if d in ids and d not in new and s}
     links += [(s, d) for d, s in kept.items() if s in ids]
     outside = {d: s for d, s in stored.items() if d in ids and s and s not in ids}
