@@ -59,7 +59,8 @@ _KIND = re.compile(
 # "auf YouTube mitverfolgen".
 _SAY_AFTER = re.compile(r"^(?:wissen|mitverfolgen|verfolgen|ansehen|anschauen)$")
 # "took to Twitter to air her grievances", "turned to X" — not "took to Tesla dealerships".
-_TOOK_TO = {"took", "take", "takes", "taking", "turned", "turn", "turns", "turning", "went"}
+_TOOK_TO = {"took", "take", "takes", "taking", "taken", "turned", "turn", "turns", "turning",
+            "went"}
 _TOOK_TO_END = {"to", "on", "in", "and", "last", "this", "yesterday", "earlier", "again",
                 "after", "with", "for", "shortly", "late", "early", "over"}
 # The brand speaking, not a platform: "said in a Tesla statement", "ein Tesla-Sprecher".
@@ -112,7 +113,7 @@ def _took_to(span: Span) -> str | None:
     verb = i - 1
     while verb > sent.start and doc[verb].is_space:  # a line break inside the sentence
         verb -= 1
-    if doc[verb].lower_ in _TOOK_TO | {"taken"}:
+    if doc[verb].lower_ in _TOOK_TO:
         return doc[verb:end].text
     return None
 
