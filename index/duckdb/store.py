@@ -20,7 +20,7 @@ from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -284,6 +284,35 @@ EXPLORER_SORTS = {
 # document (the unit of share of voice), or each mention.
 EXPLORER_FOLDS = {"story": "brand, coalesce(story_id, doc_id)", "document": "brand, doc_id",
                   "none": None}
+
+
+class TouchedSpan(NamedTuple):
+    """The first and last hour a writer's syncs touched (None: only undated rows or none)."""
+
+    low: datetime | None
+    high: datetime | None
+    undated: bool
+
+
+def _touched(span: TouchedSpan, column: str, unit: str) -> str:
+    """A condition on timestamp ``column``: its ``unit`` (hour or month) is one the syncs of
+    this writer touched (``rollup_hours``; NULL: undated rows).
+
+    The set test alone makes DuckDB evaluate it on every row of the table, so an hourly run
+    cost what the corpus holds; the constant bounds of the touched hours before it are pushed
+    into the scan, where the zonemaps of row groups outside them skip their rows (the tables
+    are written in time order)."""
+    if span.low is None or span.high is None:
+        return f"{column} IS NULL" if span.undated else "FALSE"
+    low, high, step = span.low, span.high, "INTERVAL 1 HOUR"
+    if unit == "month":
+        low, high, step = (_month_start(low, up=False), _month_start(high, up=False),
+                           "INTERVAL 1 MONTH")
+    bounds = (f"{column} >= TIMESTAMPTZ '{low.isoformat()}'"
+              f" AND {column} < TIMESTAMPTZ '{high.isoformat()}' + {step}")
+    if span.undated:
+        bounds = f"({bounds} OR {column} IS NULL)"
+    return f"{bounds} AND {_IN_HOURS.format(unit=unit, column=column)}"
 
 
 def _whole_hours(zone: str, since: datetime | None, until: datetime | None) -> bool:
@@ -640,47 +669,34 @@ class DuckDBStore:
                 " AND column_name = 'brand') OR table_name IN ('author_posts', 'author_month',"
                 " 'author_posts_month')").fetchall()) < 4:
             partial = False  # a rollup from before the author tables it reads now: built anew
-        scope = self._touched("published", "hour") if partial else "TRUE"
+        span = self._touched_span() if partial else TouchedSpan(None, None, False)
+        scope = _touched(span, "published", "hour") if partial else "TRUE"
         self.con.execute(_PER_DOC.format(scope=scope))
         for table, select in _ROLLUP_SELECTS.items():
             query = select.format(scope=scope)
             if partial:
-                self.con.execute(f"DELETE FROM {table} WHERE {self._touched('hour', 'hour')}")
+                self.con.execute(f"DELETE FROM {table} WHERE {_touched(span, 'hour', 'hour')}")
                 self.con.execute(f"INSERT INTO {table} BY NAME {query}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
         for table, select in _MONTHLY_SELECTS.items():
             if partial:  # the touched months whole, from the hourly rows just rebuilt
-                self.con.execute(f"DELETE FROM {table} WHERE {self._touched('month', 'month')}")
+                self.con.execute(f"DELETE FROM {table} WHERE {_touched(span, 'month', 'month')}")
                 self.con.execute(f"INSERT INTO {table} BY NAME"
-                                 f" {select.format(scope=self._touched('hour', 'month'))}")
+                                 f" {select.format(scope=_touched(span, 'hour', 'month'))}")
             else:
                 self.con.execute(f"CREATE OR REPLACE TABLE {table} AS"
                                  f" {select.format(scope='TRUE')}")
         self.con.execute("DROP TABLE per_doc")
         self.set_meta("rollup", "fresh")
 
-    def _touched(self, column: str, unit: str) -> str:
-        """A condition on timestamp ``column``: its ``unit`` (hour or month) is one the syncs
-        of this writer touched (``rollup_hours``; NULL: undated rows).
-
-        The set test alone makes DuckDB evaluate it on every row of the table, so an hourly
-        run cost what the corpus holds; the constant bounds of the touched hours before it are
-        pushed into the scan, where the zonemaps of row groups outside them skip their rows
-        (the tables are written in time order)."""
+    def _touched_span(self) -> TouchedSpan:
+        """The first and the last hour the syncs of this writer touched (``rollup_hours``),
+        and whether undated rows were among them."""
         row = self.con.execute(
-            f"SELECT min(date_trunc('{unit}', hour)), max(date_trunc('{unit}', hour)),"
-            " bool_or(hour IS NULL) FROM rollup_hours").fetchone()
-        low, high, undated = row if row else (None, None, None)
-        within = _IN_HOURS.format(unit=unit, column=column)
-        if low is None:
-            return f"{column} IS NULL" if undated else "FALSE"
-        step = "INTERVAL 1 HOUR" if unit == "hour" else "INTERVAL 1 MONTH"
-        bounds = (f"{column} >= TIMESTAMPTZ '{low.isoformat()}'"
-                  f" AND {column} < TIMESTAMPTZ '{high.isoformat()}' + {step}")
-        if undated:
-            bounds = f"({bounds} OR {column} IS NULL)"
-        return f"{bounds} AND {within}"
+            "SELECT min(hour), max(hour), coalesce(bool_or(hour IS NULL), false)"
+            " FROM rollup_hours").fetchone()
+        return TouchedSpan(*row) if row else TouchedSpan(None, None, False)
 
     def _rollup(self, since: datetime | None, until: datetime | None,
                 filters: Filters) -> tuple[str, list[Any], str] | None:
