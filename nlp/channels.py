@@ -105,9 +105,7 @@ def _took_to(span: Span) -> str | None:
         end += 1
     if not (end >= sent.end or doc[end].is_punct or doc[end].lower_ in _TOOK_TO_END):
         return None
-    i = span.start - 1
-    while i >= sent.start and doc[i].lower_ in _FILLER:
-        i -= 1
+    i = _before_fillers(span)
     if i <= sent.start or doc[i].lower_ != "to":
         return None
     verb = i - 1
@@ -156,9 +154,17 @@ def _compound_channel(span: Span) -> str | None:
         return None
     if span.end >= sent.end or not _HOSTED.match(doc[span.end].lower_):
         return None
-    i = span.start - 1
-    while i >= sent.start and doc[i].lower_ in _FILLER:
-        i -= 1
+    i = _before_fillers(span)
     if i >= sent.start and (doc[i].lower_ in _ON or doc[i].lower_ in _FROM):
         return doc[i : span.end + 1].text
     return None
+
+
+def _before_fillers(span: Span) -> int:
+    """The token before ``span`` and the possessives and articles in front of it ("to her
+    Instagram", "from its Twitter"); below the sentence's start when there is none."""
+    doc, sent = span.doc, span.sent
+    i = span.start - 1
+    while i >= sent.start and doc[i].lower_ in _FILLER:
+        i -= 1
+    return i

@@ -122,9 +122,9 @@ def event_links(articles: Sequence[Article],
     for members in carriers.values():
         for k, i in enumerate(members):
             for j in members[k + 1 :]:
-                t_i, t_j = articles[i].published, articles[j].published
                 if not (wanted[i] or wanted[j]):
                     continue
+                t_i, t_j = articles[i].published, articles[j].published
                 if t_i is None or t_j is None or abs((t_i - t_j).total_seconds()) <= window:
                     pairs.add((i, j))
     needed = sorted({i for pair in pairs for i in pair})
