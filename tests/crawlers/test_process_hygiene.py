@@ -108,6 +108,9 @@ def test_the_crawl_dies_with_its_parent_and_starts_no_browser(tmp_path: Path) ->
             while _alive(child) and time.monotonic() < gone_by:
                 time.sleep(0.05)
             assert not _alive(child), "the crawl outlived the process that started it"
+            # The server logs a request when it has answered it: a page asked for just before the
+            # kill is logged up to half a second (the slow route) later. Let those land first.
+            time.sleep(1.0)
             fetched = len(log)
             time.sleep(1.5)
             assert len(log) == fetched  # and nothing is fetched any more
