@@ -57,6 +57,34 @@ _NOT_FOUND = re.compile(
     r"не найдена|ошибка 404)\b", re.IGNORECASE)
 
 
+# Reader polls and quizzes inside an article ("Sollten Plattformen wie Tiktok strenger reguliert
+# werden?" above its answer buttons): trafilatura keeps the question as a paragraph of the text,
+# where a brand in it counted as a mention. They are found by the words of an element's class or
+# id, split at separators and case changes ("Article_elementPoll__0I_DP" → article, element,
+# poll), so that "apollo" or "pollution" is no poll. A poll is short: a long element with such a
+# class wraps the article and is kept.
+_POLL_WORDS = frozenset({"poll", "polls", "survey", "quiz", "umfrage", "abstimmung", "voting",
+                         "opros", "vote", "votes"})
+_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+")
+_POLL_MAX_CHARS = 1500
+_NEVER_PRUNED = {"html", "body", "main", "article"}
+
+
+def _without_polls(html: str) -> Any:
+    """The page's tree without its reader polls (``html`` itself when it does not parse)."""
+    tree = trafilatura.utils.load_html(html)
+    if tree is None:
+        return html
+    for element in tree.xpath("//*[@class or @id]"):
+        if element.tag in _NEVER_PRUNED or element.getparent() is None:
+            continue
+        words = _CLASS_WORD.findall(f"{element.get('class', '')} {element.get('id', '')}")
+        if any(w.lower() in _POLL_WORDS for w in words) and \
+                len(element.text_content()) <= _POLL_MAX_CHARS:
+            element.drop_tree()
+    return tree
+
+
 def decode_html(body: bytes, content_type: str | None) -> str:
     """Decode a page; valid UTF-8 wins over a wrong declaration, else header/meta/detection.
 
@@ -214,7 +242,8 @@ def _canonical(sel: Selector, url: str) -> str:
 def extract_article(html: str, url: str, source: Source, fetched: datetime,
                     feed_published: str | None = None) -> Document:
     """One article or blog post; raises PermanentError when no main text is found."""
-    raw = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    raw = trafilatura.bare_extraction(_without_polls(html), url=url, with_metadata=True,
+                                      favor_precision=True)
     result: dict[str, Any] = raw.as_dict() if raw is not None and not isinstance(raw, dict) else raw or {}
     text = result.get("text") or ""
     if len(text.strip()) < MIN_ARTICLE_CHARS:

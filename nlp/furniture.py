@@ -53,6 +53,7 @@ _PHRASES = [
     r"^das könnte sie auch interessieren", r"^zum thema\W*$", r"^meistgelesen\W*$",
     r"^folgst du\b", r"auch (?:bei|auf|in) (?:den )?social media", r"^folgen sie\b.{0,60}\bauf\b",
     r"abonnieren sie (?:den|unseren|diesen) (?:podcast|newsletter|kanal)",
+    r"^abonniere (?:den|unseren|diesen|unsere[nm]?) [\w-]*(?:kanal|newsletter|podcast)",
     r"^jetzt (?:als|bei)\b.{0,40}(?:angebot|kaufen|bestellen)",
     r"^(?:deal|angebot) des tages\b", r"^(?:jetzt )?abstimmen\b", r"^stimmen sie (?:ab|mit)\b",
     # ru
@@ -130,7 +131,23 @@ def furniture_lines(text: str) -> list[Furniture]:
                     (n <= MAX_WORDS or m.start() == 0):
                 out.append(Furniture(start + offset, start + at,
                                      f"page furniture ({m.group().strip()!r})"))
+            elif (call := _after_colon(stripped)) is not None:
+                # "Eine Newsübersicht am Morgen …: Abonniere den Whatsapp-Kanal von 20 Minuten
+                # und du bekommst …": a box's label, a colon, then the furniture phrase.
+                out.append(Furniture(start + offset, start + at,
+                                     f"page furniture ({call.group().strip()!r})"))
     return out
+
+
+def _after_colon(sentence: str) -> re.Match[str] | None:
+    """A furniture phrase opening the words after a sentence's first colon: a label of at most
+    ``MAX_WORDS`` words before it, the length a sentence opening with the phrase may have
+    after it."""
+    label, colon, rest = sentence.partition(": ")
+    if not colon or len(_WORDS.findall(label)) > MAX_WORDS or \
+            len(_WORDS.findall(rest)) > MAX_WORDS_OPENING:
+        return None
+    return _FURNITURE.match(rest.strip())
 
 
 def _rows(body: str, start: int) -> list[Furniture]:

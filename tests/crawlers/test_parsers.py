@@ -15,6 +15,7 @@ from brandradar.sources import Listing, Parser, Source
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 FETCHED = datetime(2026, 11, 23, 12, tzinfo=UTC)
+_NEWS = Source(name="news", kind="news", feeds=["https://example.org/feed.xml"])
 
 
 # One folder per source; subfolders hold recordings of older layouts (e.g. ``v1/``).
@@ -130,3 +131,30 @@ def test_quotes_code_and_signatures_never_reach_the_body() -> None:
                             datetime(2026, 11, 30, tzinfo=UTC))
     # the author's words, also those after the quote and the code box (their "tails")
     assert post.text == "Ich finde Voltaro gut. Seit einem Jahr ohne Probleme."
+
+
+def test_a_reader_poll_inside_an_article_is_not_its_text() -> None:
+    # 20min.ch, 17 Dec 2024 (fundus gold page): "Sollten Plattformen wie Tiktok strenger reguliert
+    # werden …?" with four radio buttons between two paragraphs — a brand mention in it had
+    # counted (mention sample, draw 5).
+    from brandradar.crawlers.extraction_eval import fundus_pages
+
+    gold = Path(__file__).parent.parent / "fixtures" / "extraction" / "fundus"
+    page = next(p for p in fundus_pages(gold) if p.page_id == "ZwanzigMinuten_2024_12_17")
+    text = extract_article(page.html, page.url, _NEWS, FETCHED).text
+    assert "Tiktok wolle weiterhin mit der Europäischen Kommission" in text  # before the poll
+    assert "Der Oberste Verteidigungsrat (CSAT)" in text  # after it
+    assert "strenger reguliert" not in text and "Nein, das wäre Zensur" not in text
+
+
+def test_only_short_elements_named_as_polls_are_dropped() -> None:
+    para = "<p>" + "Apollo shipped the new release to every customer this week. " * 5 + "</p>"
+    poll = "<div class='poll-box'><p>Do you like Apollo?</p><label>Yes</label></div>"
+    # A class that holds "poll" inside a word is no poll; a long element named so wraps the text.
+    long = "".join(f"<p>Paragraph {i} of the results: " + "the survey asked readers. " * 20
+                   + "</p>" for i in range(8))
+    html = (f"<html><body><article><h1>T</h1><div class='apollo-text'>{para}</div>{poll}"
+            f"<div class='polls-section'>{long}</div></article></body></html>")
+    text = extract_article(html, "https://example.org/a", _NEWS, FETCHED).text
+    assert "Apollo shipped" in text and "Do you like" not in text
+    assert all(f"Paragraph {i} of the results" in text for i in range(8))

@@ -114,6 +114,10 @@ def test_furniture_lines_of_real_pages() -> None:
             "also get Metro.co.uk articles sent straight to your device.\n"
             "- See it now: Amazon\n"
             "Folgst du schon 20 Minuten auf Whatsapp?\n"
+            "Eine Newsübersicht am Morgen und zum Feierabend, überraschende Storys und Breaking "
+            "News: Abonniere den Whatsapp-Kanal von 20 Minuten und du bekommst regelmässige "
+            "Updates mit unseren besten Storys direkt auf dein Handy.\n"
+            "Der Konzern teilte mit: Abonnenten des Kanals erhalten keine Werbung.\n"
             "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
             "direkt per RSS-Feed.\n"
             "Follow @BGRDeals on Twitter to keep up with the latest and greatest deals from around "
@@ -129,6 +133,9 @@ def test_furniture_lines_of_real_pages() -> None:
         "Follow Metro.co.uk on Twitter and Facebook for the latest news updates.",
         "- See it now: Amazon",
         "Folgst du schon 20 Minuten auf Whatsapp?",
+        "Eine Newsübersicht am Morgen und zum Feierabend, überraschende Storys und Breaking "
+        "News: Abonniere den Whatsapp-Kanal von 20 Minuten und du bekommst regelmässige "
+        "Updates mit unseren besten Storys direkt auf dein Handy.",
         "Abonnieren Sie den Podcast bei Spotify, Apple Podcast, Amazon Music und Deezer. Oder "
         "direkt per RSS-Feed.",
         "Follow @BGRDeals on Twitter to keep up with the latest and greatest deals from around "
