@@ -121,7 +121,9 @@ SAMPLES = {1: "draw 1: 250 counted mentions (the furniture and channel rules wer
            4: "draw 4: 60 further counted mentions, drawn and labelled after the channel frames "
               "were widened on draws 1–3",
            5: "draw 5: 60 further counted mentions, drawn and labelled after the furniture rows, "
-              "polls and deal boxes of draw 4"}
+              "polls and deal boxes of draw 4",
+           6: "draw 6: the 59 counted mentions no draw had taken, labelled after the poll "
+              "pruning and colon rule of draw 5"}
 
 
 def render(scores: dict[int, dict[str, float]]) -> str:
