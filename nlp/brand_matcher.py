@@ -106,6 +106,7 @@ class BrandMatcher:
         self.context: dict[str, list[list[str]]] = {}
         self.window: dict[str, int] = {}
         self.count_channel: dict[str, bool] = {}
+        self.platform: dict[str, bool] = {}
         # Token parts: squashed alias → forms; stem of a one-word alias → forms.
         self._squashed: dict[str, list[AliasForm]] = {}
         self._stem1: dict[str, list[AliasForm]] = {}
@@ -151,6 +152,7 @@ class BrandMatcher:
         self.context[name] = [self._norm_words(c.split(), self.lang) for c in b.get("context", [])]
         self.window[name] = int(b.get("context_window", 30))
         self.count_channel[name] = bool(b.get("count_channel", False))
+        self.platform[name] = bool(b.get("platform", False))
 
     def _normed(self, text: str) -> Doc:
         doc = self.nlp.make_doc(text)
@@ -288,7 +290,7 @@ class BrandMatcher:
                 span._.why = reason
                 rejected.append(span)
                 continue
-            cue = channel_cue(span)
+            cue = channel_cue(span, platform=self.platform[brand])
             span._.kind = "channel" if cue else "brand"
             span._.in_boilerplate = furn is not None
             span._.counted = furn is None and (cue is None or self.count_channel[brand])

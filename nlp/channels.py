@@ -73,6 +73,20 @@ _NOUN_FORMS = {"post", "posts", "tweet", "tweets", "share", "shares", "comment",
                "reply", "claim", "claims", "read", "leak", "leaks", "stream", "streams", "react"}
 
 
+# What is published on a platform, after its name ("an Instagram story", "Link zum
+# YouTube-Inhalt", "den Whatsapp-Kanal von 20 Minuten"). Not "account" or "profile": "I changed
+# my personal Instagram profile into a professional one" is about the platform's product.
+_POSTED = re.compile(
+    r"^(?:posts?|stor(?:y|ies)|reels?|videos?|clips?|livestreams?|threads?|channels?|"
+    r"inhalte?|beitr[äa]ge?|kanal|kanäle|пост(?:ы|е|ах)?|видео|канал(?:е|ы)?|сторис)$")
+# People on a platform: "some Twitter users argued", "people on Twitter pointed it out",
+# "dieser User auf X" ("Twitter users will pay for verification" is news about the platform).
+# Users, not people at large: "Islamisten erreichen immer mehr Menschen auf Tiktok" is news
+# about the platform.
+_PEOPLE = re.compile(r"^(?:users?|followers|influencers?|creators?|nutzer(?:innen)?|"
+                     r"user(?:innen)?|пользовател\w*|подписчик\w*|блогер\w*|юзер\w*)$")
+_SOME = {"some", "many", "several", "other", "few", "numerous", "angry", "einige", "viele",
+         "manche", "zahlreiche", "andere", "некоторые", "многие", "другие"}
 # A link to a page on the platform ("pic.twitter.com/4p7SXk", "https://x.com/AP_Sports"): the
 # platform hosts what is linked, it is not what the text is about. A bare domain ("bahn.de")
 # is a mention.
@@ -81,8 +95,9 @@ _LINK = re.compile(r"\.[a-z]{2,}/\S", re.IGNORECASE)
 _FORMERLY = {"formerly", "früher", "ehemals", "vormals", "ранее", "бывший", "бывшем"}
 
 
-def channel_cue(span: Span) -> str | None:
-    """The words that frame a mention as the channel of a statement, or None."""
+def channel_cue(span: Span, platform: bool = False) -> str | None:
+    """The words that frame a mention as the channel of a statement, or None; for a brand that
+    is a ``platform``, also the frames of where people publish (:func:`_platform_frame`)."""
     doc, sent = span.doc, span.sent
     if _LINK.search(span.text):
         return span.text
@@ -91,7 +106,35 @@ def channel_cue(span: Span) -> str | None:
         # "posted … on X, formerly Twitter": the name before the apposition has the frame.
         return _saying_frame(doc, sent, i - 3, span.end)
     return (_took_to(span) or _saying_frame(doc, sent, i, span.end)
-            or _compound_channel(span))
+            or _compound_channel(span) or (_platform_frame(span) if platform else None))
+
+
+def _platform_frame(span: Span) -> str | None:
+    """Where people publish on a platform, without a verb of saying: "in an Instagram story",
+    "Link zum YouTube-Inhalt", "some Twitter users argued", "dieser User auf X", "ridicule
+    across Twitter". A bare "on TikTok" is not enough: "Islamisten erreichen immer mehr
+    Menschen auf Tiktok" is news about the platform."""
+    doc, sent, text = span.doc, span.sent, span.text
+    if "-" in text and _POSTED.match(text.rsplit("-", 1)[1].lower()):
+        return text
+    after = doc[span.end].lower_ if span.end < sent.end else ""
+    if after in ("'s", "’s"):  # "across Facebook's various platforms": the company
+        return None
+    if after == "-" and span.end + 1 < sent.end:
+        after = doc[span.end + 1].lower_
+    if _POSTED.match(after):
+        return doc[span.start : span.end + 1].text
+    if _PEOPLE.match(after) and span.start > sent.start and \
+            doc[span.start - 1].lower_ in _SOME:
+        return doc[span.start - 1 : span.end + 1].text
+    i = _before_fillers(span)
+    if i < sent.start:
+        return None
+    if doc[i].lower_ == "across":
+        return doc[i : span.end].text
+    if doc[i].lower_ in _ON and i > sent.start and _PEOPLE.match(doc[i - 1].lower_):
+        return doc[i - 1 : span.end].text
+    return None
 
 
 def _took_to(span: Span) -> str | None:

@@ -41,7 +41,8 @@ NORMS_VERSION = "norms-1"
 # brands-4: the channel frames and furniture rules of the real-news mention sample (draws 3–5:
 # "took to Twitter", "from its Twitter account", headline rows, polls, deal boxes); a project's
 # sources are enriched anew once, so that no stored mention keeps a kind the rules no longer give.
-# brands-5: a furniture phrase after a box's label and a colon ("…: Abonniere den Whatsapp-Kanal").
+# brands-5: a furniture phrase after a box's label and a colon ("…: Abonniere den Whatsapp-Kanal");
+# the frames of where people publish, for brands with `platform: true`.
 BRANDS_VERSION = "brands-5"
 SENTIMENT_VERSION = "sentiment-3"
 KEYPHRASES_VERSION = "keyphrases-6"

@@ -256,3 +256,44 @@ def test_channel_frames_of_real_news_sentences() -> None:
     note = Annotator(brands, keyphrases=False, sentiment="lexicon").annotate(
         [("Auf dem Kurznachrichtendienst X nehmen Hassreden zu, sagt Musk nicht.", "de")])[0]
     assert [(m.kind, m.counted) for m in note.mentions] == [("brand", True)]
+
+
+def test_platform_frames_apply_to_brands_that_are_platforms() -> None:
+    # Sentences of the fundus and Zyte gold pages labelled `channel` by the mention sample
+    # (draws 4 and 6) that have no verb of saying next to the platform.
+    channels = [
+        ("Zendaya's longtime stylist, Law Roach, pointed out in an Instagram story that she wore "
+         "the ensemble before it hit the runway.", "en"),
+        ("The video, as well as photos of people with the tagline, prompted some Twitter users "
+         "to argue that the promotional material made it look bad.", "en"),
+        ("The slogan drew a mix of criticism and ridicule across Twitter on Monday.", "en"),
+        ("Diesen Plan nahm dieser User auf X aufs Korn.", "de"),
+        ("Sammobile konnten den Galaxy Ring schon beim MWC ausprobieren:\nLink zum "
+         "YouTube-Inhalt\nGalaxy Z Flip 6: Das Event wird von Samsung genutzt.", "de"),
+    ]
+    # The platform as the subject of the news, in the same words (draws 3 and 4 label these
+    # `brand`), and a company that is no platform.
+    brand = [
+        ("Die Behörden warnen, dass Islamisten immer mehr Menschen auf Tiktok erreichen.", "de"),
+        ("There are 140 million monthly active businesses across Facebook's various platforms.",
+         "en"),
+        ("I changed my personal Instagram profile into a professional one several weeks ago.",
+         "en"),
+        ("Twitter users will have to pay for verification.", "en"),
+        ("The EU's ban on TikTok was debated in Brussels.", "en"),
+        ("The Tesla video shows the crash.", "en"),
+    ]
+    platforms = [Brand(name=n, aliases=[n], platform=True)
+                 for n in ("Instagram", "Twitter", "TikTok", "Facebook", "YouTube")]
+    platforms[1] = Brand(name="Twitter", aliases=["Twitter", "X"], case_sensitive=["X"],
+                         ambiguous=["X"], context=["User", "Plan"], platform=True)
+    annot = Annotator([*platforms, Brand(name="Tesla")], keyphrases=False, sentiment="lexicon")
+    notes = annot.annotate(channels + brand)
+    kinds = [[(m.kind, m.counted) for m in note.mentions] for note in notes]
+    assert kinds[: len(channels)] == [[("channel", False)]] * len(channels), \
+        [[m.why for m in n.mentions] for n in notes]
+    assert kinds[len(channels):] == [[("brand", True)]] * len(brand), \
+        [[m.why for m in n.mentions] for n in notes]
+    # Without the flag these frames say nothing: an "Instagram story" may be news about it.
+    plain = Annotator([Brand(name="Instagram")], keyphrases=False, sentiment="lexicon")
+    assert [m.kind for m in plain.annotate(channels[:1])[0].mentions] == ["brand"]
