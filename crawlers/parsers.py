@@ -66,6 +66,8 @@ _NOT_FOUND = re.compile(
 _POLL_WORDS = frozenset({"poll", "polls", "survey", "quiz", "umfrage", "abstimmung", "voting",
                          "opros", "vote", "votes"})
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+")
+# A class or id that holds one of the words at all (one search; most hold none).
+_POLL_HINT = re.compile(r"poll|survey|quiz|umfrage|abstimmung|vot|opros", re.IGNORECASE)
 _POLL_MAX_CHARS = 1500
 _NEVER_PRUNED = {"html", "body", "main", "article"}
 
@@ -76,9 +78,11 @@ def _without_polls(html: str) -> Any:
     if tree is None:
         return html
     for element in tree.xpath("//*[@class or @id]"):
-        if element.tag in _NEVER_PRUNED or element.getparent() is None:
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if _POLL_HINT.search(names) is None or element.tag in _NEVER_PRUNED or \
+                element.getparent() is None:
             continue
-        words = _CLASS_WORD.findall(f"{element.get('class', '')} {element.get('id', '')}")
+        words = _CLASS_WORD.findall(names)
         if any(w.lower() in _POLL_WORDS for w in words) and \
                 len(element.text_content()) <= _POLL_MAX_CHARS:
             element.drop_tree()
