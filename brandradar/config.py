@@ -58,8 +58,8 @@ class Brand(BaseModel):
     compounds: bool | list[str] = True
     # A platform named as the channel of a statement ("said on X") counts only when asked.
     count_channel: bool = False
-    # A platform where people publish (X, Instagram, TikTok, Telegram): "on X", "an Instagram
-    # story", "some Twitter users" are channels too (nlp/channels.py).
+    # A platform where people publish (X, Instagram, TikTok, Telegram): "an Instagram story",
+    # "some Twitter users", "dieser User auf X" are channels too (nlp/channels.py).
     platform: bool = False
 
     @field_validator("query")

@@ -79,10 +79,9 @@ _NOUN_FORMS = {"post", "posts", "tweet", "tweets", "share", "shares", "comment",
 _POSTED = re.compile(
     r"^(?:posts?|stor(?:y|ies)|reels?|videos?|clips?|livestreams?|threads?|channels?|"
     r"inhalte?|beitr[äa]ge?|kanal|kanäle|пост(?:ы|е|ах)?|видео|канал(?:е|ы)?|сторис)$")
-# People on a platform: "some Twitter users argued", "people on Twitter pointed it out",
-# "dieser User auf X" ("Twitter users will pay for verification" is news about the platform).
-# Users, not people at large: "Islamisten erreichen immer mehr Menschen auf Tiktok" is news
-# about the platform.
+# A platform's users: "some Twitter users argued", "dieser User auf X". Not users as a whole
+# ("Twitter users will pay for verification") nor people at large ("Islamisten erreichen immer
+# mehr Menschen auf Tiktok"): that is news about the platform.
 _PEOPLE = re.compile(r"^(?:users?|followers|influencers?|creators?|nutzer(?:innen)?|"
                      r"user(?:innen)?|пользовател\w*|подписчик\w*|блогер\w*|юзер\w*)$")
 _SOME = {"some", "many", "several", "other", "few", "numerous", "angry", "einige", "viele",
