@@ -67,7 +67,7 @@ _POLL_WORDS = frozenset({"poll", "polls", "survey", "quiz", "umfrage", "abstimmu
                          "opros", "vote", "votes"})
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+")
 # A class or id that holds one of the words at all (one search; most hold none).
-_POLL_HINT = re.compile(r"poll|survey|quiz|umfrage|abstimmung|vot|opros", re.IGNORECASE)
+_POLL_HINT = re.compile("|".join(sorted(_POLL_WORDS)), re.IGNORECASE)
 _POLL_MAX_CHARS = 1500
 _NEVER_PRUNED = {"html", "body", "main", "article"}
 
